@@ -1,0 +1,100 @@
+// Package api serves Sift's engine as JSON over HTTP under /v1, with
+// problem+json errors, Prometheus metrics and an OpenAPI document.
+package api
+
+import (
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/models"
+)
+
+// DefaultMaxBodyBytes bounds a request body unless Config says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config tunes the HTTP layer. The zero value is usable.
+type Config struct {
+	// MaxBodyBytes bounds request bodies; larger ones get 413. Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+// server holds what the handlers share.
+type server struct {
+	cfg    Config
+	engine *engine.Engine
+	log    *slog.Logger
+}
+
+// New returns the HTTP handler for the engine. Metrics are registered on
+// reg and served, with the rest of reg's collectors, at /metrics.
+func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logger) http.Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &server{cfg: cfg, engine: e, log: log.With("component", "api")}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recover, newHTTPMetrics(reg).middleware, s.limitBody)
+	r.NoRoute(func(c *gin.Context) {
+		writeProblem(c, s.log, models.NotFound("no endpoint %s %s; see /openapi.json", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{
+			Type: "about:blank", Title: http.StatusText(http.StatusMethodNotAllowed),
+			Status: http.StatusMethodNotAllowed, Code: models.CodeInvalid,
+			Detail: fmt.Sprintf("%s is not allowed on %s; see /openapi.json", c.Request.Method, c.Request.URL.Path),
+		})
+	})
+
+	r.GET("/healthz", s.health)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
+
+	v1 := r.Group("/v1")
+	v1.GET("/suggest", s.suggest)
+	v1.GET("/search", s.search)
+	v1.POST("/deflect", s.deflect)
+	v1.GET("/articles/:id", s.getArticle)
+	v1.PUT("/articles/:id", s.putArticle)
+	v1.DELETE("/articles/:id", s.deleteArticle)
+	v1.PUT("/tickets/:id", s.putTicket)
+	v1.DELETE("/tickets/:id", s.deleteTicket)
+	return r
+}
+
+// recover turns a panic in a handler into a 500 problem and a log entry.
+func (s *server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			writeProblem(c, s.log, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	c.Next()
+}
+
+// limitBody caps every request body at cfg.MaxBodyBytes.
+func (s *server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
+		writeProblem(c, s.log, models.TooLarge("body", "request body is %d bytes, at most %d allowed", c.Request.ContentLength, s.cfg.MaxBodyBytes))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	c.Next()
+}
+
+func (s *server) health(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "engine": s.engine.Stats()})
+}

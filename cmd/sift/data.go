@@ -1,0 +1,46 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/siftdesk/sift/indexer"
+	"github.com/siftdesk/sift/indexer/bleve"
+	"github.com/siftdesk/sift/indexer/bolt"
+)
+
+// dataDir is an opened embedded data directory: the system of record and
+// the full-text index, and the indexer that writes both.
+type dataDir struct {
+	store   *bolt.Store
+	text    *bleve.Index
+	indexer *indexer.Indexer
+}
+
+// openDataDir opens (creating if needed) the data directory at dir.
+func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) {
+	if dir == "" {
+		return nil, errors.New("--data is required")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := bolt.Open(filepath.Join(dir, "store.db"))
+	if err != nil {
+		return nil, err
+	}
+	text, err := bleve.Open(filepath.Join(dir, "fulltext"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &dataDir{store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}, nil
+}
+
+// Close closes the full-text index and the store, reporting the first error.
+func (d *dataDir) Close() error {
+	return errors.Join(d.text.Close(), d.store.Close())
+}

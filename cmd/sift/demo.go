@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// demoSources lists the corpus files sift demo indexes, in order.
+func demoSources(corpus string) ([]string, error) {
+	entries, err := os.ReadDir(corpus)
+	if err != nil {
+		return nil, fmt.Errorf("--corpus: %w (run from the repository root, or point --corpus at testdata/demo)", err)
+	}
+	var out []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.IsDir() || ext == ".jsonl" || ext == ".csv" {
+			out = append(out, filepath.Join(corpus, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--corpus: no .jsonl, .csv or Markdown folders in %s", corpus)
+	}
+	return out, nil
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newServeFlags("demo", stderr, "Index the demo corpus into a fresh data directory and serve it: the same steps\n"+
+		"as 'sift index' then 'sift serve'. Without --data, a temporary directory is used and\n"+
+		"removed on exit.")
+	var corpus string
+	f.StringVar(&corpus, "corpus", filepath.Join("testdata", "demo"), "folder of demo sources")
+	f.data = ""
+	f.Lookup("data").DefValue = "a new temporary directory"
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	sources, err := demoSources(corpus)
+	if err != nil {
+		return err
+	}
+	if f.data == "" {
+		dir, err := os.MkdirTemp("", "sift-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		f.data = dir
+	}
+	idx := newIndexFlags(stderr)
+	idx.data, idx.logLevel, idx.logFormat = f.data, f.logLevel, f.logFormat
+	if err := indexFiles(ctx, idx, sources, stdout, stderr); err != nil {
+		return err
+	}
+	return serve(ctx, f, stderr, func(addr string) {
+		base := "http://" + strings.Replace(addr, "[::]", "localhost", 1)
+		fmt.Fprintf(stdout, "\nSift demo is up on %s (data in %s). Try:\n", base, f.data)
+		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=pasword+res'\n", base)
+		fmt.Fprintf(stdout, "  curl '%s/v1/search?q=refund+for+a+damaged+parcel'\n", base)
+		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=vpn&portal=itsm'\n", base)
+		fmt.Fprintf(stdout, "  curl -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", base)
+		fmt.Fprintf(stdout, "  %s/openapi.json describes every endpoint; %s/metrics has Prometheus metrics.\nPress Ctrl+C to stop.\n", base, base)
+	})
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/siftdesk/sift/indexer"
+	"github.com/siftdesk/sift/models"
+)
+
+// indexFlags are the flags of sift index.
+type indexFlags struct {
+	*flagSet
+	data          string
+	kind          string
+	deleteMissing bool
+	batchSize     int
+}
+
+func newIndexFlags(stderr io.Writer) *indexFlags {
+	f := &indexFlags{flagSet: newFlagSet("index", "FILE|FOLDER...",
+		"Upsert articles, tickets and query records by id: new ones are added, changed ones\n"+
+			"re-indexed, unchanged ones skipped. Reads JSON Lines (.jsonl), CSV with a header row\n"+
+			"(.csv), Markdown with YAML front matter (.md) and folders of Markdown. Bad records\n"+
+			"are reported with file and line and skipped; the exit code is then 1.", stderr)}
+	f.StringVar(&f.data, "data", "sift-data", "data directory")
+	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket or query (default: guess per record)")
+	f.BoolVar(&f.deleteMissing, "delete-missing", false, "delete stored documents of the kinds read that the sources no longer contain")
+	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
+	return f
+}
+
+func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newIndexFlags(stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() == 0 {
+		fmt.Fprintln(stderr, "sift index: name at least one FILE or FOLDER")
+		f.Usage()
+		return errUsage
+	}
+	return indexFiles(ctx, f, f.Args(), stdout, stderr)
+}
+
+// indexFiles indexes sources into the data directory and prints a summary.
+// It is the whole of sift index, shared with sift demo.
+func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, stderr io.Writer) error {
+	kind := models.Kind(f.kind)
+	if kind != "" && kind != models.KindArticle && kind != models.KindTicket && kind != models.KindQuery {
+		return fmt.Errorf("--kind: want article, ticket or query, got %q", f.kind)
+	}
+	if f.batchSize < 1 || f.batchSize > 10000 {
+		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	d, err := openDataDir(f.data, f.batchSize, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	bar := newProgressLine(stderr)
+	sum, err := d.indexer.IndexSources(ctx, sources, indexer.Options{
+		Kind: kind, DeleteMissing: f.deleteMissing, Progress: bar.update,
+	})
+	bar.done()
+	for _, p := range sum.Problems {
+		fmt.Fprintf(stderr, "%s: skipped: %v\n", p.Location(), p.Err)
+	}
+	fmt.Fprintf(stdout, "indexed %d records from %d sources in %s (%s/s): %d added, %d updated, %d unchanged, %d deleted, %d skipped\n",
+		sum.Read, len(sources), sum.Elapsed.Round(time.Millisecond), humanInt(rate(sum.Read, sum.Elapsed)),
+		sum.Added, sum.Updated, sum.Unchanged, sum.Deleted, sum.Skipped)
+	if err != nil {
+		return err
+	}
+	if sum.DeleteSkipped {
+		fmt.Fprintln(stderr, "--delete-missing not applied: fix the skipped records and run again")
+	}
+	if sum.Skipped > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d records skipped; everything else was indexed", sum.Skipped)}
+	}
+	return nil
+}
+
+// progressLine redraws one status line on a terminal; elsewhere it is
+// silent, so logs and CI output stay clean.
+type progressLine struct {
+	w    io.Writer
+	tty  bool
+	last time.Time
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	p := &progressLine{w: w}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progressLine) update(pr indexer.Progress) {
+	if !p.tty || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r\033[K%s records  %s/s  (%d added, %d updated, %d unchanged, %d skipped)",
+		humanInt(pr.Read), humanInt(rate(pr.Read, pr.Elapsed)), pr.Added, pr.Updated, pr.Unchanged, pr.Skipped)
+}
+
+func (p *progressLine) done() {
+	if p.tty && !p.last.IsZero() {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+func rate(n int, d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(float64(n) / d.Seconds())
+}
+
+// humanInt formats n with thousands separators: 12345 is "12,345".
+func humanInt(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + humanInt(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

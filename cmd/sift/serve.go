@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/engine"
+)
+
+// serveFlags are the flags of sift serve.
+type serveFlags struct {
+	*flagSet
+	data         string
+	addr         string
+	maxBodyBytes int64
+}
+
+func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
+	f := &serveFlags{flagSet: newFlagSet(name, "", summary, stderr)}
+	f.StringVar(&f.data, "data", "sift-data", "data directory")
+	f.StringVar(&f.addr, "addr", ":8080", "address to listen on")
+	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	return f
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newServeFlags("serve", stderr, "Serve the HTTP API (/v1, /healthz, /metrics, /openapi.json) over a data directory.")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	return serve(ctx, f, stderr, nil)
+}
+
+// serve runs the API until ctx is cancelled, then shuts down gracefully.
+// ready, if set, is called with the listening address once requests can be
+// served. It is the whole of sift serve, shared with sift demo.
+func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr string)) error {
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	d, err := openDataDir(f.data, 0, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := &http.Server{
+		Handler:           api.New(api.Config{MaxBodyBytes: f.maxBodyBytes}, eng, reg, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "data", f.data)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Article returns an article the portal may see. An article it may not see
+// is reported as not found, so its existence does not leak.
+func (e *Engine) Article(ctx context.Context, p models.Portal, id string) (*models.Article, error) {
+	a, err := e.store.Article(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanSeeArticle(a.Visibility) {
+		return nil, models.NotFound("article %q not found", id)
+	}
+	return a, nil
+}
+
+// PutArticle creates or replaces an article. It is searchable and in
+// type-ahead when PutArticle returns; created reports whether it is new.
+func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created bool, err error) {
+	c, err := models.NewArticleChange(a)
+	if err != nil {
+		return false, err
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	created, err = e.isNew(e.store.Article(ctx, a.ID))
+	if err != nil {
+		return false, err
+	}
+	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
+		return false, err
+	}
+	e.articles.Put(articleEntry(a))
+	return created, nil
+}
+
+// DeleteArticle removes an article; deleting a missing one reports
+// models.ErrNotFound.
+func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if _, err := e.store.Article(ctx, id); err != nil {
+		return err
+	}
+	if err := e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindArticle, id)}); err != nil {
+		return err
+	}
+	e.articles.Remove(id)
+	return nil
+}
+
+// PutTicket creates or replaces a ticket; created reports whether it is
+// new.
+func (e *Engine) PutTicket(ctx context.Context, t *models.Ticket) (created bool, err error) {
+	c, err := models.NewTicketChange(t)
+	if err != nil {
+		return false, err
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	created, err = e.isNew(e.store.Ticket(ctx, t.ID))
+	if err != nil {
+		return false, err
+	}
+	return created, e.writer.Apply(ctx, []models.Change{c})
+}
+
+// DeleteTicket removes a ticket; deleting a missing one reports
+// models.ErrNotFound.
+func (e *Engine) DeleteTicket(ctx context.Context, id string) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if _, err := e.store.Ticket(ctx, id); err != nil {
+		return err
+	}
+	return e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindTicket, id)})
+}
+
+// isNew turns the result of a store lookup into "does not exist yet".
+func (e *Engine) isNew(_ any, err error) (bool, error) {
+	if errors.Is(err, models.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
+}
+
+// Stats counts what the engine serves, for health checks.
+type Stats struct {
+	Articles int `json:"articles"`
+	Queries  int `json:"query_completions"`
+}
+
+// Stats returns the engine's counts.
+func (e *Engine) Stats() Stats {
+	return Stats{Articles: e.articles.Len(), Queries: e.queries.Len()}
+}

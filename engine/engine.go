@@ -1,0 +1,143 @@
+// Package engine is Sift's read side and its intelligence: type-ahead,
+// search and deflection over the indexes, with the access rules of each
+// portal enforced here, so no endpoint can leak what a portal may not see.
+// It declares the small interfaces it consumes and never imports a backend.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/siftdesk/sift/engine/typeahead"
+	"github.com/siftdesk/sift/models"
+)
+
+// Store is the system of record as the engine reads it.
+type Store interface {
+	// Article returns an article, or an error matching models.ErrNotFound.
+	Article(ctx context.Context, id string) (*models.Article, error)
+	// Ticket returns a ticket, or an error matching models.ErrNotFound.
+	Ticket(ctx context.Context, id string) (*models.Ticket, error)
+	// Articles calls fn for every article; fn must not write to the store.
+	Articles(ctx context.Context, fn func(*models.Article) error) error
+	// Queries calls fn for every query record; fn must not write.
+	Queries(ctx context.Context, fn func(*models.QueryRecord) error) error
+}
+
+// TextIndex is the full-text index as the engine reads it.
+type TextIndex interface {
+	// SearchArticles returns articles matching q among the visibilities q
+	// allows.
+	SearchArticles(ctx context.Context, q models.TextQuery) (models.SearchResult, error)
+}
+
+// Writer applies document changes to the system of record and the
+// full-text index; they are durable and searchable when it returns nil.
+type Writer interface {
+	Apply(ctx context.Context, changes []models.Change) error
+}
+
+// Config tunes the engine. The zero value is usable.
+type Config struct {
+	// MinQueryCount is how many times a query must have been searched
+	// before type-ahead offers it to others; it keeps one person's query
+	// private. Zero means 2.
+	MinQueryCount int64
+}
+
+// Engine answers type-ahead, search and deflection, and applies document
+// writes. It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	store    Store
+	text     TextIndex
+	writer   Writer
+	log      *slog.Logger
+	articles *typeahead.Index // article titles, class by visibility
+	queries  *typeahead.Index // past queries, class by portal
+
+	writeMu sync.Mutex // orders writes so the indexes see them in one order
+}
+
+// New returns an engine over the given backends and loads the type-ahead
+// indexes from the store.
+func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Writer, log *slog.Logger) (*Engine, error) {
+	if cfg.MinQueryCount <= 0 {
+		cfg.MinQueryCount = 2
+	}
+	e := &Engine{
+		cfg: cfg, store: store, text: text, writer: writer,
+		log:      log.With("component", "engine"),
+		articles: typeahead.New(),
+		queries:  typeahead.New(),
+	}
+	err := store.Articles(ctx, func(a *models.Article) error {
+		e.articles.Put(articleEntry(a))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load type-ahead: %w", err)
+	}
+	err = store.Queries(ctx, func(q *models.QueryRecord) error {
+		e.putQuery(q)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load query completions: %w", err)
+	}
+	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
+	return e, nil
+}
+
+// Access classes of the type-ahead indexes. Articles are classed by
+// visibility, query records by the portal they were searched on.
+const (
+	classPublic   uint8 = 0
+	classInternal uint8 = 1
+	classCustomer uint8 = 0
+	classITSM     uint8 = 1
+)
+
+func articleEntry(a *models.Article) typeahead.Entry {
+	class := classPublic
+	if a.Visibility == models.VisibilityInternal {
+		class = classInternal
+	}
+	return typeahead.Entry{ID: a.ID, Text: a.Title, Popularity: float64(a.Views), Class: class}
+}
+
+// articleClasses returns the article classes a portal may see.
+func articleClasses(p models.Portal) typeahead.Classes {
+	var c typeahead.Classes
+	for _, v := range p.Visibilities() {
+		switch v {
+		case models.VisibilityPublic:
+			c |= 1 << classPublic
+		case models.VisibilityInternal:
+			c |= 1 << classInternal
+		}
+	}
+	return c
+}
+
+// queryClasses returns the query classes a portal may see: its own.
+func queryClasses(p models.Portal) typeahead.Classes {
+	if p == models.PortalITSM {
+		return 1 << classITSM
+	}
+	return 1 << classCustomer
+}
+
+func (e *Engine) putQuery(q *models.QueryRecord) {
+	if q.Count < e.cfg.MinQueryCount {
+		e.queries.Remove(q.ID())
+		return
+	}
+	class := classCustomer
+	if q.Portal == models.PortalITSM {
+		class = classITSM
+	}
+	e.queries.Put(typeahead.Entry{ID: q.ID(), Text: q.Query, Popularity: float64(q.Count), Class: class})
+}

@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/siftdesk/sift/engine/typeahead"
+	"github.com/siftdesk/sift/models"
+)
+
+// maxQuerySuggestions caps the "query" completions in one answer, so
+// article titles always have room.
+const maxQuerySuggestions = 3
+
+// Suggest completes what someone is typing: article titles and popular
+// queries the portal may see, best first.
+func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models.SuggestResult, error) {
+	start := time.Now()
+	if err := checkQuery(req.Query, models.MaxSuggestQueryLength); err != nil {
+		return models.SuggestResult{}, err
+	}
+	limit, err := checkLimit(req.Limit, models.DefaultSuggestLimit, models.MaxSuggestLimit)
+	if err != nil {
+		return models.SuggestResult{}, err
+	}
+	articles := e.articles.Search(typeahead.Query{Text: req.Query, Classes: articleClasses(req.Portal), Limit: limit})
+	queries := e.queries.Search(typeahead.Query{Text: req.Query, Classes: queryClasses(req.Portal), Limit: min(limit/2, maxQuerySuggestions)})
+	articles = articles[:min(len(articles), limit-len(queries))]
+
+	out := make([]models.Suggestion, 0, len(articles)+len(queries))
+	for _, r := range articles {
+		out = append(out, models.Suggestion{Kind: models.SuggestionArticle, ID: r.ID, Title: r.Text, Text: r.Text, Score: round(r.Score)})
+	}
+	for _, r := range queries {
+		out = append(out, models.Suggestion{Kind: models.SuggestionQuery, Text: r.Text, Score: round(r.Score)})
+	}
+	slices.SortStableFunc(out, func(a, b models.Suggestion) int { return cmp.Compare(b.Score, a.Score) })
+	return models.SuggestResult{Suggestions: out, TookMicros: time.Since(start).Microseconds()}, nil
+}
+
+// Search runs a search-box query over the articles the portal may see:
+// BM25 with title over tags over body, snippets, and facets by category
+// and product.
+func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.SearchResult, error) {
+	start := time.Now()
+	if err := checkQuery(req.Query, models.MaxSearchQueryLength); err != nil {
+		return models.SearchResult{}, err
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		return models.SearchResult{}, models.Invalid("q", "is required")
+	}
+	limit, err := checkLimit(req.Limit, models.DefaultSearchLimit, models.MaxSearchLimit)
+	if err != nil {
+		return models.SearchResult{}, err
+	}
+	if req.Offset < 0 || req.Offset > models.MaxSearchOffset {
+		return models.SearchResult{}, models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
+	}
+	res, err := e.text.SearchArticles(ctx, models.TextQuery{
+		Match: models.MatchSearch, Text: req.Query, Visibilities: req.Portal.Visibilities(),
+		Limit: limit, Offset: req.Offset, Facets: true, Highlight: true,
+	})
+	if err != nil {
+		return models.SearchResult{}, err
+	}
+	res.Hits = e.visibleHits(req.Portal, res.Hits)
+	res.TookMicros = time.Since(start).Microseconds()
+	return res, nil
+}
+
+// Deflect returns the articles most likely to resolve a ticket draft, for
+// a portal to show under its ticket form.
+func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models.DeflectResult, error) {
+	start := time.Now()
+	if strings.TrimSpace(req.Subject) == "" && strings.TrimSpace(req.Body) == "" {
+		return models.DeflectResult{}, models.Invalid("subject", "subject or body is required")
+	}
+	if n := len(req.Subject) + len(req.Body); n > models.MaxDeflectTextBytes {
+		return models.DeflectResult{}, models.TooLarge("body", "subject and body are %d bytes, at most %d allowed", n, models.MaxDeflectTextBytes)
+	}
+	limit, err := checkLimit(req.Limit, models.DefaultDeflectLimit, models.MaxDeflectLimit)
+	if err != nil {
+		return models.DeflectResult{}, err
+	}
+	res, err := e.text.SearchArticles(ctx, models.TextQuery{
+		Match: models.MatchDeflect, Subject: req.Subject, Text: req.Body,
+		Visibilities: req.Portal.Visibilities(), Limit: limit, Highlight: true,
+	})
+	if err != nil {
+		return models.DeflectResult{}, err
+	}
+	return models.DeflectResult{
+		Articles:   e.visibleHits(req.Portal, res.Hits),
+		TookMicros: time.Since(start).Microseconds(),
+	}, nil
+}
+
+// visibleHits drops hits the portal may not see. The index filters them
+// already; this is the engine's own guarantee, and a hit dropped here is a
+// bug worth an error in the log.
+func (e *Engine) visibleHits(p models.Portal, hits []models.ArticleHit) []models.ArticleHit {
+	out := hits[:0]
+	for _, h := range hits {
+		if !p.CanSeeArticle(h.Visibility) {
+			e.log.Error("full-text index returned an article the portal may not see", "portal", p, "article", h.ID, "visibility", h.Visibility)
+			continue
+		}
+		h.Score = round(h.Score)
+		out = append(out, h)
+	}
+	return out
+}
+
+func checkQuery(q string, maxLen int) error {
+	if len(q) > maxLen {
+		return models.TooLarge("q", "is %d bytes long, at most %d allowed", len(q), maxLen)
+	}
+	return nil
+}
+
+// checkLimit applies the default for 0 and rejects values out of range.
+func checkLimit(limit, def, maxLimit int) (int, error) {
+	if limit == 0 {
+		return def, nil
+	}
+	if limit < 1 || limit > maxLimit {
+		return 0, models.Invalid("limit", "must be between 1 and %d, got %d", maxLimit, limit)
+	}
+	return limit, nil
+}
+
+// round keeps four decimals, enough to rank and short to read.
+func round(x float64) float64 {
+	const k = 1e4
+	if x < 0 {
+		return -float64(int64(-x*k+0.5)) / k
+	}
+	return float64(int64(x*k+0.5)) / k
+}

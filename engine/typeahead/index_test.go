@@ -1,0 +1,163 @@
+package typeahead
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func testIndex() *Index {
+	x := New()
+	for _, e := range []Entry{
+		{ID: "a1", Text: "Reset your password", Popularity: 50},
+		{ID: "a2", Text: "Change the password of a shared mailbox", Popularity: 5},
+		{ID: "a3", Text: "Passkeys and two-factor authentication", Popularity: 20},
+		{ID: "a4", Text: "Track your parcel", Popularity: 100},
+		{ID: "a5", Text: "VPN disconnects every few minutes", Popularity: 1, Class: 1},
+		{ID: "a6", Text: "Payment declined at checkout", Popularity: 30},
+		{ID: "a7", Text: "Résumé upload fails", Popularity: 0},
+		{ID: "a8", Text: "Printer shows error 49.4C02", Popularity: 3, Class: 1},
+	} {
+		x.Put(e)
+	}
+	return x
+}
+
+func ids(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	x := testIndex()
+	all := Classes(0b11)
+	cases := []struct {
+		name    string
+		q       string
+		classes Classes
+		want    []string // exact order
+	}{
+		{"prefix completes the last word; titles starting with it first", "pass", all, []string{"a3", "a1", "a2"}},
+		{"earlier words must match", "reset pa", all, []string{"a1"}},
+		{"one typo from four letters", "pasw", all, []string{"a3", "a1", "a2"}},
+		{"transposed letters are one edit", "reste your", all, []string{"a1"}},
+		{"one typo in each word", "pasword chnage", all, []string{"a2"}},
+		{"two typos rejected under eight letters", "paswrod", all, nil},
+		{"two typos in a long word", "passwrdo", all, []string{"a1", "a2"}},
+		{"no typo budget under four letters", "vqn", all, nil},
+		{"trailing space makes the last word whole", "track ", all, []string{"a4"}},
+		{"whole word does not complete", "tra ", all, nil},
+		{"stopwords are optional", "how to track my par", all, []string{"a4"}},
+		{"accents fold", "resume up", all, []string{"a7"}},
+		{"class filter hides internal entries", "vpn", 0b01, nil},
+		{"class filter admits allowed entries", "vpn", 0b10, []string{"a5"}},
+		{"digits are words", "49", all, []string{"a8"}},
+		{"nothing matches", "zebra", all, nil},
+		{"only punctuation", "?!", all, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ids(x.Search(Query{Text: tc.q, Classes: tc.classes, Limit: 10}))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Search(%q) = %v, want %v", tc.q, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPopularityBreaksTies(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "quiet", Text: "Order status", Popularity: 1})
+	x.Put(Entry{ID: "loud", Text: "Order history", Popularity: 900})
+	got := ids(x.Search(Query{Text: "ord", Classes: 1, Limit: 2}))
+	if !slices.Equal(got, []string{"loud", "quiet"}) {
+		t.Fatalf("got %v, want the popular entry first", got)
+	}
+	x.Put(Entry{ID: "quiet", Text: "Order status", Popularity: 5000})
+	got = ids(x.Search(Query{Text: "ord", Classes: 1, Limit: 2}))
+	if !slices.Equal(got, []string{"quiet", "loud"}) {
+		t.Fatalf("after a popularity update got %v, want quiet first", got)
+	}
+}
+
+func TestRemoveAndReplace(t *testing.T) {
+	x := testIndex()
+	x.Remove("a4")
+	if got := x.Search(Query{Text: "track", Classes: 3, Limit: 5}); len(got) != 0 {
+		t.Errorf("removed entry still found: %v", ids(got))
+	}
+	x.Put(Entry{ID: "a1", Text: "Unlock a frozen account"})
+	if got := ids(x.Search(Query{Text: "reset", Classes: 3, Limit: 5})); len(got) != 0 {
+		t.Errorf("old text of a replaced entry still matches: %v", got)
+	}
+	if got := ids(x.Search(Query{Text: "froz", Classes: 3, Limit: 5})); !slices.Equal(got, []string{"a1"}) {
+		t.Errorf("new text of a replaced entry: got %v", got)
+	}
+	if x.Len() != 7 {
+		t.Errorf("Len = %d, want 7", x.Len())
+	}
+}
+
+// TestTopListsStayExact checks the fast path (top lists) against an
+// exhaustive scan after many inserts and removals.
+func TestTopListsStayExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"printer", "print", "privacy", "price", "pricing", "prime", "profile", "project"}
+	x := New()
+	live := map[string]bool{}
+	for i := range 3000 {
+		id := fmt.Sprintf("e%d", rng.IntN(600))
+		if rng.IntN(4) == 0 {
+			x.Remove(id)
+			delete(live, id)
+			continue
+		}
+		text := words[rng.IntN(len(words))] + " " + words[rng.IntN(len(words))]
+		x.Put(Entry{ID: id, Text: text, Popularity: float64(rng.IntN(1000)), Class: uint8(i % 2)})
+		live[id] = true
+	}
+	for _, prefix := range []string{"p", "pr", "pri", "prin", "pro"} {
+		fast := x.Search(Query{Text: prefix, Classes: 1, Limit: 10})
+		want := bruteForce(x, prefix, 1, 10)
+		if !slices.Equal(ids(fast), want) {
+			t.Errorf("prefix %q: fast %v, brute force %v", prefix, ids(fast), want)
+		}
+	}
+	if x.Len() != len(live) {
+		t.Errorf("Len = %d, want %d", x.Len(), len(live))
+	}
+}
+
+// bruteForce ranks every live entry of the classes by the same scoring.
+func bruteForce(x *Index, prefix string, classes Classes, limit int) []string {
+	tokens := x.match([]string{prefix}, true)
+	var rs []Result
+	for _, en := range x.entries {
+		if en == nil || classes&(1<<en.Class) == 0 {
+			continue
+		}
+		if s, ok := x.score(en, tokens); ok {
+			rs = append(rs, Result{Entry: en.Entry, Score: s})
+		}
+	}
+	slices.SortFunc(rs, func(a, b Result) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	if len(rs) > limit {
+		rs = rs[:limit]
+	}
+	return ids(rs)
+}

@@ -1,0 +1,199 @@
+package typeahead
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query asks for completions of Text, the contents of a search box.
+type Query struct {
+	Text    string
+	Classes Classes // the access classes the caller may see
+	Limit   int
+}
+
+// token is one word of a query, with the trie nodes it matches.
+type token struct {
+	text     string
+	prefix   bool // the last word, still being typed
+	optional bool // a stopword: a bonus, not a requirement
+	matches  []match
+	dists    map[int32]int // for whole words: matching word id to edits
+	cost     int           // how many candidates starting from this word yields
+}
+
+// Search returns the best entries for q, best first. The last word of
+// q.Text is a prefix unless the text ends in a space or punctuation; every
+// word tolerates typos (one edit from four letters, two from eight).
+// Stopwords are optional. Entries outside q.Classes are never returned.
+func (x *Index) Search(q Query) []Result {
+	words := Tokens(q.Text)
+	if len(words) == 0 || q.Limit <= 0 {
+		return nil
+	}
+	last, _ := utf8.DecodeLastRuneInString(q.Text)
+	partial := unicode.IsLetter(last) || unicode.IsDigit(last)
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	tokens := x.match(words, partial)
+	if tokens == nil {
+		return nil
+	}
+	required := slices.DeleteFunc(slices.Clone(tokens), func(t *token) bool { return t.optional })
+	driver := slices.MinFunc(required, func(a, b *token) int { return cmp.Compare(a.cost, b.cost) })
+	var candidates []int32
+	if len(required) == 1 && driver.prefix {
+		candidates = x.fromTops(driver, q.Classes)
+	} else {
+		candidates = x.fromPostings(driver)
+	}
+
+	results := make([]Result, 0, min(len(candidates), 4*q.Limit))
+	for _, slot := range candidates {
+		en := x.entries[slot]
+		if q.Classes&(1<<en.Class) == 0 {
+			continue
+		}
+		score, ok := x.score(en, tokens)
+		if !ok {
+			continue
+		}
+		results = append(results, Result{Entry: en.Entry, Score: score})
+	}
+	slices.SortFunc(results, func(a, b Result) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if len(results) > q.Limit {
+		results = results[:q.Limit]
+	}
+	return results
+}
+
+// match finds the trie nodes for every query word. It returns nil when a
+// required word matches nothing, since then no entry can match.
+func (x *Index) match(words []string, partial bool) []*token {
+	tokens := make([]*token, len(words))
+	allOptional := true
+	for i, w := range words {
+		t := &token{text: w, prefix: partial && i == len(words)-1}
+		t.optional = !t.prefix && stopwords[w]
+		allOptional = allOptional && t.optional
+		tokens[i] = t
+	}
+	kept := tokens[:0]
+	for _, t := range tokens {
+		if allOptional {
+			t.optional = false
+		}
+		runes := []rune(t.text)
+		t.matches = x.root.fuzzy(runes, maxEdits(len(runes)), !t.prefix)
+		if len(t.matches) == 0 {
+			if !t.optional {
+				return nil
+			}
+			continue
+		}
+		if !t.prefix {
+			t.dists = make(map[int32]int, len(t.matches))
+		}
+		for _, m := range t.matches {
+			if t.prefix {
+				t.cost += int(m.n.count)
+			} else {
+				t.dists[m.n.term] = m.dist
+				t.cost += len(x.posts[m.n.term])
+			}
+		}
+		kept = append(kept, t)
+	}
+	return kept
+}
+
+// fromTops gathers candidates for a lone prefix from the top lists of its
+// nodes: the best entries of each matching subtree, per allowed class.
+func (x *Index) fromTops(t *token, classes Classes) []int32 {
+	var out []int32
+	for _, m := range t.matches {
+		for c := range uint8(maxClasses) {
+			if classes&(1<<c) != 0 {
+				out = append(out, m.n.top[c]...)
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+// fromPostings gathers every entry that contains a word matching t.
+func (x *Index) fromPostings(t *token) []int32 {
+	var out []int32
+	for _, m := range t.matches {
+		if !t.prefix {
+			out = append(out, x.posts[m.n.term]...)
+			continue
+		}
+		m.n.walk(func(k *node) {
+			if k.term >= 0 {
+				out = append(out, x.posts[k.term]...)
+			}
+		})
+	}
+	return dedupe(out)
+}
+
+// score rates how well en matches the query words, in [0, 1] for the text
+// plus a popularity term. ok is false when a required word is missing.
+func (x *Index) score(en *entry, tokens []*token) (score float64, ok bool) {
+	var sum float64
+	for _, t := range tokens {
+		q := x.quality(en, t)
+		switch {
+		case q > 0 && t.optional:
+			sum += 0.5 * q
+		case q > 0:
+			sum += q
+		case !t.optional:
+			return 0, false
+		}
+	}
+	text := sum / float64(len(tokens))
+	if first := tokens[0]; x.quality(&entry{words: en.words[:1]}, first) > 0 {
+		text += 0.1 // the title starts with what was typed first
+	}
+	return text + 0.05*math.Log1p(en.Popularity), true
+}
+
+// quality is how well the best of en's words matches t: 1 for an exact
+// word, less for typos and for completions far longer than the prefix, 0 for
+// no match.
+func (x *Index) quality(en *entry, t *token) float64 {
+	best := 0.0
+	for _, w := range en.words {
+		if !t.prefix {
+			if d, ok := t.dists[w]; ok {
+				best = max(best, 1-0.25*float64(d))
+			}
+			continue
+		}
+		word := x.words[w]
+		for _, m := range t.matches {
+			if strings.HasPrefix(word, m.n.prefix) {
+				done := float64(len(m.n.prefix)) / float64(len(word))
+				best = max(best, 0.6+0.4*done-0.25*float64(m.dist))
+			}
+		}
+	}
+	return best
+}
+
+func dedupe(s []int32) []int32 {
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,63 @@
+package typeahead
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Tokens splits text into lower-case words with accents removed. A word is
+// a run of letters and digits; everything else separates words.
+func Tokens(text string) []string {
+	folded := fold(text)
+	return strings.FieldsFunc(folded, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// fold lower-cases s and strips combining marks (é becomes e).
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// maxEdits is the typo budget for a word or prefix of n letters: none below
+// four letters, one from four, two from eight.
+func maxEdits(n int) int {
+	switch {
+	case n >= 8:
+		return 2
+	case n >= 4:
+		return 1
+	}
+	return 0
+}
+
+// stopwords are words that carry no meaning in a search box. A query word
+// that is a stopword is optional: it adds to the score when it matches but
+// does not exclude titles that lack it.
+var stopwords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true,
+	"by": true, "can": true, "do": true, "does": true, "for": true, "from": true, "how": true,
+	"i": true, "if": true, "in": true, "is": true, "it": true, "my": true, "of": true,
+	"on": true, "or": true, "the": true, "to": true, "what": true, "when": true,
+	"where": true, "why": true, "with": true, "you": true, "your": true, "me": true,
+	"we": true, "our": true, "not": true, "t": true, "s": true,
+}

@@ -1,0 +1,192 @@
+// Package bleve is Sift's full-text index, built on the bleve library: BM25
+// ranking with field boosts, highlighted snippets and facets over articles,
+// and the ticket text that similar-ticket search reads.
+package bleve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	bv "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Index is a bleve full-text index of articles and tickets. It is safe for
+// concurrent use; one process at a time may open a directory.
+type Index struct {
+	idx bv.Index
+}
+
+// Open opens the index in dir, creating it when dir does not exist.
+func Open(dir string) (*Index, error) {
+	idx, err := bv.Open(dir)
+	if errors.Is(err, bv.ErrorIndexPathDoesNotExist) {
+		idx, err = bv.New(dir, indexMapping())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open full-text index %s: %w", dir, err)
+	}
+	return &Index{idx: idx}, nil
+}
+
+// Close flushes and releases the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+// Count returns the number of indexed documents, articles and tickets.
+func (x *Index) Count() (uint64, error) { return x.idx.DocCount() }
+
+// Field names, shared by the mapping and the queries.
+const (
+	fieldType       = "type"
+	fieldTitle      = "title"
+	fieldTags       = "tags"
+	fieldBody       = "body"
+	fieldCategory   = "category"
+	fieldProduct    = "product"
+	fieldVisibility = "visibility"
+	fieldSubject    = "subject"
+	fieldResolution = "resolution"
+	fieldPortal     = "portal"
+	fieldOrg        = "org"
+)
+
+// articleDoc and ticketDoc are what bleve indexes: the searchable fields
+// only, with Markdown turned into plain text.
+type articleDoc struct {
+	Type       string   `json:"type"`
+	Title      string   `json:"title"`
+	Tags       []string `json:"tags"`
+	Body       string   `json:"body"`
+	Category   string   `json:"category"`
+	Product    string   `json:"product"`
+	Visibility string   `json:"visibility"`
+}
+
+type ticketDoc struct {
+	Type       string `json:"type"`
+	Portal     string `json:"portal"`
+	Org        string `json:"org"`
+	Subject    string `json:"subject"`
+	Body       string `json:"body"`
+	Resolution string `json:"resolution"`
+	Category   string `json:"category"`
+}
+
+// BleveType tells bleve which document mapping applies.
+func (d articleDoc) BleveType() string { return string(models.KindArticle) }
+
+// BleveType tells bleve which document mapping applies.
+func (d ticketDoc) BleveType() string { return string(models.KindTicket) }
+
+func indexMapping() *mapping.IndexMappingImpl {
+	text := func(store bool) *mapping.FieldMapping {
+		f := bv.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = store
+		f.IncludeTermVectors = store // highlighting needs term positions
+		return f
+	}
+	label := func(store bool) *mapping.FieldMapping {
+		f := bv.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.IncludeInAll = false
+		return f
+	}
+	article := bv.NewDocumentStaticMapping()
+	article.AddFieldMappingsAt(fieldType, label(false))
+	article.AddFieldMappingsAt(fieldTitle, text(true))
+	article.AddFieldMappingsAt(fieldTags, text(false))
+	article.AddFieldMappingsAt(fieldBody, text(true))
+	article.AddFieldMappingsAt(fieldCategory, label(true))
+	article.AddFieldMappingsAt(fieldProduct, label(true))
+	article.AddFieldMappingsAt(fieldVisibility, label(true))
+
+	ticket := bv.NewDocumentStaticMapping()
+	ticket.AddFieldMappingsAt(fieldType, label(false))
+	ticket.AddFieldMappingsAt(fieldPortal, label(true))
+	ticket.AddFieldMappingsAt(fieldOrg, label(true))
+	ticket.AddFieldMappingsAt(fieldSubject, text(false))
+	ticket.AddFieldMappingsAt(fieldBody, text(false))
+	ticket.AddFieldMappingsAt(fieldResolution, text(false))
+	ticket.AddFieldMappingsAt(fieldCategory, label(true))
+
+	m := bv.NewIndexMapping()
+	m.ScoringModel = "bm25"
+	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultMapping = bv.NewDocumentDisabledMapping()
+	m.AddDocumentMapping(string(models.KindArticle), article)
+	m.AddDocumentMapping(string(models.KindTicket), ticket)
+	return m
+}
+
+// docID keys a document by kind and id, so an article and a ticket may
+// share an id.
+func docID(kind models.Kind, id string) string { return string(kind) + "/" + id }
+
+// Write applies article and ticket changes in one batch; query records are
+// not full-text indexed and are ignored. The changes are searchable when it
+// returns nil.
+func (x *Index) Write(ctx context.Context, changes []models.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := x.idx.NewBatch()
+	for _, c := range changes {
+		if c.Kind == models.KindQuery {
+			continue
+		}
+		id := docID(c.Kind, c.ID)
+		switch {
+		case c.Delete:
+			b.Delete(id)
+		case c.Article != nil:
+			if err := b.Index(id, newArticleDoc(c.Article)); err != nil {
+				return fmt.Errorf("index article %q: %w", c.ID, err)
+			}
+		case c.Ticket != nil:
+			if err := b.Index(id, newTicketDoc(c.Ticket)); err != nil {
+				return fmt.Errorf("index ticket %q: %w", c.ID, err)
+			}
+		}
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("full-text index batch: %w", err)
+	}
+	return nil
+}
+
+func newArticleDoc(a *models.Article) articleDoc {
+	return articleDoc{
+		Type:       string(models.KindArticle),
+		Title:      a.Title,
+		Tags:       a.Tags,
+		Body:       models.PlainText(a.Body),
+		Category:   a.Category,
+		Product:    a.Product,
+		Visibility: string(a.Visibility),
+	}
+}
+
+func newTicketDoc(t *models.Ticket) ticketDoc {
+	return ticketDoc{
+		Type:       string(models.KindTicket),
+		Portal:     string(t.Portal),
+		Org:        t.Org,
+		Subject:    t.Subject,
+		Body:       t.Body,
+		Resolution: t.Resolution,
+		Category:   t.Category,
+	}
+}
+
+// articleID strips the kind prefix from a bleve document id.
+func articleID(docID string) string {
+	return strings.TrimPrefix(docID, string(models.KindArticle)+"/")
+}

@@ -1,0 +1,134 @@
+package bleve
+
+import (
+	"context"
+	"fmt"
+
+	bv "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Field boosts: a word in the title counts more than in the tags, and in
+// the tags more than in the body.
+const (
+	boostTitle   = 3.0
+	boostTags    = 2.0
+	boostBody    = 1.0
+	boostSubject = 2.0 // a draft's subject over its body
+)
+
+// facetSize is how many values each facet returns.
+const facetSize = 10
+
+// SearchArticles finds articles for q among those whose visibility q allows.
+// A search-box query that matches nothing exactly is retried with one typo
+// allowed per word.
+func (x *Index) SearchArticles(ctx context.Context, q models.TextQuery) (models.SearchResult, error) {
+	res, err := x.searchArticles(ctx, q, 0)
+	if err == nil && res.Total == 0 && q.Match == models.MatchSearch {
+		res, err = x.searchArticles(ctx, q, 1)
+	}
+	return res, err
+}
+
+func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzziness int) (models.SearchResult, error) {
+	var text query.Query
+	switch q.Match {
+	case models.MatchDeflect:
+		text = bv.NewDisjunctionQuery(
+			articleFields(q.Subject, boostSubject, 0),
+			articleFields(q.Text, 1, 0),
+		)
+	default:
+		text = articleFields(q.Text, 1, fuzziness)
+	}
+	root := bv.NewBooleanQuery()
+	root.AddMust(text)
+	root.AddFilter(articleFilter(q.Visibilities))
+
+	req := bv.NewSearchRequestOptions(root, q.Limit, q.Offset, false)
+	req.Fields = []string{fieldTitle, fieldCategory, fieldProduct, fieldVisibility}
+	if q.Highlight {
+		req.Highlight = bv.NewHighlightWithStyle("html")
+		req.Highlight.Fields = []string{fieldBody}
+	}
+	if q.Facets {
+		req.AddFacet(fieldCategory, bv.NewFacetRequest(fieldCategory, facetSize))
+		req.AddFacet(fieldProduct, bv.NewFacetRequest(fieldProduct, facetSize))
+	}
+	sr, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return models.SearchResult{}, fmt.Errorf("full-text search: %w", err)
+	}
+	out := models.SearchResult{Total: sr.Total, Hits: make([]models.ArticleHit, 0, len(sr.Hits))}
+	for _, h := range sr.Hits {
+		out.Hits = append(out.Hits, articleHit(h))
+	}
+	if q.Facets {
+		out.Facets = map[string][]models.FacetCount{}
+		for name, f := range sr.Facets {
+			counts := []models.FacetCount{}
+			for _, t := range f.Terms.Terms() {
+				counts = append(counts, models.FacetCount{Value: t.Term, Count: t.Count})
+			}
+			out.Facets[name] = counts
+		}
+	}
+	return out, nil
+}
+
+// articleFields matches text against title, tags and body with their
+// boosts, any word sufficing; BM25 ranks documents with more words first.
+func articleFields(text string, boost float64, fuzziness int) query.Query {
+	field := func(name string, b float64) query.Query {
+		m := bv.NewMatchQuery(text)
+		m.SetField(name)
+		m.SetBoost(b * boost)
+		m.SetFuzziness(fuzziness)
+		return m
+	}
+	return bv.NewDisjunctionQuery(
+		field(fieldTitle, boostTitle),
+		field(fieldTags, boostTags),
+		field(fieldBody, boostBody),
+	)
+}
+
+// articleFilter admits articles of the allowed visibilities only. With no
+// visibility allowed it admits nothing.
+func articleFilter(visibilities []models.Visibility) query.Query {
+	if len(visibilities) == 0 {
+		return bv.NewMatchNoneQuery()
+	}
+	kind := bv.NewTermQuery(string(models.KindArticle))
+	kind.SetField(fieldType)
+	var allowed []query.Query
+	for _, v := range visibilities {
+		t := bv.NewTermQuery(string(v))
+		t.SetField(fieldVisibility)
+		allowed = append(allowed, t)
+	}
+	return bv.NewConjunctionQuery(kind, bv.NewDisjunctionQuery(allowed...))
+}
+
+func articleHit(h *search.DocumentMatch) models.ArticleHit {
+	str := func(name string) string {
+		s, _ := h.Fields[name].(string)
+		return s
+	}
+	hit := models.ArticleHit{
+		ID:         articleID(h.ID),
+		Title:      str(fieldTitle),
+		Category:   str(fieldCategory),
+		Product:    str(fieldProduct),
+		Visibility: models.Visibility(str(fieldVisibility)),
+		Score:      h.Score,
+	}
+	if frags := h.Fragments[fieldBody]; len(frags) > 0 {
+		hit.Snippet = frags[0]
+	}
+	return hit
+}

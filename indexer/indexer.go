@@ -1,0 +1,231 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Store is the system of record as the indexer writes it.
+type Store interface {
+	// Hashes returns the content hash of every stored document of a kind.
+	Hashes(ctx context.Context, kind models.Kind) (map[string]string, error)
+	// Write applies changes atomically and durably.
+	Write(ctx context.Context, changes []models.Change) error
+}
+
+// TextIndex is the full-text index as the indexer writes it.
+type TextIndex interface {
+	// Write applies changes; they are searchable when it returns nil.
+	Write(ctx context.Context, changes []models.Change) error
+}
+
+// DefaultBatchSize is how many changes go into one write.
+const DefaultBatchSize = 500
+
+// Indexer writes documents to the full-text index and the system of
+// record, in that order, so a crash between the two leaves the store behind
+// and a re-run repairs the index. It is safe for concurrent use if its
+// Store and TextIndex are.
+type Indexer struct {
+	store     Store
+	text      TextIndex
+	batchSize int
+	log       *slog.Logger
+}
+
+// New returns an indexer over store and text. A batchSize of 0 means
+// DefaultBatchSize.
+func New(store Store, text TextIndex, batchSize int, log *slog.Logger) *Indexer {
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	return &Indexer{store: store, text: text, batchSize: batchSize, log: log.With("component", "indexer")}
+}
+
+// Apply writes changes to both indexes. When it returns nil they are
+// durable and searchable.
+func (ix *Indexer) Apply(ctx context.Context, changes []models.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	if err := ix.text.Write(ctx, changes); err != nil {
+		return err
+	}
+	if err := ix.store.Write(ctx, changes); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// Options control IndexSources.
+type Options struct {
+	// Kind forces the document kind of JSON Lines and CSV records; empty
+	// means guess per record.
+	Kind models.Kind
+	// DeleteMissing removes stored documents, of the kinds the sources hold,
+	// that the sources no longer contain. It is not done when any record was
+	// skipped, since a skipped record's id is unknown.
+	DeleteMissing bool
+	// Progress, if set, is called after every batch and at the end.
+	Progress func(Progress)
+}
+
+// Progress counts what a run has done so far.
+type Progress struct {
+	Read, Added, Updated, Unchanged, Deleted, Skipped int
+	Elapsed                                           time.Duration
+}
+
+// Summary is the outcome of a run: its counts and the records it skipped.
+type Summary struct {
+	Progress
+	Problems []Record // skipped records, each with its Err
+	// DeleteSkipped is true when DeleteMissing was asked for but not done.
+	DeleteSkipped bool
+}
+
+// IndexSources reads every source in order and upserts what changed: new
+// documents are added, changed ones replaced, unchanged ones skipped. Bad
+// records are collected in the summary, not fatal. It returns an error
+// only when a source cannot be read or a write fails; documents written
+// before that stay written.
+func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Options) (Summary, error) {
+	start := time.Now()
+	run := &indexRun{ix: ix, opt: opt, hashes: map[models.Kind]map[string]string{}, seen: map[models.Kind]map[string]bool{}}
+	for _, k := range models.Kinds {
+		h, err := ix.store.Hashes(ctx, k)
+		if err != nil {
+			return run.sum, fmt.Errorf("read stored hashes: %w", err)
+		}
+		run.hashes[k] = h
+	}
+	report := func() {
+		if opt.Progress != nil {
+			run.sum.Elapsed = time.Since(start)
+			opt.Progress(run.sum.Progress)
+		}
+	}
+	for _, src := range sources {
+		err := ReadSource(ctx, src, opt.Kind, func(r Record) error {
+			if err := run.add(ctx, r); err != nil {
+				return err
+			}
+			if len(run.pending) >= ix.batchSize {
+				if err := run.flush(ctx); err != nil {
+					return err
+				}
+				report()
+			}
+			return nil
+		})
+		if err != nil {
+			return run.sum, err
+		}
+	}
+	if err := run.flush(ctx); err != nil {
+		return run.sum, err
+	}
+	if opt.DeleteMissing {
+		if run.sum.Skipped > 0 {
+			run.sum.DeleteSkipped = true
+			ix.log.Warn("not deleting missing documents: some records were skipped", "skipped", run.sum.Skipped)
+		} else if err := run.deleteMissing(ctx); err != nil {
+			return run.sum, err
+		}
+	}
+	report()
+	run.sum.Elapsed = time.Since(start)
+	return run.sum, nil
+}
+
+// indexRun is the state of one IndexSources call.
+type indexRun struct {
+	ix      *Indexer
+	opt     Options
+	hashes  map[models.Kind]map[string]string // stored hash by id, updated as we write
+	seen    map[models.Kind]map[string]bool   // ids present in the sources
+	pending []models.Change
+	sum     Summary
+}
+
+func (r *indexRun) add(ctx context.Context, rec Record) error {
+	r.sum.Read++
+	if rec.Err != nil {
+		r.sum.Skipped++
+		r.sum.Problems = append(r.sum.Problems, rec)
+		return nil
+	}
+	c := rec.Change
+	if r.seen[c.Kind] == nil {
+		r.seen[c.Kind] = map[string]bool{}
+	}
+	r.seen[c.Kind][c.ID] = true
+	old, exists := r.hashes[c.Kind][c.ID]
+	switch {
+	case exists && old == c.Hash:
+		r.sum.Unchanged++
+		return nil
+	case exists:
+		r.sum.Updated++
+	default:
+		r.sum.Added++
+	}
+	r.hashes[c.Kind][c.ID] = c.Hash
+	r.pending = append(r.pending, c)
+	return nil
+}
+
+func (r *indexRun) flush(ctx context.Context) error {
+	for len(r.pending) > 0 {
+		n := min(len(r.pending), r.ix.batchSize)
+		batch := dedupeBatch(r.pending[:n])
+		if err := r.ix.Apply(ctx, batch); err != nil {
+			return err
+		}
+		r.pending = r.pending[n:]
+	}
+	r.pending = nil
+	return nil
+}
+
+// dedupeBatch keeps the last change per document, in first-seen order, so
+// one batch never writes a document twice.
+func dedupeBatch(batch []models.Change) []models.Change {
+	last := make(map[models.Kind]map[string]int, 2)
+	for i, c := range batch {
+		if last[c.Kind] == nil {
+			last[c.Kind] = map[string]int{}
+		}
+		last[c.Kind][c.ID] = i
+	}
+	out := make([]models.Change, 0, len(batch))
+	for i, c := range batch {
+		if last[c.Kind][c.ID] == i {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (r *indexRun) deleteMissing(ctx context.Context) error {
+	for kind, seen := range r.seen {
+		for id := range r.hashes[kind] {
+			if !seen[id] {
+				r.pending = append(r.pending, models.NewDelete(kind, id))
+				r.sum.Deleted++
+			}
+		}
+	}
+	slices.SortFunc(r.pending, func(a, b models.Change) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	return r.flush(ctx)
+}

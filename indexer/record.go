@@ -1,0 +1,63 @@
+// Package indexer is Sift's write side: it reads articles, tickets and query
+// records from JSON Lines, CSV and Markdown sources, validates them, and
+// writes what changed to the system of record and the full-text index.
+package indexer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// decodeRecord turns one JSON object into an upsert. kind forces the
+// document kind; empty means guess it from the fields present.
+func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
+	if kind == "" {
+		var err error
+		if kind, err = guessKind(data); err != nil {
+			return models.Change{}, err
+		}
+	}
+	var err error
+	var c models.Change
+	switch kind {
+	case models.KindArticle:
+		var a models.Article
+		if err = json.Unmarshal(data, &a); err == nil {
+			c, err = models.NewArticleChange(&a)
+		}
+	case models.KindTicket:
+		var t models.Ticket
+		if err = json.Unmarshal(data, &t); err == nil {
+			c, err = models.NewTicketChange(&t)
+		}
+	case models.KindQuery:
+		var q models.QueryRecord
+		if err = json.Unmarshal(data, &q); err == nil {
+			c, err = models.NewQueryChange(&q)
+		}
+	default:
+		return c, fmt.Errorf("unknown kind %q", kind)
+	}
+	return c, models.ExplainJSON(err)
+}
+
+// guessKind tells articles (a title), tickets (a subject or portal) and
+// query records (a query) apart.
+func guessKind(data []byte) (models.Kind, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return "", models.ExplainJSON(err)
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	switch {
+	case has("title"):
+		return models.KindArticle, nil
+	case has("subject") || has("portal"):
+		return models.KindTicket, nil
+	case has("query"):
+		return models.KindQuery, nil
+	}
+	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\"")
+}

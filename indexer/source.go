@@ -1,0 +1,301 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// MaxLineBytes bounds one JSON Lines line or CSV record. Longer lines are
+// reported and skipped.
+const MaxLineBytes = 1 << 20
+
+// Record is one document read from a source: its upsert, or why it could
+// not be read. Source and Line locate it for error messages.
+type Record struct {
+	Source string
+	Line   int // 1-based; 0 for a whole Markdown file
+	Change models.Change
+	Err    error
+}
+
+// Location returns "file:line" or "file".
+func (r Record) Location() string {
+	if r.Line > 0 {
+		return fmt.Sprintf("%s:%d", r.Source, r.Line)
+	}
+	return r.Source
+}
+
+// ReadSource reads the file or folder at path and calls fn with each record
+// in order. A folder is read as Markdown articles (*.md, recursively);
+// files by extension: .jsonl/.ndjson/.json as JSON Lines, .csv as CSV with a
+// header row, .md as one Markdown article. kind forces the document kind of
+// JSON Lines and CSV records; empty means guess per record. It returns an
+// error only when the source cannot be read at all or fn fails.
+func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Record) error) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if info.IsDir() {
+		return readMarkdownDir(ctx, path, fn)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson", ".json":
+		return readJSONLines(ctx, path, f, kind, fn)
+	case ".csv":
+		return readCSV(ctx, path, f, kind, fn)
+	case ".md", ".markdown":
+		data, err := io.ReadAll(io.LimitReader(f, MaxLineBytes+1))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		return fn(markdownRecord(path, data))
+	}
+	return fmt.Errorf("read %s: unknown format %q: use .jsonl, .csv, .md or a folder of .md files", path, filepath.Ext(path))
+}
+
+// readJSONLines reads one JSON object per line; blank lines are skipped.
+func readJSONLines(ctx context.Context, path string, r io.Reader, kind models.Kind, fn func(Record) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		data, tooLong, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read %s:%d: %w", path, line, err)
+		}
+		rec := Record{Source: path, Line: line}
+		switch {
+		case tooLong:
+			rec.Err = models.TooLarge("", "line is longer than %d bytes", MaxLineBytes)
+		case len(bytes.TrimSpace(data)) == 0:
+			rec.Err = errSkip
+		default:
+			rec.Change, rec.Err = decodeRecord(data, kind)
+		}
+		if rec.Err != errSkip {
+			if ferr := fn(rec); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+	}
+}
+
+// errSkip marks a blank line, which is not a record.
+var errSkip = errors.New("blank line")
+
+// readLine reads up to and without the next newline. Lines longer than
+// MaxLineBytes are consumed and reported as tooLong.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLineBytes+1 {
+			tooLong = true
+			buf = buf[:0]
+		} else if !tooLong {
+			buf = append(buf, chunk...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return bytes.TrimRight(buf, "\r\n"), tooLong, err
+	}
+}
+
+// readCSV reads CSV with a header row naming the fields. A "tags" or
+// "products" cell holds values separated by ";" or "|"; "views" and "count"
+// are numbers; other columns are strings.
+func readCSV(ctx context.Context, path string, r io.Reader, kind models.Kind, fn func(Record) error) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("read %s: header row: %w", path, err)
+	}
+	for i := range header {
+		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")))
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := cr.FieldPos(0)
+		rec := Record{Source: path, Line: line}
+		switch {
+		case err != nil:
+			var perr *csv.ParseError
+			if errors.As(err, &perr) {
+				rec.Line = perr.Line
+			}
+			rec.Err = models.Invalid("", "malformed CSV: %v", err)
+		case len(row) != len(header):
+			rec.Err = models.Invalid("", "has %d columns, the header has %d", len(row), len(header))
+		default:
+			rec.Change, rec.Err = decodeRecord(csvObject(header, row), kind)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
+
+// csvObject turns a CSV row into the JSON object of the same record.
+func csvObject(header, row []string) []byte {
+	obj := make(map[string]any, len(header))
+	for i, name := range header {
+		v := strings.TrimSpace(row[i])
+		if v == "" {
+			continue
+		}
+		switch name {
+		case "tags", "products", "tiers":
+			obj[name] = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '|' })
+		case "views", "count":
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				obj[name] = n
+			} else {
+				obj[name] = v // decoding reports the field
+			}
+		default:
+			obj[name] = v
+		}
+	}
+	data, _ := json.Marshal(obj) // strings, numbers and string lists always encode
+	return data
+}
+
+// readMarkdownDir reads every .md file under dir as an article, in lexical
+// order.
+func readMarkdownDir(ctx context.Context, dir string, fn func(Record) error) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		ext := strings.ToLower(filepath.Ext(path))
+		if d.IsDir() || ext != ".md" && ext != ".markdown" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		return fn(markdownRecord(path, data))
+	})
+}
+
+// markdownRecord reads an article from Markdown with optional YAML front
+// matter between "---" lines. Front matter holds the article's fields; the
+// rest is the body. Without an id, the file name (less extension) is used.
+func markdownRecord(path string, data []byte) Record {
+	rec := Record{Source: path}
+	if len(data) > MaxLineBytes {
+		rec.Err = models.TooLarge("", "file is larger than %d bytes", MaxLineBytes)
+		return rec
+	}
+	meta, body, err := splitFrontMatter(data)
+	if err != nil {
+		rec.Err = err
+		return rec
+	}
+	if _, ok := meta["id"]; !ok {
+		meta["id"] = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	meta["body"] = strings.TrimSpace(string(body))
+	obj, err := json.Marshal(jsonable(meta))
+	if err != nil {
+		rec.Err = models.Invalid("", "front matter: %v", err)
+		return rec
+	}
+	rec.Change, rec.Err = decodeRecord(obj, models.KindArticle)
+	return rec
+}
+
+func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
+	meta := map[string]any{}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	rest, ok := bytes.CutPrefix(data, []byte("---\n"))
+	if !ok {
+		rest, ok = bytes.CutPrefix(data, []byte("---\r\n"))
+	}
+	if !ok {
+		return meta, data, nil
+	}
+	end := bytes.Index(rest, []byte("\n---"))
+	if end < 0 {
+		return nil, nil, models.Invalid("", "front matter starts with --- but never ends")
+	}
+	if err := yaml.Unmarshal(rest[:end], &meta); err != nil {
+		return nil, nil, models.Invalid("", "front matter: %v", err)
+	}
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	body := rest[end+len("\n---"):]
+	if i := bytes.IndexByte(body, '\n'); i >= 0 {
+		body = body[i+1:]
+	} else {
+		body = nil
+	}
+	return meta, body, nil
+}
+
+// jsonable converts YAML values to ones encoding/json accepts: dates to
+// RFC 3339 strings, and map keys to strings.
+func jsonable(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = jsonable(e)
+		}
+		return v
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[fmt.Sprint(k)] = jsonable(e)
+		}
+		return out
+	case []any:
+		for i, e := range v {
+			v[i] = jsonable(e)
+		}
+		return v
+	case time.Time:
+		return v.UTC().Format(time.RFC3339)
+	}
+	return v
+}

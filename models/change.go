@@ -1,0 +1,79 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+)
+
+// Kind names a type of document Sift stores.
+type Kind string
+
+// Document kinds.
+const (
+	KindArticle Kind = "article"
+	KindTicket  Kind = "ticket"
+	KindQuery   Kind = "query"
+)
+
+// Kinds lists every document kind.
+var Kinds = []Kind{KindArticle, KindTicket, KindQuery}
+
+// Change is one write: an upsert of a document, or a delete by id. Exactly
+// one of Article, Ticket and Query is set on an upsert.
+type Change struct {
+	Kind    Kind
+	ID      string
+	Delete  bool
+	Hash    string // content hash of the upserted document
+	Article *Article
+	Ticket  *Ticket
+	Query   *QueryRecord
+}
+
+// ID returns the query record's key: its portal and its lower-cased text.
+func (q *QueryRecord) ID() string {
+	return string(q.Portal) + ":" + strings.ToLower(q.Query)
+}
+
+// NewArticleChange normalises and validates a, and returns its upsert.
+func NewArticleChange(a *Article) (Change, error) {
+	a.Normalize()
+	if err := a.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindArticle, ID: a.ID, Article: a, Hash: contentHash(a)}, nil
+}
+
+// NewTicketChange normalises and validates t, and returns its upsert.
+func NewTicketChange(t *Ticket) (Change, error) {
+	t.Normalize()
+	if err := t.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindTicket, ID: t.ID, Ticket: t, Hash: contentHash(t)}, nil
+}
+
+// NewQueryChange normalises and validates q, and returns its upsert.
+func NewQueryChange(q *QueryRecord) (Change, error) {
+	q.Normalize()
+	if err := q.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindQuery, ID: q.ID(), Query: q, Hash: contentHash(q)}, nil
+}
+
+// NewDelete returns the delete of a document.
+func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
+
+// contentHash is a digest of a document's JSON encoding: equal documents
+// have equal hashes, so an unchanged document can be skipped.
+func contentHash(doc any) string {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "" // never equal to a stored hash, so the document is rewritten
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,148 @@
+package models
+
+// Limits on queries, enforced by the engine and documented in the README.
+const (
+	MaxSuggestQueryLength = 200      // bytes of a type-ahead prefix
+	MaxSearchQueryLength  = 1000     // bytes of a search query
+	MaxDeflectTextBytes   = 32 << 10 // subject plus body of a ticket draft
+	DefaultSuggestLimit   = 8
+	MaxSuggestLimit       = 20
+	DefaultSearchLimit    = 10
+	MaxSearchLimit        = 50
+	MaxSearchOffset       = 1000
+	DefaultDeflectLimit   = 5
+	MaxDeflectLimit       = 20
+)
+
+// Suggestion kinds.
+const (
+	SuggestionArticle = "article" // an article title that matches the prefix
+	SuggestionQuery   = "query"   // a popular query that completes the prefix
+)
+
+// Suggestion is one type-ahead entry.
+type Suggestion struct {
+	Kind  string  `json:"kind"`
+	ID    string  `json:"id,omitempty"`    // article id, for kind "article"
+	Title string  `json:"title,omitempty"` // article title, for kind "article"
+	Text  string  `json:"text"`            // what to put in the search box
+	Score float64 `json:"score"`
+}
+
+// SuggestRequest asks for type-ahead suggestions.
+type SuggestRequest struct {
+	Query  string
+	Portal Portal
+	Limit  int
+}
+
+// SuggestResult is the answer to a SuggestRequest.
+type SuggestResult struct {
+	Suggestions []Suggestion `json:"suggestions"`
+	TookMicros  int64        `json:"took_us"`
+}
+
+// SearchRequest asks for a page of articles matching a query.
+type SearchRequest struct {
+	Query  string
+	Portal Portal
+	Limit  int
+	Offset int
+}
+
+// ArticleHit is an article in a result list, with why it matched.
+type ArticleHit struct {
+	ID       string  `json:"id"`
+	Title    string  `json:"title"`
+	Category string  `json:"category,omitempty"`
+	Product  string  `json:"product,omitempty"`
+	Snippet  string  `json:"snippet,omitempty"` // HTML: matched words wrapped in <mark>
+	Score    float64 `json:"score"`
+	// Visibility is kept for the engine's own access check; portals do not
+	// need it.
+	Visibility Visibility `json:"-"`
+}
+
+// FacetCount is one value of a facet and how many hits have it.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// SearchResult is a page of hits, the total, and facets over all hits.
+type SearchResult struct {
+	Hits       []ArticleHit            `json:"hits"`
+	Total      uint64                  `json:"total"`
+	Facets     map[string][]FacetCount `json:"facets"`
+	TookMicros int64                   `json:"took_us"`
+}
+
+// DeflectRequest is a ticket being drafted.
+type DeflectRequest struct {
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	Portal  Portal `json:"portal"`
+	Limit   int    `json:"limit"`
+}
+
+// DeflectResult lists the articles most likely to resolve a draft.
+type DeflectResult struct {
+	Articles   []ArticleHit `json:"articles"`
+	TookMicros int64        `json:"took_us"`
+}
+
+// TextMatch says how the full-text index should combine query words.
+type TextMatch int
+
+// Text match modes.
+const (
+	// MatchSearch is a search-box query: every word should match, in title,
+	// tags or body, with title ranked over tags over body.
+	MatchSearch TextMatch = iota
+	// MatchDeflect is a ticket draft: long, wordy text where any word may
+	// match and the subject weighs more than the body.
+	MatchDeflect
+)
+
+// TextQuery asks the full-text index for articles.
+type TextQuery struct {
+	Match        TextMatch
+	Text         string // the query, or the draft's body for MatchDeflect
+	Subject      string // the draft's subject, for MatchDeflect
+	Visibilities []Visibility
+	Limit        int
+	Offset       int
+	Facets       bool // count hits by category and product
+	Highlight    bool // return snippets
+}
+
+// QueryRecord is a query people have searched for, with how often. Query
+// records feed the "query" completions of type-ahead.
+type QueryRecord struct {
+	Query  string `json:"query"`
+	Portal Portal `json:"portal"`
+	Count  int64  `json:"count"`
+}
+
+// Normalize trims the query and defaults the portal and count.
+func (q *QueryRecord) Normalize() {
+	q.Query = collapseSpace(q.Query)
+	if q.Portal == "" {
+		q.Portal = PortalCustomer
+	}
+	if q.Count <= 0 {
+		q.Count = 1
+	}
+}
+
+// Validate reports the first problem with the record.
+func (q *QueryRecord) Validate() error {
+	if q.Query == "" {
+		return Invalid("query", "is required")
+	}
+	if err := checkText("query", q.Query, MaxSuggestQueryLength); err != nil {
+		return err
+	}
+	_, err := ParsePortal(string(q.Portal))
+	return err
+}
