@@ -43,8 +43,8 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 	return c, models.ExplainJSON(err)
 }
 
-// guessKind tells articles (a title), tickets (a subject or portal) and
-// query records (a query) apart.
+// guessKind tells articles (a title), query records (a query) and tickets
+// (a subject or portal) apart, in that order.
 func guessKind(data []byte) (models.Kind, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -54,10 +54,10 @@ func guessKind(data []byte) (models.Kind, error) {
 	switch {
 	case has("title"):
 		return models.KindArticle, nil
-	case has("subject") || has("portal"):
-		return models.KindTicket, nil
 	case has("query"):
 		return models.KindQuery, nil
+	case has("subject") || has("portal"):
+		return models.KindTicket, nil
 	}
 	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\"")
 }

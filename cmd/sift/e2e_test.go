@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// siftBinary builds the sift binary once per test run.
+func siftBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sift-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "sift")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// runSift runs the binary to completion and returns stdout, stderr and
+// the exit code.
+func runSift(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(siftBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var summaryRE = regexp.MustCompile(`(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) deleted, (\d+) skipped`)
+
+func summary(t *testing.T, stdout string) string {
+	t.Helper()
+	m := summaryRE.FindString(stdout)
+	if m == "" {
+		t.Fatalf("no summary in output:\n%s", stdout)
+	}
+	return m
+}
+
+func TestIndexCommand(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	articles := filepath.Join(dir, "articles.jsonl")
+	write(t, articles, `{"id":"KB-1","title":"Reset your password","body":"Use the **reset** link."}
+{"id":"KB-2","title":"Track a parcel","visibility":"internal","legacy_id":42}
+`)
+	tickets := filepath.Join(dir, "tickets.csv")
+	write(t, tickets, "id,portal,subject,priority\nCS-1,customer,Parcel late,high\n")
+	kb := filepath.Join(dir, "kb")
+	write(t, filepath.Join(kb, "kb-3.md"), "---\ntitle: Change your plan\ntags: [plans, billing]\n---\nOpen **Settings**.\n")
+
+	stdout, stderr, code := runSift(t, nil, "index", "--data", data, articles, tickets, kb)
+	if code != 0 {
+		t.Fatalf("first run exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got, want := summary(t, stdout), "4 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped"; got != want {
+		t.Errorf("first run: %q, want %q", got, want)
+	}
+
+	// Re-running is idempotent; SIFT_DATA stands in for --data.
+	stdout, _, code = runSift(t, []string{"SIFT_DATA=" + data}, "index", articles, tickets, kb)
+	if got, want := summary(t, stdout), "0 added, 0 updated, 4 unchanged, 0 deleted, 0 skipped"; code != 0 || got != want {
+		t.Errorf("second run: exit %d, %q, want %q", code, got, want)
+	}
+
+	// A malformed line is reported by file and line and skipped; the rest
+	// is indexed, the exit code is 1, and nothing indexed before is lost.
+	write(t, articles, `{"id":"KB-1","title":"Reset your password now","body":"Use the **reset** link."}
+{"id":"KB-2","title":
+`)
+	stdout, stderr, code = runSift(t, nil, "index", "--data", data, "--delete-missing", articles)
+	if code != 1 {
+		t.Errorf("malformed line: exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr, articles+":2: skipped") {
+		t.Errorf("stderr does not locate the bad line:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "--delete-missing not applied") {
+		t.Errorf("stderr does not say delete-missing was held back:\n%s", stderr)
+	}
+	if got, want := summary(t, stdout), "0 added, 1 updated, 0 unchanged, 0 deleted, 1 skipped"; got != want {
+		t.Errorf("malformed run: %q, want %q", got, want)
+	}
+
+	// With clean sources, --delete-missing removes the article no longer
+	// there, and only articles: the ticket and CSV are other kinds/sources.
+	write(t, articles, `{"id":"KB-1","title":"Reset your password now","body":"Use the **reset** link."}`+"\n")
+	stdout, stderr, code = runSift(t, nil, "index", "--data", data, "--delete-missing", articles)
+	if got, want := summary(t, stdout), "0 added, 0 updated, 1 unchanged, 2 deleted, 0 skipped"; code != 0 || got != want {
+		t.Errorf("delete-missing: exit %d, %q, want %q\n%s", code, got, want, stderr)
+	}
+
+	// The ticket survived: re-indexing it finds it unchanged.
+	stdout, _, _ = runSift(t, nil, "index", "--data", data, tickets)
+	if got, want := summary(t, stdout), "0 added, 0 updated, 1 unchanged, 0 deleted, 0 skipped"; got != want {
+		t.Errorf("ticket after delete-missing: %q, want %q", got, want)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--help"}, 0, "Commands:"},
+		{nil, 2, "Commands:"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"index", "--help"}, 0, "[$SIFT_DATA]"},
+		{[]string{"serve", "--help"}, 0, "[$SIFT_ADDR]"},
+		{[]string{"demo", "--help"}, 0, "[$SIFT_CORPUS]"},
+		{[]string{"index"}, 2, "name at least one FILE"},
+		{[]string{"index", "--kind", "poem", "x.jsonl"}, 1, "--kind"},
+		{[]string{"index", "--data", "", "x.jsonl"}, 1, "--data is required"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, stderr, code := runSift(t, nil, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// startSift starts a long-running subcommand and waits until it logs the
+// address it serves on.
+func startSift(t *testing.T, args ...string) (base string, stop func() int) {
+	t.Helper()
+	cmd := exec.Command(siftBinary(t), args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			mu.Lock()
+			logs.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if m := regexp.MustCompile(`msg=serving addr=(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	stop = func() int {
+		cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		if exit, ok := err.(*exec.ExitError); ok {
+			return exit.ExitCode()
+		}
+		return 0
+	}
+	select {
+	case a := <-addr:
+		return "http://" + a, stop
+	case <-time.After(30 * time.Second):
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("sift %v did not start serving:\n%s", args, logs.String())
+	}
+	return "", nil
+}
+
+func getJSON(t *testing.T, url string, into any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// TestDemoServesTheCorpus runs sift demo as a newcomer would and uses the
+// API it serves, then stops it with SIGTERM.
+func TestDemoServesTheCorpus(t *testing.T) {
+	base, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", filepath.Join("..", "..", "testdata", "demo"))
+	var sug struct {
+		Suggestions []struct{ Kind, ID, Text string }
+	}
+	if code := getJSON(t, base+"/v1/suggest?q=pasword+res", &sug); code != 200 || len(sug.Suggestions) == 0 {
+		t.Errorf("suggest: status %d, %+v", code, sug)
+	}
+	var health struct{ Status string }
+	if code := getJSON(t, base+"/healthz", &health); code != 200 || health.Status != "ok" {
+		t.Errorf("healthz: %d %+v", code, health)
+	}
+
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPut, base+"/v1/articles/KB-NEW",
+		strings.NewReader(`{"title":"Quokka mode on the thermostat"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("PUT article: status %d", resp.StatusCode)
+	}
+	var res struct{ Hits []struct{ ID string } }
+	getJSON(t, base+"/v1/search?q=quokka", &res)
+	if len(res.Hits) != 1 || res.Hits[0].ID != "KB-NEW" {
+		t.Errorf("search right after PUT: %+v", res.Hits)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("demo exited %d after SIGTERM, want 0", code)
+	}
+}
