@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -140,12 +141,17 @@ func intParam(c *gin.Context, name string) (int, error) {
 }
 
 // decodeDocument reads an article or ticket from the body. The id may be
-// left out of the body; if given it must equal the id in the path.
+// left out of the body; if given it must equal the id in the path. The
+// path's id is checked first, as given, so that an id the store would
+// normalise (" a1" to "a1") cannot create a document under another URL.
 func decodeDocument(c *gin.Context, doc any, id func() *string) error {
+	path := c.Param("id")
+	if err := models.ValidateID(path); err != nil {
+		return err
+	}
 	if err := decodeJSON(c, doc, false); err != nil {
 		return err
 	}
-	path := c.Param("id")
 	switch got := id(); {
 	case *got == "":
 		*got = path
@@ -159,16 +165,27 @@ func decodeDocument(c *gin.Context, doc any, id func() *string) error {
 // know, so a misspelt field is an error rather than silently ignored.
 func decodeStrict(c *gin.Context, into any) error { return decodeJSON(c, into, true) }
 
+// errTrailingData reports a body with more than one JSON value.
+var errTrailingData = models.Invalid("", "malformed JSON: unexpected data after the JSON value")
+
 func decodeJSON(c *gin.Context, into any, strict bool) error {
 	dec := json.NewDecoder(c.Request.Body)
 	if strict {
 		dec.DisallowUnknownFields()
 	}
 	err := dec.Decode(into)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON value")
+	if err == nil {
+		// Only white space may follow the value. (dec.More is not enough:
+		// it reports false for a stray ']' or '}'.)
+		if _, tokErr := dec.Token(); !errors.Is(tokErr, io.EOF) {
+			err = errTrailingData
+			if isTooBig(tokErr) {
+				err = tokErr
+			}
+		}
 	}
 	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil:
 		return nil
@@ -176,9 +193,34 @@ func decodeJSON(c *gin.Context, into any, strict bool) error {
 		return models.TooLarge("body", "request body is over %d bytes", tooBig.Limit)
 	case errors.Is(err, io.EOF):
 		return models.Invalid("body", "is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return models.Invalid("", "malformed JSON: the body ends in the middle of a JSON value")
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		// The body as a whole has the wrong type; do not name Go types.
+		return models.Invalid("", "want a JSON object, got a JSON %s", typeErr.Value)
+	}
+	if name, ok := unknownField(err); ok {
+		return models.Invalid(name, "unknown field %q; see /openapi.json for the members this endpoint accepts", name)
 	}
 	if err = models.ExplainJSON(err); models.ErrorCode(err) != models.CodeInternal {
 		return err
 	}
 	return models.Invalid("body", "%v", err)
+}
+
+func isTooBig(err error) bool {
+	var tooBig *http.MaxBytesError
+	return errors.As(err, &tooBig)
+}
+
+// unknownField returns the member named by the error DisallowUnknownFields
+// produces. encoding/json has no type for it, only the message
+// `json: unknown field "name"`.
+func unknownField(err error) (string, bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	name, err := strconv.Unquote(rest)
+	return name, err == nil
 }

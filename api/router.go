@@ -46,7 +46,9 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	s := &server{cfg: cfg, engine: e, log: log.With("component", "api")}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover, newHTTPMetrics(reg).middleware, s.limitBody)
+	// Metrics come first so that they count what recover turns a panic
+	// into; behind recover they would never see those 500s.
+	r.Use(newHTTPMetrics(reg).middleware, s.recover, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, s.log, models.NotFound("no endpoint %s %s; see /openapi.json", c.Request.Method, c.Request.URL.Path))
 	})

@@ -116,7 +116,7 @@ func (e *Engine) visibleHits(p models.Portal, hits []models.ArticleHit) []models
 
 func checkQuery(q string, maxLen int) error {
 	if len(q) > maxLen {
-		return models.TooLarge("q", "is %d bytes long, at most %d allowed", len(q), maxLen)
+		return models.Invalid("q", "is %d bytes long, at most %d allowed", len(q), maxLen)
 	}
 	return nil
 }

@@ -1,0 +1,96 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/models"
+)
+
+func TestHealth(t *testing.T) {
+	s := newServer(t, api.Config{})
+	type health struct {
+		Status string `json:"status"`
+		Engine struct {
+			Articles int  `json:"articles"`
+			Queries  *int `json:"query_completions"`
+		} `json:"engine"`
+	}
+	check := func(wantArticles int) {
+		t.Helper()
+		var h health
+		r := s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK)
+		r.decode(t, &h)
+		if h.Status != "ok" || h.Engine.Articles != wantArticles || h.Engine.Queries == nil || *h.Engine.Queries != 0 {
+			t.Errorf("health %s, want status ok, %d articles, 0 query completions", r.Body, wantArticles)
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q", ct)
+		}
+	}
+	check(0)
+	s.load()
+	check(len(fixtureArticles)) // both visibilities; tickets are not counted
+	s.do(http.MethodDelete, "/v1/articles/"+intVPN, nil).mustStatus(t, http.StatusNoContent)
+	check(len(fixtureArticles) - 1)
+}
+
+func TestMetrics(t *testing.T) {
+	s := newServer(t, api.Config{})
+	s.load()
+	s.do(http.MethodGet, "/v1/search?q=printer", nil).mustStatus(t, http.StatusOK)
+	s.do(http.MethodGet, "/v1/search?q=printer", nil).mustStatus(t, http.StatusOK)
+	s.do(http.MethodGet, "/v1/search?q=printer&limit=0x", nil).mustStatus(t, http.StatusBadRequest)
+	s.do(http.MethodGet, "/v1/articles/"+intAdmin, nil).mustStatus(t, http.StatusNotFound)
+	s.do(http.MethodGet, "/v1/nowhere/"+tktITSM, nil).mustStatus(t, http.StatusNotFound)
+	s.do(http.MethodPost, "/v1/search", nil).mustStatus(t, http.StatusMethodNotAllowed)
+
+	r := s.do(http.MethodGet, "/metrics", nil).mustStatus(t, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q, want Prometheus text", ct)
+	}
+	body := string(r.Body)
+	for _, want := range []string{
+		"# TYPE sift_http_requests_total counter",
+		`sift_http_requests_total{code="200",method="GET",route="/v1/search"} 2`,
+		`sift_http_requests_total{code="400",method="GET",route="/v1/search"} 1`,
+		`sift_http_requests_total{code="404",method="GET",route="/v1/articles/:id"} 1`,
+		`sift_http_requests_total{code="201",method="PUT",route="/v1/articles/:id"} 5`,
+		`sift_http_requests_total{code="201",method="PUT",route="/v1/tickets/:id"} 2`,
+		`sift_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`sift_http_requests_total{code="405",method="POST",route="unmatched"} 1`,
+		"# TYPE sift_http_request_duration_seconds histogram",
+		`sift_http_request_duration_seconds_count{route="/v1/search"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Ids never become label values.
+	checkNoLeak(t, "", r.Body, append(secrets, pubReset, pubPrinter, pubInvoice))
+}
+
+// TestPanicIsAProblemAndCounted checks that a panicking handler answers
+// 500 as problem+json without its message, and is counted in the metrics
+// like any other request.
+func TestPanicIsAProblemAndCounted(t *testing.T) {
+	s := newServer(t, api.Config{})
+	s.gin().GET("/v1/test-panic", func(*gin.Context) { panic("secret detail of the crash") })
+
+	r := s.do(http.MethodGet, "/v1/test-panic", nil)
+	checkProblem(t, r, http.StatusInternalServerError, models.CodeInternal, "", "server log")
+	if strings.Contains(string(r.Body), "secret detail") {
+		t.Errorf("500 body leaks the panic: %s", r.Body)
+	}
+	// The server keeps serving.
+	s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK)
+
+	m := string(s.do(http.MethodGet, "/metrics", nil).mustStatus(t, http.StatusOK).Body)
+	if want := `sift_http_requests_total{code="500",method="GET",route="/v1/test-panic"} 1`; !strings.Contains(m, want) {
+		t.Errorf("metrics lack %q", want)
+	}
+}
