@@ -309,18 +309,12 @@ func TestSnippets(t *testing.T) {
 	for _, tk := range fixtureTickets {
 		s.do(http.MethodPut, "/v1/tickets/"+tk["id"].(string), tk).mustStatus(t, http.StatusCreated)
 	}
-	if testing.Short() || !*runKnownBugs {
-		t.Skip("known bug, see the report: indexing a ticket with a body removes every article snippet (indexer/bleve maps \"body\" differently for tickets); run with -known-bugs")
-	}
 	check("after tickets")
 }
 
 // TestFacetsHaveNoEmptyValue checks that articles without a category or
 // product are not counted under an empty value.
 func TestFacetsHaveNoEmptyValue(t *testing.T) {
-	if !*runKnownBugs {
-		t.Skip("known bug, see the report: indexer/bleve indexes an empty category or product as the facet value \"\"; run with -known-bugs")
-	}
 	s := newServer(t, api.Config{})
 	s.do(http.MethodPut, "/v1/articles/kb-bare", map[string]any{"title": "Bare article", "body": "No category, no product."}).mustStatus(t, http.StatusCreated)
 	res := s.search("bare", "")

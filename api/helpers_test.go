@@ -27,9 +27,6 @@ import (
 	"github.com/siftdesk/sift/indexer/bolt"
 )
 
-// runKnownBugs runs the tests of bugs outside package api that are known
-// and reported but not fixed yet.
-var runKnownBugs = flag.Bool("known-bugs", false, "run tests of known bugs outside package api")
 
 // testServer is the API over a real engine, store and full-text index in a
 // temporary directory.

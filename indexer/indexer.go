@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -96,6 +97,11 @@ type Summary struct {
 // before that stay written.
 func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Options) (Summary, error) {
 	start := time.Now()
+	for _, src := range sources {
+		if _, err := CheckSource(src); err != nil {
+			return Summary{}, err
+		}
+	}
 	run := &indexRun{ix: ix, opt: opt, hashes: map[models.Kind]map[string]string{}, seen: map[models.Kind]map[string]bool{}}
 	for _, k := range models.Kinds {
 		h, err := ix.store.Hashes(ctx, k)
@@ -124,7 +130,8 @@ func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Optio
 			return nil
 		})
 		if err != nil {
-			return run.sum, err
+			// Keep what was read before the failure.
+			return run.sum, errors.Join(err, run.flush(ctx))
 		}
 	}
 	if err := run.flush(ctx); err != nil {

@@ -49,11 +49,11 @@ func (r Record) Location() string {
 // JSON Lines and CSV records; empty means guess per record. It returns an
 // error only when the source cannot be read at all or fn fails.
 func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Record) error) error {
-	info, err := os.Stat(path)
+	format, err := CheckSource(path)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
-	if info.IsDir() {
+	if format == formatMarkdownDir {
 		return readMarkdownDir(ctx, path, fn)
 	}
 	f, err := os.Open(path)
@@ -61,19 +61,47 @@ func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Reco
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
+	switch format {
+	case formatJSONLines:
+		return readJSONLines(ctx, path, f, kind, fn)
+	case formatCSV:
+		return readCSV(ctx, path, f, kind, fn)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxLineBytes+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return fn(markdownRecord(path, data))
+}
+
+// Source formats, as CheckSource names them.
+const (
+	formatJSONLines   = "jsonl"
+	formatCSV         = "csv"
+	formatMarkdown    = "markdown"
+	formatMarkdownDir = "markdown folder"
+)
+
+// CheckSource reports the format of the source at path, or why it cannot
+// be read, without reading it: a run checks every source before writing
+// anything.
+func CheckSource(path string) (format string, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if info.IsDir() {
+		return formatMarkdownDir, nil
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson", ".json":
-		return readJSONLines(ctx, path, f, kind, fn)
+		return formatJSONLines, nil
 	case ".csv":
-		return readCSV(ctx, path, f, kind, fn)
+		return formatCSV, nil
 	case ".md", ".markdown":
-		data, err := io.ReadAll(io.LimitReader(f, MaxLineBytes+1))
-		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		return fn(markdownRecord(path, data))
+		return formatMarkdown, nil
 	}
-	return fmt.Errorf("read %s: unknown format %q: use .jsonl, .csv, .md or a folder of .md files", path, filepath.Ext(path))
+	return "", fmt.Errorf("read %s: unknown format %q: use .jsonl, .csv, .md or a folder of .md files", path, filepath.Ext(path))
 }
 
 // readJSONLines reads one JSON object per line; blank lines are skipped.
@@ -111,12 +139,13 @@ func readJSONLines(ctx context.Context, path string, r io.Reader, kind models.Ki
 var errSkip = errors.New("blank line")
 
 // readLine reads up to and without the next newline. Lines longer than
-// MaxLineBytes are consumed and reported as tooLong.
+// MaxLineBytes, not counting the "\n" or "\r\n" that ends them, are
+// consumed and reported as tooLong.
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	var buf []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLineBytes+1 {
+		if len(buf)+len(chunk) > MaxLineBytes+len("\r\n") {
 			tooLong = true
 			buf = buf[:0]
 		} else if !tooLong {
@@ -125,7 +154,8 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		return bytes.TrimRight(buf, "\r\n"), tooLong, err
+		line = bytes.TrimRight(buf, "\r\n")
+		return line, tooLong || len(line) > MaxLineBytes, err
 	}
 }
 
@@ -133,7 +163,13 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 // "products" cell holds values separated by ";" or "|"; "views" and "count"
 // are numbers; other columns are strings.
 func readCSV(ctx context.Context, path string, r io.Reader, kind models.Kind, fn func(Record) error) error {
-	cr := csv.NewReader(r)
+	// Skip a byte order mark: csv.Reader would take it for part of the
+	// first cell and reject a quoted first header.
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(len("\ufeff")); string(bom) == "\ufeff" {
+		br.Discard(len(bom))
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -151,18 +187,21 @@ func readCSV(ctx context.Context, path string, r io.Reader, kind models.Kind, fn
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		rec := Record{Source: path, Line: line}
+		var perr *csv.ParseError
+		if err != nil && !errors.As(err, &perr) {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		rec := Record{Source: path}
 		switch {
-		case err != nil:
-			var perr *csv.ParseError
-			if errors.As(err, &perr) {
-				rec.Line = perr.Line
-			}
+		case perr != nil:
+			// FieldPos panics after a parse error; the error has the line.
+			rec.Line = perr.StartLine
 			rec.Err = models.Invalid("", "malformed CSV: %v", err)
 		case len(row) != len(header):
+			rec.Line, _ = cr.FieldPos(0)
 			rec.Err = models.Invalid("", "has %d columns, the header has %d", len(row), len(header))
 		default:
+			rec.Line, _ = cr.FieldPos(0)
 			rec.Change, rec.Err = decodeRecord(csvObject(header, row), kind)
 		}
 		if err := fn(rec); err != nil {
@@ -255,17 +294,21 @@ func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
 	if !ok {
 		return meta, data, nil
 	}
-	end := bytes.Index(rest, []byte("\n---"))
-	if end < 0 {
+	var front, body []byte
+	switch end := bytes.Index(rest, []byte("\n---")); {
+	case bytes.HasPrefix(rest, []byte("---")): // empty front matter
+		body = rest[len("---"):]
+	case end >= 0:
+		front, body = rest[:end], rest[end+len("\n---"):]
+	default:
 		return nil, nil, models.Invalid("", "front matter starts with --- but never ends")
 	}
-	if err := yaml.Unmarshal(rest[:end], &meta); err != nil {
+	if err := yaml.Unmarshal(front, &meta); err != nil {
 		return nil, nil, models.Invalid("", "front matter: %v", err)
 	}
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	body := rest[end+len("\n---"):]
 	if i := bytes.IndexByte(body, '\n'); i >= 0 {
 		body = body[i+1:]
 	} else {

@@ -3,8 +3,12 @@ package models
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Extra holds the fields of a source record that Sift does not model. They
@@ -15,26 +19,66 @@ type Extra map[string]json.RawMessage
 // json tags) and returns the members whose names are not in knownKeys.
 func decodeWithExtra(data []byte, known any, knownKeys []string) (Extra, error) {
 	if err := json.Unmarshal(data, known); err != nil {
-		return nil, err
+		return nil, memberError(data, known, err)
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
 		return nil, err
 	}
-	for _, k := range knownKeys {
-		delete(all, k)
+	// encoding/json matches member names to fields case-insensitively, so
+	// "ID" went into the id field and is not an unknown member.
+	for k := range all {
+		if slices.ContainsFunc(knownKeys, func(known string) bool { return strings.EqualFold(k, known) }) {
+			delete(all, k)
+		}
 	}
 	if len(all) == 0 {
 		return nil, nil
 	}
+	// Keep each value as json.Marshal writes it (compact, with <, > and &
+	// escaped), so a document read back from its own encoding is equal.
 	for k, v := range all {
-		var c bytes.Buffer
+		var c, e bytes.Buffer
 		if err := json.Compact(&c, v); err != nil {
 			return nil, err
 		}
-		all[k] = c.Bytes()
+		json.HTMLEscape(&e, c.Bytes())
+		all[k] = e.Bytes()
 	}
 	return Extra(all), nil
+}
+
+// memberError names the member behind err when a member's own decoder
+// failed (a time that does not parse, say): encoding/json passes such
+// errors on without saying where. Type and syntax errors, which already
+// say where, are returned unchanged.
+func memberError(data []byte, known any, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &typeErr) || errors.As(err, &syntaxErr) {
+		return err
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return err
+	}
+	typ := reflect.TypeOf(known).Elem()
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		one, merr := json.Marshal(map[string]json.RawMessage{k: members[k]})
+		if merr != nil {
+			continue
+		}
+		kerr := json.Unmarshal(one, reflect.New(typ).Interface())
+		if kerr == nil {
+			continue
+		}
+		var timeErr *time.ParseError
+		if errors.As(kerr, &timeErr) {
+			return Invalid(k, "want an RFC 3339 time such as 2024-01-31T09:00:00Z, got %q", timeErr.Value)
+		}
+		return Invalid(k, "%v", kerr)
+	}
+	return err
 }
 
 // encodeWithExtra encodes known and adds the extra members that known does

@@ -96,8 +96,9 @@ type TextMatch int
 
 // Text match modes.
 const (
-	// MatchSearch is a search-box query: every word should match, in title,
-	// tags or body, with title ranked over tags over body.
+	// MatchSearch is a search-box query: any word may match, in title, tags
+	// or body; documents matching more words rank first, and title over tags
+	// over body.
 	MatchSearch TextMatch = iota
 	// MatchDeflect is a ticket draft: long, wordy text where any word may
 	// match and the subject weighs more than the body.

@@ -13,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"go.etcd.io/bbolt"
 
 	"github.com/siftdesk/sift/models"
 )
@@ -23,11 +24,17 @@ type Index struct {
 	idx bv.Index
 }
 
-// Open opens the index in dir, creating it when dir does not exist.
+// Open opens the index in dir, creating it when dir does not exist. It
+// fails at once, with an error that says so, when another process (or
+// another Open) holds the directory.
 func Open(dir string) (*Index, error) {
-	idx, err := bv.Open(dir)
+	// Without a timeout, bleve waits forever for the directory's lock.
+	idx, err := bv.OpenUsing(dir, map[string]any{"bolt_timeout": "500ms"})
 	if errors.Is(err, bv.ErrorIndexPathDoesNotExist) {
 		idx, err = bv.New(dir, indexMapping())
+	}
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("open full-text index %s: in use by another sift process (stop it, or write through its HTTP API)", dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open full-text index %s: %w", dir, err)
@@ -50,10 +57,15 @@ const (
 	fieldCategory   = "category"
 	fieldProduct    = "product"
 	fieldVisibility = "visibility"
-	fieldSubject    = "subject"
-	fieldResolution = "resolution"
-	fieldPortal     = "portal"
-	fieldOrg        = "org"
+	// Ticket fields have their own names: bleve keeps one set of fields for
+	// all document types, and a ticket's body must not change how article
+	// bodies are stored, highlighted or scored.
+	fieldTicketSubject    = "ticket_subject"
+	fieldTicketBody       = "ticket_body"
+	fieldTicketResolution = "ticket_resolution"
+	fieldTicketCategory   = "ticket_category"
+	fieldPortal           = "portal"
+	fieldOrg              = "org"
 )
 
 // articleDoc and ticketDoc are what bleve indexes: the searchable fields
@@ -72,10 +84,10 @@ type ticketDoc struct {
 	Type       string `json:"type"`
 	Portal     string `json:"portal"`
 	Org        string `json:"org"`
-	Subject    string `json:"subject"`
-	Body       string `json:"body"`
-	Resolution string `json:"resolution"`
-	Category   string `json:"category"`
+	Subject    string `json:"ticket_subject"`
+	Body       string `json:"ticket_body"`
+	Resolution string `json:"ticket_resolution"`
+	Category   string `json:"ticket_category"`
 }
 
 // BleveType tells bleve which document mapping applies.
@@ -112,10 +124,10 @@ func indexMapping() *mapping.IndexMappingImpl {
 	ticket.AddFieldMappingsAt(fieldType, label(false))
 	ticket.AddFieldMappingsAt(fieldPortal, label(true))
 	ticket.AddFieldMappingsAt(fieldOrg, label(true))
-	ticket.AddFieldMappingsAt(fieldSubject, text(false))
-	ticket.AddFieldMappingsAt(fieldBody, text(false))
-	ticket.AddFieldMappingsAt(fieldResolution, text(false))
-	ticket.AddFieldMappingsAt(fieldCategory, label(true))
+	ticket.AddFieldMappingsAt(fieldTicketSubject, text(false))
+	ticket.AddFieldMappingsAt(fieldTicketBody, text(false))
+	ticket.AddFieldMappingsAt(fieldTicketResolution, text(false))
+	ticket.AddFieldMappingsAt(fieldTicketCategory, label(true))
 
 	m := bv.NewIndexMapping()
 	m.ScoringModel = "bm25"

@@ -72,7 +72,9 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 		for name, f := range sr.Facets {
 			counts := []models.FacetCount{}
 			for _, t := range f.Terms.Terms() {
-				counts = append(counts, models.FacetCount{Value: t.Term, Count: t.Count})
+				if t.Term != "" { // articles without a category or product
+					counts = append(counts, models.FacetCount{Value: t.Term, Count: t.Count})
+				}
 			}
 			out.Facets[name] = counts
 		}

@@ -54,6 +54,15 @@ func (s *Store) Close() error { return s.db.Close() }
 func docBucket(k models.Kind) string  { return string(k) }
 func hashBucket(k models.Kind) string { return string(k) + ".hash" }
 
+// bucket returns the named bucket of kind k, or an error when k is not a
+// kind the store holds.
+func bucket(tx *bbolt.Tx, name string, k models.Kind) (*bbolt.Bucket, error) {
+	if b := tx.Bucket([]byte(name)); b != nil {
+		return b, nil
+	}
+	return nil, models.Invalid("kind", "unknown kind %q", k)
+}
+
 // Write applies the changes in one transaction: all of them are durable
 // when it returns nil, none of them when it returns an error.
 func (s *Store) Write(ctx context.Context, changes []models.Change) error {
@@ -107,7 +116,11 @@ func encode(c models.Change) ([]byte, error) {
 func (s *Store) Hashes(ctx context.Context, kind models.Kind) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(hashBucket(kind))).ForEach(func(k, v []byte) error {
+		b, err := bucket(tx, hashBucket(kind), kind)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
 			out[string(k)] = string(v)
 			return nil
 		})
@@ -119,7 +132,11 @@ func (s *Store) Hashes(ctx context.Context, kind models.Kind) (map[string]string
 func (s *Store) Count(ctx context.Context, kind models.Kind) (int, error) {
 	var n int
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		n = tx.Bucket([]byte(docBucket(kind))).Stats().KeyN
+		b, err := bucket(tx, docBucket(kind), kind)
+		if err != nil {
+			return err
+		}
+		n = b.Stats().KeyN
 		return nil
 	})
 	return n, err
@@ -141,7 +158,11 @@ func (s *Store) Ticket(ctx context.Context, id string) (*models.Ticket, error) {
 
 func (s *Store) get(kind models.Kind, id string, into any) error {
 	return s.db.View(func(tx *bbolt.Tx) error {
-		data := tx.Bucket([]byte(docBucket(kind))).Get([]byte(id))
+		b, err := bucket(tx, docBucket(kind), kind)
+		if err != nil {
+			return err
+		}
+		data := b.Get([]byte(id))
 		if data == nil {
 			return models.NotFound("%s %q not found", kind, id)
 		}
@@ -169,7 +190,11 @@ func (s *Store) Queries(ctx context.Context, fn func(*models.QueryRecord) error)
 
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	return s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(docBucket(kind))).ForEach(func(k, v []byte) error {
+		b, err := bucket(tx, docBucket(kind), kind)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -1,0 +1,460 @@
+package bleve_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siftdesk/sift/indexer/bleve"
+	"github.com/siftdesk/sift/models"
+)
+
+var (
+	publicOnly = []models.Visibility{models.VisibilityPublic}
+	everything = []models.Visibility{models.VisibilityPublic, models.VisibilityInternal}
+)
+
+// corpus is a small knowledge base: a few public articles, internal ones
+// that share their words, a ticket, and a query record.
+var corpus = []models.Article{
+	{ID: "kb-title", Title: "Reset your password", Body: "Open the Settings page and follow the steps.",
+		Category: "Account", Product: "Portal", Tags: []string{"login"}},
+	{ID: "kb-body", Title: "Security settings overview", Body: "From here you can change the password and more.",
+		Category: "Security", Product: "Portal", Tags: []string{"security"}},
+	{ID: "kb-printer", Title: "Printer jams", Body: "**Remove** the paper tray, then [clear the rollers](/rollers).",
+		Category: "Hardware", Product: "Office", Tags: []string{"printing"}},
+	{ID: "kb-trap", Title: "Trap door sensor", Body: "The sensor reports an open trap.",
+		Category: "Hardware", Product: "Facilities"},
+	{ID: "kb-int-vpn", Title: "Unlock a VPN account password", Body: "Use the admin console to unlock the VPN account.",
+		Category: "Account", Product: "VPN", Visibility: models.VisibilityInternal, Tags: []string{"vpn", "password"}},
+	{ID: "kb-int-printer", Title: "Printer fleet admin password", Body: "The printer admin password rotates monthly.",
+		Category: "Hardware", Product: "Office", Visibility: models.VisibilityInternal},
+}
+
+func openIndex(t *testing.T) (*bleve.Index, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "fulltext")
+	x, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x, dir
+}
+
+// openCorpus returns an index holding corpus, a ticket and a query record.
+func openCorpus(t *testing.T) *bleve.Index {
+	t.Helper()
+	x, _ := openIndex(t)
+	var changes []models.Change
+	for _, a := range corpus {
+		c, err := models.NewArticleChange(&a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes = append(changes, c)
+	}
+	tk := models.Ticket{ID: "T-1", Portal: models.PortalITSM, Subject: "Password reset fails on printer", Body: "VPN password"}
+	c, err := models.NewTicketChange(&tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := models.QueryRecord{Query: "password"}
+	qc, err := models.NewQueryChange(&q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Write(context.Background(), append(changes, c, qc)); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func search(t *testing.T, x *bleve.Index, q models.TextQuery) models.SearchResult {
+	t.Helper()
+	if q.Limit == 0 {
+		q.Limit = 20
+	}
+	res, err := x.SearchArticles(context.Background(), q)
+	if err != nil {
+		t.Fatalf("search %+v: %v", q, err)
+	}
+	return res
+}
+
+func ids(res models.SearchResult) []string {
+	var out []string
+	for _, h := range res.Hits {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func TestCountArticlesAndTickets(t *testing.T) {
+	x := openCorpus(t)
+	n, err := x.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(len(corpus) + 1); n != want { // articles and the ticket, not the query
+		t.Errorf("Count = %d, want %d", n, want)
+	}
+}
+
+func TestSearchVisibility(t *testing.T) {
+	x := openCorpus(t)
+	internal := map[string]bool{}
+	for _, a := range corpus {
+		if a.Visibility == models.VisibilityInternal {
+			internal[a.ID] = true
+		}
+	}
+	queries := []string{"password", "vpn", "unlock account", "admin console", "printer", "printer admin password",
+		"pasword", "vnp", "fleet", "rotates monthly", "reset fails"}
+	for _, q := range queries {
+		t.Run(q, func(t *testing.T) {
+			for _, m := range []models.TextMatch{models.MatchSearch, models.MatchDeflect} {
+				res := search(t, x, models.TextQuery{Match: m, Text: q, Subject: q, Visibilities: publicOnly, Facets: true, Highlight: true})
+				for _, h := range res.Hits {
+					if internal[h.ID] || h.Visibility != models.VisibilityPublic {
+						t.Errorf("match %d: public-only query returned %s (visibility %q)", m, h.ID, h.Visibility)
+					}
+					if strings.Contains(h.ID, "/") || h.ID == "T-1" {
+						t.Errorf("match %d: article search returned %q", m, h.ID)
+					}
+				}
+				if int(res.Total) != len(res.Hits) {
+					t.Errorf("match %d: total %d counts hits that are not returned (%d)", m, res.Total, len(res.Hits))
+				}
+				for _, f := range res.Facets {
+					for _, c := range f {
+						if c.Value == "VPN" {
+							t.Errorf("match %d: facets count an internal article: %+v", m, res.Facets)
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Run("employees see internal articles", func(t *testing.T) {
+		res := search(t, x, models.TextQuery{Text: "vpn", Visibilities: everything})
+		if !slices.Contains(ids(res), "kb-int-vpn") {
+			t.Errorf("hits %q lack kb-int-vpn", ids(res))
+		}
+		for _, h := range res.Hits {
+			if h.ID == "kb-int-vpn" && h.Visibility != models.VisibilityInternal {
+				t.Errorf("kb-int-vpn hit has visibility %q", h.Visibility)
+			}
+		}
+	})
+	t.Run("no visibility allowed finds nothing", func(t *testing.T) {
+		res := search(t, x, models.TextQuery{Text: "password", Visibilities: nil})
+		if res.Total != 0 || len(res.Hits) != 0 {
+			t.Errorf("hits %q", ids(res))
+		}
+	})
+	t.Run("internal only", func(t *testing.T) {
+		res := search(t, x, models.TextQuery{Text: "password", Visibilities: []models.Visibility{models.VisibilityInternal}})
+		for _, h := range res.Hits {
+			if !internal[h.ID] {
+				t.Errorf("internal-only query returned %s", h.ID)
+			}
+		}
+	})
+}
+
+func TestSearchRanking(t *testing.T) {
+	x := openCorpus(t)
+	res := search(t, x, models.TextQuery{Text: "password", Visibilities: publicOnly})
+	got := ids(res)
+	ti, bi := slices.Index(got, "kb-title"), slices.Index(got, "kb-body")
+	if ti < 0 || bi < 0 {
+		t.Fatalf("hits %q, want kb-title and kb-body", got)
+	}
+	if ti > bi {
+		t.Errorf("title match ranked below body-only match: %q", got)
+	}
+	if res.Hits[ti].Score <= res.Hits[bi].Score {
+		t.Errorf("scores: title %v, body %v", res.Hits[ti].Score, res.Hits[bi].Score)
+	}
+	h := res.Hits[ti]
+	if h.Title != "Reset your password" || h.Category != "Account" || h.Product != "Portal" {
+		t.Errorf("hit fields = %+v", h)
+	}
+
+	t.Run("paging", func(t *testing.T) {
+		all := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything})
+		if len(all.Hits) < 3 {
+			t.Fatalf("only %d hits", len(all.Hits))
+		}
+		page := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything, Limit: 1, Offset: 1})
+		if len(page.Hits) != 1 || page.Hits[0].ID != all.Hits[1].ID || page.Total != all.Total {
+			t.Errorf("page 2 = %q (total %d), want %q (total %d)", ids(page), page.Total, all.Hits[1].ID, all.Total)
+		}
+	})
+}
+
+func TestSearchHighlight(t *testing.T) {
+	x := openCorpus(t)
+	res := search(t, x, models.TextQuery{Text: "paper", Visibilities: publicOnly, Highlight: true})
+	if len(res.Hits) != 1 || res.Hits[0].ID != "kb-printer" {
+		t.Fatalf("hits %q, want kb-printer", ids(res))
+	}
+	s := res.Hits[0].Snippet
+	if !strings.Contains(s, "<mark>paper</mark>") {
+		t.Errorf("snippet %q lacks <mark>paper</mark>", s)
+	}
+	if strings.Contains(s, "**") || strings.Contains(s, "](") {
+		t.Errorf("snippet %q contains Markdown", s)
+	}
+	res = search(t, x, models.TextQuery{Text: "paper", Visibilities: publicOnly})
+	if res.Hits[0].Snippet != "" {
+		t.Errorf("snippet %q without Highlight", res.Hits[0].Snippet)
+	}
+}
+
+func TestSearchFacets(t *testing.T) {
+	x := openCorpus(t)
+	res := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything, Facets: true})
+	facet := func(name string) map[string]int {
+		out := map[string]int{}
+		for _, c := range res.Facets[name] {
+			out[c.Value] = c.Count
+		}
+		return out
+	}
+	// password: kb-title (Account/Portal), kb-body (Security/Portal),
+	// kb-int-vpn (Account/VPN), kb-int-printer (Hardware/Office);
+	// printer: kb-printer (Hardware/Office).
+	wantCat := map[string]int{"Account": 2, "Security": 1, "Hardware": 2}
+	wantProd := map[string]int{"Portal": 2, "VPN": 1, "Office": 2}
+	if got := facet("category"); !equalCounts(got, wantCat) {
+		t.Errorf("category facet = %v, want %v", got, wantCat)
+	}
+	if got := facet("product"); !equalCounts(got, wantProd) {
+		t.Errorf("product facet = %v, want %v", got, wantProd)
+	}
+	if res.Total != 5 {
+		t.Errorf("total = %d, want 5 (%q)", res.Total, ids(res))
+	}
+	res = search(t, x, models.TextQuery{Text: "password", Visibilities: everything})
+	if res.Facets != nil {
+		t.Errorf("facets %v without Facets", res.Facets)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSearchDeflect(t *testing.T) {
+	x := openCorpus(t)
+	tests := []struct {
+		name, subject, body string
+		want                string // the top hit; "" for none
+	}{
+		{"subject and body", "Printer keeps jamming", "I removed the tray but it still will not print anything today", "kb-printer"},
+		{"subject only", "forgot my password", "", "kb-title"},
+		{"body only", "", "Where do I change the security settings?", "kb-body"},
+		{"no typo tolerance", "pasword", "", ""},
+		{"nothing in common", "weather", "sunny", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: tc.subject, Text: tc.body, Visibilities: publicOnly})
+			if tc.want == "" {
+				if len(res.Hits) != 0 {
+					t.Errorf("hits %q, want none", ids(res))
+				}
+				return
+			}
+			if len(res.Hits) == 0 || res.Hits[0].ID != tc.want {
+				t.Errorf("hits %q, want %s first", ids(res), tc.want)
+			}
+		})
+	}
+	t.Run("subject weighs more than body", func(t *testing.T) {
+		// "rollers" and "change" are each in one body only.
+		res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "rollers", Text: "change", Visibilities: publicOnly})
+		if len(res.Hits) < 2 || res.Hits[0].ID != "kb-printer" {
+			t.Errorf("hits %q, want kb-printer first", ids(res))
+		}
+		res = search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "change", Text: "rollers", Visibilities: publicOnly})
+		if len(res.Hits) < 2 || res.Hits[0].ID != "kb-body" {
+			t.Errorf("swapped: hits %q, want kb-body first", ids(res))
+		}
+	})
+}
+
+func TestSearchFuzzyRetry(t *testing.T) {
+	x := openCorpus(t)
+	tests := []struct {
+		query   string
+		want    []string // must be among the hits
+		notWant []string
+	}{
+		{"pasword", []string{"kb-title", "kb-body"}, nil},
+		{"printr", []string{"kb-printer"}, nil},
+		// An exact match is not widened: "tray" must not bring "trap".
+		{"tray", []string{"kb-printer"}, []string{"kb-trap"}},
+		{"trap", []string{"kb-trap"}, []string{"kb-printer"}},
+		// A typo only internal articles would fix stays hidden.
+		{"consol", nil, []string{"kb-int-vpn"}},
+		{"qqqqqqqq", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			res := search(t, x, models.TextQuery{Text: tc.query, Visibilities: publicOnly})
+			got := ids(res)
+			for _, id := range tc.want {
+				if !slices.Contains(got, id) {
+					t.Errorf("hits %q lack %s", got, id)
+				}
+			}
+			for _, id := range tc.notWant {
+				if slices.Contains(got, id) {
+					t.Errorf("hits %q include %s", got, id)
+				}
+			}
+			if len(tc.want) == 0 && len(got) != 0 {
+				t.Errorf("hits %q, want none", got)
+			}
+		})
+	}
+}
+
+func TestWriteDeleteAndReplace(t *testing.T) {
+	ctx := context.Background()
+	x := openCorpus(t)
+	if got := ids(search(t, x, models.TextQuery{Text: "printer", Visibilities: publicOnly})); !slices.Contains(got, "kb-printer") {
+		t.Fatalf("before delete: %q", got)
+	}
+	// A ticket with the same id as an article is a different document.
+	tk := models.Ticket{ID: "kb-printer", Portal: models.PortalITSM, Subject: "printer"}
+	tc, err := models.NewTicketChange(&tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Write(ctx, []models.Change{tc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Write(ctx, []models.Change{models.NewDelete(models.KindTicket, "kb-printer")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(search(t, x, models.TextQuery{Text: "printer", Visibilities: publicOnly})); !slices.Contains(got, "kb-printer") {
+		t.Fatalf("deleting a ticket removed the article with its id: %q", got)
+	}
+
+	err = x.Write(ctx, []models.Change{
+		models.NewDelete(models.KindArticle, "kb-printer"),
+		models.NewDelete(models.KindArticle, "never-indexed"),
+		models.NewDelete(models.KindQuery, "customer:password"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"printer", "paper tray", "printr"} {
+		if got := ids(search(t, x, models.TextQuery{Text: q, Visibilities: publicOnly})); slices.Contains(got, "kb-printer") {
+			t.Errorf("%q still finds the deleted article: %q", q, got)
+		}
+	}
+	if n, _ := x.Count(); n != uint64(len(corpus)) { // one article fewer, plus the ticket T-1
+		t.Errorf("Count = %d, want %d", n, len(corpus))
+	}
+
+	// Replacing an article drops its old words.
+	a := models.Article{ID: "kb-title", Title: "Change your passphrase", Body: "New text."}
+	c, err := models.NewArticleChange(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Write(ctx, []models.Change{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(search(t, x, models.TextQuery{Text: "reset", Visibilities: publicOnly})); slices.Contains(got, "kb-title") {
+		t.Errorf("old title still matches: %q", got)
+	}
+	if got := ids(search(t, x, models.TextQuery{Text: "passphrase", Visibilities: publicOnly})); !slices.Equal(got, []string{"kb-title"}) {
+		t.Errorf("new title: %q", got)
+	}
+}
+
+func TestWriteCancelled(t *testing.T) {
+	x, _ := openIndex(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a := models.Article{ID: "kb-1", Title: "T"}
+	c, _ := models.NewArticleChange(&a)
+	if err := x.Write(ctx, []models.Change{c}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n, _ := x.Count(); n != 0 {
+		t.Errorf("Count = %d after a cancelled write", n)
+	}
+	if _, err := x.SearchArticles(ctx, models.TextQuery{Text: "t", Visibilities: publicOnly, Limit: 1}); err == nil {
+		t.Error("search with a cancelled context succeeded")
+	}
+}
+
+func TestReopenKeepsDocuments(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fulltext")
+	x, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := models.Article{ID: "kb-1", Title: "Persistent title"}
+	c, _ := models.NewArticleChange(&a)
+	if err := x.Write(context.Background(), []models.Change{c}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if got := ids(search(t, y, models.TextQuery{Text: "persistent", Visibilities: publicOnly})); !slices.Equal(got, []string{"kb-1"}) {
+		t.Errorf("after reopening: %q", got)
+	}
+}
+
+func TestOpenTwiceFailsFast(t *testing.T) {
+	_, dir := openIndex(t)
+	done := make(chan error, 1)
+	go func() {
+		y, err := bleve.Open(dir)
+		if err == nil {
+			y.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), dir) {
+			t.Errorf("err = %v, want one naming %s and saying it is in use", err, dir)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("second Open of the same directory still waiting after 5s")
+	}
+}
+
+func TestOpenNotAnIndex(t *testing.T) {
+	dir := t.TempDir() // exists, but holds no index
+	if _, err := bleve.Open(dir); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("err = %v, want one naming %s", err, dir)
+	}
+}
