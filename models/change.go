@@ -27,6 +27,10 @@ type Change struct {
 	ID      string
 	Delete  bool
 	Hash    string // content hash of the upserted document
+	// Vector is the document's embedding, when the indexer has an embedder;
+	// Model names the embedder that made it.
+	Vector  []float32
+	Model   string
 	Article *Article
 	Ticket  *Ticket
 	Query   *QueryRecord

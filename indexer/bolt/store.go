@@ -5,9 +5,11 @@ package bolt
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -32,8 +34,11 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists([]byte(metaBucket)); err != nil {
+			return err
+		}
 		for _, k := range models.Kinds {
-			for _, name := range []string{docBucket(k), hashBucket(k)} {
+			for _, name := range []string{docBucket(k), hashBucket(k), vectorBucket(k)} {
 				if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 					return err
 				}
@@ -51,8 +56,18 @@ func Open(path string) (*Store, error) {
 // Close releases the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-func docBucket(k models.Kind) string  { return string(k) }
-func hashBucket(k models.Kind) string { return string(k) + ".hash" }
+func docBucket(k models.Kind) string    { return string(k) }
+func hashBucket(k models.Kind) string   { return string(k) + ".hash" }
+func vectorBucket(k models.Kind) string { return string(k) + ".vector" }
+
+// metaBucket holds the store's own facts: its generation, and the model
+// of the stored vectors.
+const metaBucket = "meta"
+
+var (
+	keyGeneration  = []byte("generation")
+	keyVectorModel = []byte("vector_model")
+)
 
 // bucket returns the named bucket of kind k, or an error when k is not a
 // kind the store holds.
@@ -64,39 +79,113 @@ func bucket(tx *bbolt.Tx, name string, k models.Kind) (*bbolt.Bucket, error) {
 }
 
 // Write applies the changes in one transaction: all of them are durable
-// when it returns nil, none of them when it returns an error.
+// when it returns nil, none of them when it returns an error. Every write
+// advances the store's generation.
 func (s *Store) Write(ctx context.Context, changes []models.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		for _, c := range changes {
-			docs := tx.Bucket([]byte(docBucket(c.Kind)))
-			hashes := tx.Bucket([]byte(hashBucket(c.Kind)))
-			if docs == nil {
-				return fmt.Errorf("write %s %q: unknown kind", c.Kind, c.ID)
-			}
-			if c.Delete {
-				if err := docs.Delete([]byte(c.ID)); err != nil {
-					return err
-				}
-				if err := hashes.Delete([]byte(c.ID)); err != nil {
-					return err
-				}
-				continue
-			}
-			data, err := encode(c)
-			if err != nil {
-				return fmt.Errorf("write %s %q: %w", c.Kind, c.ID, err)
-			}
-			if err := docs.Put([]byte(c.ID), data); err != nil {
-				return err
-			}
-			if err := hashes.Put([]byte(c.ID), []byte(c.Hash)); err != nil {
+			if err := writeChange(tx, c); err != nil {
 				return err
 			}
 		}
+		meta := tx.Bucket([]byte(metaBucket))
+		gen := binary.BigEndian.AppendUint64(nil, generation(meta)+1)
+		return meta.Put(keyGeneration, gen)
+	})
+}
+
+func writeChange(tx *bbolt.Tx, c models.Change) error {
+	docs, err := bucket(tx, docBucket(c.Kind), c.Kind)
+	if err != nil {
+		return fmt.Errorf("write %s %q: %w", c.Kind, c.ID, err)
+	}
+	hashes := tx.Bucket([]byte(hashBucket(c.Kind)))
+	vectors := tx.Bucket([]byte(vectorBucket(c.Kind)))
+	key := []byte(c.ID)
+	if c.Delete {
+		return errors.Join(docs.Delete(key), hashes.Delete(key), vectors.Delete(key))
+	}
+	data, err := encode(c)
+	if err != nil {
+		return fmt.Errorf("write %s %q: %w", c.Kind, c.ID, err)
+	}
+	if err := errors.Join(docs.Put(key, data), hashes.Put(key, []byte(c.Hash))); err != nil {
+		return err
+	}
+	if c.Vector == nil {
+		return vectors.Delete(key)
+	}
+	return vectors.Put(key, encodeVector(c.Model, c.Vector))
+}
+
+// encodeVector stores a vector with the name of its model: a length byte,
+// the name, then little-endian float32s.
+func encodeVector(model string, v []float32) []byte {
+	model = model[:min(len(model), 255)]
+	out := make([]byte, 0, 1+len(model)+4*len(v))
+	out = append(out, byte(len(model)))
+	out = append(out, model...)
+	for _, f := range v {
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(f))
+	}
+	return out
+}
+
+func decodeVector(data []byte) (model string, v []float32, err error) {
+	if len(data) < 1 || len(data) < 1+int(data[0]) || (len(data)-1-int(data[0]))%4 != 0 {
+		return "", nil, errors.New("corrupt vector record")
+	}
+	model = string(data[1 : 1+data[0]])
+	data = data[1+data[0]:]
+	v = make([]float32, len(data)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+	return model, v, nil
+}
+
+func generation(meta *bbolt.Bucket) uint64 {
+	if b := meta.Get(keyGeneration); len(b) == 8 {
+		return binary.BigEndian.Uint64(b)
+	}
+	return 0
+}
+
+// Generation returns a number that grows with every write, so a derived
+// index saved at one generation can tell whether the store moved on.
+func (s *Store) Generation(ctx context.Context) (uint64, error) {
+	var g uint64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		g = generation(tx.Bucket([]byte(metaBucket)))
 		return nil
+	})
+	return g, err
+}
+
+// Vectors calls fn with every stored vector of a kind made by model, in id
+// order; vectors of other models are skipped. fn must not write.
+func (s *Store) Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		b, err := bucket(tx, vectorBucket(kind), kind)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, data []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m, v, err := decodeVector(data)
+			if err != nil {
+				return fmt.Errorf("%s %q: %w", kind, k, err)
+			}
+			if m != model {
+				return nil
+			}
+			return fn(string(k), v)
+		})
 	})
 }
 
