@@ -34,8 +34,36 @@ func (s *server) search(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	res, err := s.engine.Search(c.Request.Context(), models.SearchRequest{Query: c.Query("q"), Portal: portal, Limit: limit, Offset: offset})
+	retrieval, err := retrievalParams(c)
+	if err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	res, err := s.engine.Search(c.Request.Context(), models.SearchRequest{
+		Query: c.Query("q"), Portal: portal, Limit: limit, Offset: offset, Retrieval: retrieval,
+	})
 	s.respond(c, http.StatusOK, res, err)
+}
+
+// retrievalParams reads the optional mode, vector_weight and explain query
+// parameters.
+func retrievalParams(c *gin.Context) (models.Retrieval, error) {
+	r := models.Retrieval{Mode: c.Query("mode")}
+	if v := c.Query("vector_weight"); v != "" {
+		w, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return r, models.Invalid("vector_weight", "must be a number between 0 and 1, got %q", v)
+		}
+		r.VectorWeight = &w
+	}
+	if v := c.Query("explain"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return r, models.Invalid("explain", "must be true or false, got %q", v)
+		}
+		r.Explain = b
+	}
+	return r, nil
 }
 
 func (s *server) deflect(c *gin.Context) {
@@ -44,6 +72,7 @@ func (s *server) deflect(c *gin.Context) {
 		Body    string `json:"body"`
 		Portal  string `json:"portal"`
 		Limit   int    `json:"limit"`
+		models.Retrieval
 	}
 	if err := decodeStrict(c, &req); err != nil {
 		writeProblem(c, s.log, err)
@@ -54,7 +83,9 @@ func (s *server) deflect(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{Subject: req.Subject, Body: req.Body, Portal: portal, Limit: req.Limit})
+	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{
+		Subject: req.Subject, Body: req.Body, Portal: portal, Limit: req.Limit, Retrieval: req.Retrieval,
+	})
 	s.respond(c, http.StatusOK, res, err)
 }
 

@@ -57,6 +57,8 @@ type Engine struct {
 	log      *slog.Logger
 	articles *typeahead.Index // article titles, class by visibility
 	queries  *typeahead.Index // past queries, class by portal
+	embedder Embedder         // nil: full-text retrieval only
+	vectors  VectorIndex      // nil: full-text retrieval only
 
 	writeMu sync.Mutex // orders writes so the indexes see them in one order
 }

@@ -59,14 +59,24 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	if req.Offset < 0 || req.Offset > models.MaxSearchOffset {
 		return models.SearchResult{}, models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
 	}
+	mode, weight, err := e.retrieval(req.Retrieval)
+	if err != nil {
+		return models.SearchResult{}, err
+	}
+	depth := req.Offset + limit
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Visibilities: req.Portal.Visibilities(),
-		Limit: limit, Offset: req.Offset, Facets: true, Highlight: true,
+		Limit: depth, Facets: true, Highlight: true,
 	})
 	if err != nil {
 		return models.SearchResult{}, err
 	}
-	res.Hits = e.visibleHits(req.Portal, res.Hits)
+	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, req.Query, mode, weight, depth, req.Explain)
+	if err != nil {
+		return models.SearchResult{}, err
+	}
+	res.Total = max(res.Total, uint64(len(hits)))
+	res.Hits = e.visibleHits(req.Portal, hits[min(req.Offset, len(hits)):])
 	res.TookMicros = time.Since(start).Microseconds()
 	return res, nil
 }
@@ -85,6 +95,10 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
+	mode, weight, err := e.retrieval(req.Retrieval)
+	if err != nil {
+		return models.DeflectResult{}, err
+	}
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchDeflect, Subject: req.Subject, Text: req.Body,
 		Visibilities: req.Portal.Visibilities(), Limit: limit, Highlight: true,
@@ -92,8 +106,12 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
+	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, req.Subject+".\n"+req.Body, mode, weight, limit, req.Explain)
+	if err != nil {
+		return models.DeflectResult{}, err
+	}
 	return models.DeflectResult{
-		Articles:   e.visibleHits(req.Portal, res.Hits),
+		Articles:   e.visibleHits(req.Portal, hits),
 		TookMicros: time.Since(start).Microseconds(),
 	}, nil
 }
@@ -108,7 +126,6 @@ func (e *Engine) visibleHits(p models.Portal, hits []models.ArticleHit) []models
 			e.log.Error("full-text index returned an article the portal may not see", "portal", p, "article", h.ID, "visibility", h.Visibility)
 			continue
 		}
-		h.Score = round(h.Score)
 		out = append(out, h)
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/siftdesk/sift/models"
@@ -28,15 +29,18 @@ type TextIndex interface {
 // DefaultBatchSize is how many changes go into one write.
 const DefaultBatchSize = 500
 
-// Indexer writes documents to the full-text index and the system of
-// record, in that order, so a crash between the two leaves the store behind
-// and a re-run repairs the index. It is safe for concurrent use if its
+// Indexer writes documents to the full-text index, the vector index (when
+// it has an embedder) and the system of record, in that order, so a crash
+// between them leaves the store behind and a re-run repairs the indexes. It is safe for concurrent use if its
 // Store and TextIndex are.
 type Indexer struct {
 	store     Store
 	text      TextIndex
 	batchSize int
 	log       *slog.Logger
+	embedder  Embedder    // nil: no vectors
+	vectors   VectorIndex // nil: no vectors
+	mu        sync.Mutex  // orders writes to the indexes and the store
 }
 
 // New returns an indexer over store and text. A batchSize of 0 means
@@ -54,8 +58,20 @@ func (ix *Indexer) Apply(ctx context.Context, changes []models.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.embedder != nil {
+		if err := ix.embed(ctx, changes); err != nil {
+			return err
+		}
+	}
 	if err := ix.text.Write(ctx, changes); err != nil {
 		return err
+	}
+	if ix.vectors != nil {
+		if err := ix.vectors.Write(ctx, changes); err != nil {
+			return fmt.Errorf("vector index: %w", err)
+		}
 	}
 	if err := ix.store.Write(ctx, changes); err != nil {
 		return fmt.Errorf("store: %w", err)

@@ -31,7 +31,10 @@ type Change struct {
 	// Model names the embedder that made it.
 	Vector  []float32
 	Model   string
-	Article *Article
+	// VectorOnly marks an upsert that adds a vector to a stored document
+	// and changes nothing else.
+	VectorOnly bool
+	Article    *Article
 	Ticket  *Ticket
 	Query   *QueryRecord
 }
@@ -80,4 +83,26 @@ func contentHash(doc any) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+// embeddingWords bounds how much of a body goes into an embedding: the
+// opening of an article says what it is about, the rest would dilute it,
+// and an embedding's cost grows with its length.
+const embeddingWords = 400
+
+// EmbeddingText is the text whose embedding stands for the article: its
+// title, then the opening of its body as plain text.
+func (a *Article) EmbeddingText() string {
+	return a.Title + ".\n" + firstWords(PlainText(a.Body), embeddingWords)
+}
+
+// EmbeddingText is the text whose embedding stands for the ticket: its
+// subject, then the opening of its body.
+func (t *Ticket) EmbeddingText() string {
+	return t.Subject + ".\n" + firstWords(t.Body, embeddingWords)
+}
+
+func firstWords(s string, n int) string {
+	words := strings.Fields(s)
+	return strings.Join(words[:min(n, len(words))], " ")
 }

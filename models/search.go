@@ -48,6 +48,39 @@ type SearchRequest struct {
 	Portal Portal
 	Limit  int
 	Offset int
+	Retrieval
+}
+
+// Retrieval modes: which indexes answer a search or deflection.
+const (
+	RetrievalHybrid = "hybrid" // full-text and vectors, fused by rank
+	RetrievalText   = "text"   // full-text (BM25) only
+	RetrievalVector = "vector" // vector similarity only
+)
+
+// DefaultVectorWeight is the vector side's share in hybrid fusion.
+const DefaultVectorWeight = 0.5
+
+// Retrieval tunes how results are found. The zero value means hybrid
+// retrieval (when the engine has vectors) with equal weights, unexplained.
+type Retrieval struct {
+	// Mode is RetrievalHybrid, RetrievalText or RetrievalVector; empty
+	// means hybrid when vectors are available, else text.
+	Mode string `json:"mode,omitempty"`
+	// VectorWeight, in [0, 1], is the vector side's share in hybrid
+	// fusion; nil means DefaultVectorWeight.
+	VectorWeight *float64 `json:"vector_weight,omitempty"`
+	// Explain adds to each hit which side found it and at what rank.
+	Explain bool `json:"explain,omitempty"`
+}
+
+// Explanation says how a hit was found: its rank (1-based, 0 if not found)
+// and score on each side of hybrid retrieval.
+type Explanation struct {
+	TextRank    int     `json:"text_rank"`
+	TextScore   float64 `json:"text_score"`
+	VectorRank  int     `json:"vector_rank"`
+	VectorScore float64 `json:"vector_score"`
 }
 
 // ArticleHit is an article in a result list, with why it matched.
@@ -58,6 +91,8 @@ type ArticleHit struct {
 	Product  string  `json:"product,omitempty"`
 	Snippet  string  `json:"snippet,omitempty"` // HTML: matched words wrapped in <mark>
 	Score    float64 `json:"score"`
+	// Explain is set when the request asked for an explanation.
+	Explain *Explanation `json:"explain,omitempty"`
 	// Visibility is kept for the engine's own access check; portals do not
 	// need it.
 	Visibility Visibility `json:"-"`
@@ -83,6 +118,7 @@ type DeflectRequest struct {
 	Body    string `json:"body"`
 	Portal  Portal `json:"portal"`
 	Limit   int    `json:"limit"`
+	Retrieval
 }
 
 // DeflectResult lists the articles most likely to resolve a draft.
@@ -146,4 +182,17 @@ func (q *QueryRecord) Validate() error {
 	}
 	_, err := ParsePortal(string(q.Portal))
 	return err
+}
+
+// VectorHit is a document found by vector similarity.
+type VectorHit struct {
+	ID    string
+	Score float64 // cosine similarity, in [-1, 1]
+}
+
+// TicketScope says which tickets a similarity search may return: those of
+// one portal, and of one organisation when Org is set.
+type TicketScope struct {
+	Portal Portal
+	Org    string
 }

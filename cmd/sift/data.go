@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,14 +11,17 @@ import (
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/bleve"
 	"github.com/siftdesk/sift/indexer/bolt"
+	"github.com/siftdesk/sift/indexer/hnsw"
 )
 
 // dataDir is an opened embedded data directory: the system of record and
 // the full-text index, and the indexer that writes both.
 type dataDir struct {
+	dir     string
 	store   *bolt.Store
 	text    *bleve.Index
 	indexer *indexer.Indexer
+	vectors *hnsw.Vectors // nil until useVectors
 }
 
 // openDataDir opens (creating if needed) the data directory at dir.
@@ -37,10 +41,11 @@ func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) 
 		store.Close()
 		return nil, err
 	}
-	return &dataDir{store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}, nil
+	return &dataDir{dir: dir, store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}, nil
 }
 
-// Close closes the full-text index and the store, reporting the first error.
+// Close saves the vector index, closes the full-text index and the
+// store, and reports what failed.
 func (d *dataDir) Close() error {
-	return errors.Join(d.text.Close(), d.store.Close())
+	return errors.Join(d.saveVectors(context.Background()), d.text.Close(), d.store.Close())
 }

@@ -53,6 +53,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	idx := newIndexFlags(stderr)
 	idx.data, idx.logLevel, idx.logFormat = f.data, f.logLevel, f.logFormat
+	// Index text only, so the demo is up in seconds; serve then embeds the
+	// documents in the background, as it does for any index lacking vectors.
+	idx.embedder.kind = "none"
 	if err := indexFiles(ctx, idx, sources, stdout, stderr); err != nil {
 		return err
 	}

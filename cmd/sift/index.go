@@ -18,6 +18,8 @@ type indexFlags struct {
 	kind          string
 	deleteMissing bool
 	batchSize     int
+	reembed       bool
+	embedder      embedderFlags
 }
 
 func newIndexFlags(stderr io.Writer) *indexFlags {
@@ -30,6 +32,8 @@ func newIndexFlags(stderr io.Writer) *indexFlags {
 	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket or query (default: guess per record)")
 	f.BoolVar(&f.deleteMissing, "delete-missing", false, "delete stored documents of the kinds read that the sources no longer contain")
 	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
+	f.BoolVar(&f.reembed, "reembed", false, "embed every document again, as after changing the embedder")
+	f.embedder.register(f.flagSet)
 	return f
 }
 
@@ -65,8 +69,20 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 		return err
 	}
 	defer d.Close()
-
+	emb, err := f.embedder.open(ctx, log)
+	if err != nil {
+		return err
+	}
 	bar := newProgressLine(stderr)
+	if emb != nil {
+		if err := d.useVectors(ctx, emb, log); err != nil {
+			return err
+		}
+		if err := d.syncVectors(ctx, f.reembed, log, bar.vectors); err != nil {
+			return err
+		}
+	}
+
 	sum, err := d.indexer.IndexSources(ctx, sources, indexer.Options{
 		Kind: kind, DeleteMissing: f.deleteMissing, Progress: bar.update,
 	})
@@ -114,6 +130,14 @@ func (p *progressLine) update(pr indexer.Progress) {
 	p.last = time.Now()
 	fmt.Fprintf(p.w, "\r\033[K%s records  %s/s  (%d added, %d updated, %d unchanged, %d skipped)",
 		humanInt(pr.Read), humanInt(rate(pr.Read, pr.Elapsed)), pr.Added, pr.Updated, pr.Unchanged, pr.Skipped)
+}
+
+func (p *progressLine) vectors(pr indexer.VectorProgress) {
+	if !p.tty || time.Since(p.last) < 100*time.Millisecond && pr.Done < pr.Total {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r\033[Kembedding %s/%s documents  %s/s", humanInt(pr.Done), humanInt(pr.Total), humanInt(rate(pr.Done, pr.Elapsed)))
 }
 
 func (p *progressLine) done() {

@@ -25,6 +25,8 @@ func commands() []command {
 		{"demo", "index the demo corpus into a fresh data directory and serve it", runDemo},
 		{"index", "upsert articles, tickets and query records from files into a data directory", runIndex},
 		{"serve", "serve the HTTP API over a data directory", runServe},
+		{"bench", "benchmark indexing and type-ahead on a seeded synthetic corpus", runBench},
+		{"eval", "measure retrieval (eval search) or sentiment (eval sentiment) on labelled files", runEval},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,7 @@ type serveFlags struct {
 	data         string
 	addr         string
 	maxBodyBytes int64
+	embedder     embedderFlags
 }
 
 func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
@@ -30,6 +32,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.StringVar(&f.data, "data", "sift-data", "data directory")
 	f.StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	f.embedder.register(f.flagSet)
 	return f
 }
 
@@ -57,6 +60,25 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
 	if err != nil {
 		return err
+	}
+	emb, err := f.embedder.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	var embedding sync.WaitGroup
+	defer embedding.Wait() // before the data directory closes
+	if emb != nil {
+		if err := d.useVectors(ctx, emb, log); err != nil {
+			return err
+		}
+		eng.UseVectors(emb, d.vectors)
+		// Documents indexed without vectors get them in the background;
+		// until then they are found by full text only.
+		embedding.Go(func() {
+			if err := d.syncVectors(ctx, false, log, nil); err != nil && ctx.Err() == nil {
+				log.Error("embedding documents failed; they are found by full text only", "err", err)
+			}
+		})
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -151,7 +151,7 @@ func (x *Index) Write(ctx context.Context, changes []models.Change) error {
 	}
 	b := x.idx.NewBatch()
 	for _, c := range changes {
-		if c.Kind == models.KindQuery {
+		if c.Kind == models.KindQuery || c.VectorOnly {
 			continue
 		}
 		id := docID(c.Kind, c.ID)

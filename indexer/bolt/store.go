@@ -105,6 +105,12 @@ func writeChange(tx *bbolt.Tx, c models.Change) error {
 	hashes := tx.Bucket([]byte(hashBucket(c.Kind)))
 	vectors := tx.Bucket([]byte(vectorBucket(c.Kind)))
 	key := []byte(c.ID)
+	if c.VectorOnly {
+		if docs.Get(key) == nil {
+			return nil // deleted meanwhile
+		}
+		return vectors.Put(key, encodeVector(c.Model, c.Vector))
+	}
 	if c.Delete {
 		return errors.Join(docs.Delete(key), hashes.Delete(key), vectors.Delete(key))
 	}
@@ -215,6 +221,20 @@ func (s *Store) Hashes(ctx context.Context, kind models.Kind) (map[string]string
 		})
 	})
 	return out, err
+}
+
+// Hash returns the content hash of one stored document, or "" when it is
+// not stored.
+func (s *Store) Hash(ctx context.Context, kind models.Kind, id string) (string, error) {
+	var h string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b, err := bucket(tx, hashBucket(kind), kind)
+		if err == nil {
+			h = string(b.Get([]byte(id)))
+		}
+		return err
+	})
+	return h, err
 }
 
 // Count returns how many documents of a kind are stored.

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/sentiment"
+	"github.com/siftdesk/sift/models"
+)
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	evals := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"search":    evalSearch,
+		"sentiment": evalSentiment,
+	}
+	if len(args) == 0 || evals[args[0]] == nil {
+		fmt.Fprintln(stderr, "Usage: sift eval search|sentiment [flags] FILE\n\n"+
+			"  search     nDCG@10, MRR and recall@5 of full-text, vector and hybrid retrieval\n"+
+			"  sentiment  accuracy and macro-F1 of the sentiment analyser on a labelled file")
+		return errUsage
+	}
+	return evals[args[0]](ctx, args[1:], stdout, stderr)
+}
+
+// evalSearch scores retrieval in every mode on a file of judged queries.
+func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("eval search", "FILE", "Score retrieval on judged queries (JSON Lines of {query, portal, relevant, kind})\n"+
+		"with full text alone, vectors alone and hybrid, in one run, over an indexed data directory.", stderr)
+	var data string
+	var emb embedderFlags
+	var weight float64
+	f.StringVar(&data, "data", "sift-data", "data directory")
+	f.Float64Var(&weight, "vector-weight", models.DefaultVectorWeight, "the vector side's share in hybrid fusion, 0 to 1")
+	emb.register(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() != 1 {
+		f.Usage()
+		return errUsage
+	}
+	queries, err := readFile(f.Arg(0), engine.ReadJudgedQueries)
+	if err != nil {
+		return err
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	d, err := openDataDir(data, 0, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
+	if err != nil {
+		return err
+	}
+	modes := []string{models.RetrievalText}
+	e, err := emb.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	if e != nil {
+		if err := d.useVectors(ctx, e, log); err != nil {
+			return err
+		}
+		if err := d.syncVectors(ctx, false, log, newProgressLine(stderr).vectors); err != nil {
+			return err
+		}
+		eng.UseVectors(e, d.vectors)
+		modes = append(modes, models.RetrievalVector, models.RetrievalHybrid)
+	}
+	results := map[string]map[string]engine.RetrievalScores{}
+	for _, mode := range modes {
+		r := models.Retrieval{Mode: mode, VectorWeight: &weight}
+		if results[mode], err = eng.EvaluateSearch(ctx, queries, r); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "retrieval on %d judged queries from %s\n\n", len(queries), f.Arg(0))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kind\tqueries\tmode\tnDCG@10\tMRR\trecall@5\t")
+	for _, kind := range slices.Sorted(maps.Keys(results[models.RetrievalText])) {
+		for _, mode := range modes {
+			s := results[mode][kind]
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.3f\t%.3f\t%.3f\t\n", kind, s.Queries, mode, s.NDCG10, s.MRR, s.Recall5)
+		}
+	}
+	return tw.Flush()
+}
+
+// evalSentiment scores the sentiment analyser on a labelled file.
+func evalSentiment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("eval sentiment", "FILE", "Score the sentiment analyser on JSON Lines of {text, label}: accuracy,\n"+
+		"macro-F1 and per-class precision and recall.", stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() != 1 {
+		f.Usage()
+		return errUsage
+	}
+	examples, err := readFile(f.Arg(0), sentiment.ReadExamples)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sentiment on %d labelled texts from %s\n\n", len(examples), f.Arg(0))
+	return sentiment.Evaluate(sentiment.New(), examples).Format(stdout)
+}
+
+// readFile opens path and parses it with read, naming the file in errors.
+func readFile[T any](path string, read func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	file, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer file.Close()
+	v, err := read(file)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// JudgedQuery is a query with the articles that answer it, best first:
+// one line of a retrieval evaluation file.
+type JudgedQuery struct {
+	Query    string        `json:"query"`
+	Portal   models.Portal `json:"portal"`
+	Relevant []string      `json:"relevant"`
+	Kind     string        `json:"kind"` // a label to group scores by, e.g. "paraphrase"
+}
+
+// ReadJudgedQueries reads JSON Lines of judged queries, naming the line of
+// any bad one.
+func ReadJudgedQueries(r io.Reader) ([]JudgedQuery, error) {
+	var out []JudgedQuery
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var q JudgedQuery
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, models.ExplainJSON(err))
+		}
+		if q.Query == "" || len(q.Relevant) == 0 {
+			return nil, fmt.Errorf("line %d: query and relevant are required", line)
+		}
+		if _, err := models.ParsePortal(string(q.Portal)); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		out = append(out, q)
+	}
+	return out, sc.Err()
+}
+
+// RetrievalScores are the mean scores of a set of queries.
+type RetrievalScores struct {
+	Queries int     `json:"queries"`
+	NDCG10  float64 `json:"ndcg_at_10"`
+	MRR     float64 `json:"mrr"`
+	Recall5 float64 `json:"recall_at_5"`
+}
+
+// EvaluateSearch runs every query through Search with the given retrieval
+// options and scores the ranking against the judgements: nDCG@10 (graded by
+// the order of Relevant), MRR (first relevant hit) and recall@5. Scores are
+// returned per Kind and under "all".
+func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r models.Retrieval) (map[string]RetrievalScores, error) {
+	sums := map[string]*RetrievalScores{}
+	add := func(kind string, ndcg, rr, recall float64) {
+		s := sums[kind]
+		if s == nil {
+			s = &RetrievalScores{}
+			sums[kind] = s
+		}
+		s.Queries++
+		s.NDCG10 += ndcg
+		s.MRR += rr
+		s.Recall5 += recall
+	}
+	for _, q := range queries {
+		res, err := e.Search(ctx, models.SearchRequest{Query: q.Query, Portal: q.Portal, Limit: 10,
+			Retrieval: r})
+		if err != nil {
+			return nil, fmt.Errorf("query %q: %w", q.Query, err)
+		}
+		var ranked []string
+		for _, h := range res.Hits {
+			ranked = append(ranked, h.ID)
+		}
+		ndcg, rr, recall := scoreRanking(ranked, q.Relevant)
+		add("all", ndcg, rr, recall)
+		if q.Kind != "" {
+			add(q.Kind, ndcg, rr, recall)
+		}
+	}
+	out := map[string]RetrievalScores{}
+	for kind, s := range sums {
+		n := float64(s.Queries)
+		out[kind] = RetrievalScores{Queries: s.Queries, NDCG10: s.NDCG10 / n, MRR: s.MRR / n, Recall5: s.Recall5 / n}
+	}
+	return out, nil
+}
+
+// scoreRanking scores one ranked list. The i-th relevant id (0-based) has
+// gain len(relevant)-i, so the best answer counts most.
+func scoreRanking(ranked, relevant []string) (ndcg, rr, recall5 float64) {
+	gain := func(id string) float64 {
+		if i := slices.Index(relevant, id); i >= 0 {
+			return float64(len(relevant) - i)
+		}
+		return 0
+	}
+	var dcg, ideal float64
+	found5 := 0
+	for i, id := range ranked[:min(10, len(ranked))] {
+		g := gain(id)
+		dcg += g / math.Log2(float64(i+2))
+		if g > 0 && rr == 0 {
+			rr = 1 / float64(i+1)
+		}
+		if g > 0 && i < 5 {
+			found5++
+		}
+	}
+	for i := range min(10, len(relevant)) {
+		ideal += float64(len(relevant)-i) / math.Log2(float64(i+2))
+	}
+	return dcg / ideal, rr, float64(found5) / float64(min(5, len(relevant)))
+}
