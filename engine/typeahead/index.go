@@ -49,13 +49,13 @@ type Index struct {
 	slots   map[string]int32 // entry id to slot
 	words   []string         // by word id
 	wordIDs map[string]int32
-	posts   [][]int32 // by word id: slots of entries that contain the word
+	posts   [][]int32 // by word id: slots of entries that contain the word, best first
 }
 
 type entry struct {
 	Entry
 	words  []int32 // distinct word ids, in text order
-	weight float64 // static rank: popularity, shorter texts first
+	weight float64 // static rank: log(1 + popularity)
 }
 
 // New returns an empty index.
@@ -84,7 +84,7 @@ func (x *Index) Put(e Entry) {
 		return
 	}
 	en := &entry{Entry: e}
-	en.weight = math.Log1p(max(e.Popularity, 0)) - 0.01*float64(len(words))
+	en.weight = math.Log1p(max(e.Popularity, 0))
 	for _, w := range words {
 		id := x.wordID(w)
 		if !slices.Contains(en.words, id) {
@@ -93,7 +93,7 @@ func (x *Index) Put(e Entry) {
 	}
 	slot := x.allocate(en)
 	for _, w := range en.words {
-		x.posts[w] = append(x.posts[w], slot)
+		x.posts[w] = x.insertSorted(x.posts[w], slot)
 		for _, n := range x.root.path(x.words[w]) {
 			n.count++
 			n.top[e.Class] = x.insertTop(n.top[e.Class], slot)
@@ -178,6 +178,17 @@ func (x *Index) best(n *node, c uint8) []int32 {
 		}
 	})
 	return top
+}
+
+// insertSorted inserts slot into a best-first list.
+func (x *Index) insertSorted(list []int32, slot int32) []int32 {
+	i, _ := slices.BinarySearchFunc(list, slot, func(a, b int32) int {
+		if x.better(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return slices.Insert(list, i, slot)
 }
 
 // insertTop inserts slot into a best-first list capped at topK.

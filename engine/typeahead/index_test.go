@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -132,9 +133,33 @@ func TestTopListsStayExact(t *testing.T) {
 	}
 }
 
+// TestEarlyStopMatchesBruteForce checks queries of several words, which
+// walk postings most popular first and stop early, against scoring every
+// entry.
+func TestEarlyStopMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := []string{"reset", "printer", "password", "vpn", "laptop", "request", "access", "shared", "mailbox", "error"}
+	x := New()
+	for i := range 4000 {
+		n := 2 + rng.IntN(4)
+		var text []string
+		for range n {
+			text = append(text, words[rng.IntN(len(words))])
+		}
+		x.Put(Entry{ID: fmt.Sprintf("e%04d", i), Text: strings.Join(text, " "), Popularity: float64(rng.IntN(50) * rng.IntN(50)), Class: uint8(i % 2)})
+	}
+	for _, q := range []string{"reset pass", "printer err", "shared mailbox acc", "request access ", "vpn lap", "pasword reset", "the error printer"} {
+		got := ids(x.Search(Query{Text: q, Classes: 1, Limit: 8}))
+		want := bruteForce(x, q, 1, 8)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: search %v, brute force %v", q, got, want)
+		}
+	}
+}
+
 // bruteForce ranks every live entry of the classes by the same scoring.
-func bruteForce(x *Index, prefix string, classes Classes, limit int) []string {
-	tokens := x.match([]string{prefix}, true)
+func bruteForce(x *Index, query string, classes Classes, limit int) []string {
+	tokens := x.match(Tokens(query), !strings.HasSuffix(query, " "))
 	var rs []Result
 	for _, en := range x.entries {
 		if en == nil || classes&(1<<en.Class) == 0 {

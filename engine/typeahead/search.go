@@ -2,7 +2,6 @@ package typeahead
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -46,35 +45,107 @@ func (x *Index) Search(q Query) []Result {
 	}
 	required := slices.DeleteFunc(slices.Clone(tokens), func(t *token) bool { return t.optional })
 	driver := slices.MinFunc(required, func(a, b *token) int { return cmp.Compare(a.cost, b.cost) })
-	var candidates []int32
+	top := topResults{limit: q.Limit}
 	if len(required) == 1 && driver.prefix {
-		candidates = x.fromTops(driver, q.Classes)
-	} else {
-		candidates = x.fromPostings(driver)
+		for _, slot := range x.fromTops(driver, q.Classes) {
+			x.consider(&top, slot, tokens, q.Classes)
+		}
+		return top.results(x)
 	}
+	// Walk the driver's entries most popular first. No entry scores more
+	// than a perfect text match plus its popularity, so once that bound
+	// falls below the worst kept result, nothing later can enter.
+	best := maxText(tokens)
+	m := x.newMerger(x.driverLists(driver))
+	for slot, ok := m.next(); ok; slot, ok = m.next() {
+		if top.full() && best+popularityWeight*x.entries[slot].weight < top.worst() {
+			break
+		}
+		x.consider(&top, slot, tokens, q.Classes)
+	}
+	return top.results(x)
+}
 
-	results := make([]Result, 0, min(len(candidates), 4*q.Limit))
-	for _, slot := range candidates {
-		en := x.entries[slot]
-		if q.Classes&(1<<en.Class) == 0 {
+// popularityWeight scales log(1 + popularity) in a score.
+const popularityWeight = 0.05
+
+// firstWordBonus rewards a text that starts with the first word typed.
+const firstWordBonus = 0.1
+
+// consider scores the entry in slot and keeps it if it is among the best.
+func (x *Index) consider(top *topResults, slot int32, tokens []*token, classes Classes) {
+	en := x.entries[slot]
+	if classes&(1<<en.Class) == 0 {
+		return
+	}
+	if score, ok := x.score(en, tokens); ok {
+		top.add(slot, score, en.ID)
+	}
+}
+
+// maxText is the highest text score an entry can reach for tokens.
+func maxText(tokens []*token) float64 {
+	var sum float64
+	for _, t := range tokens {
+		if t.optional {
+			sum += 0.5
+		} else {
+			sum++
+		}
+	}
+	return sum/float64(len(tokens)) + firstWordBonus
+}
+
+// driverLists returns the posting lists of every word matching t.
+func (x *Index) driverLists(t *token) [][]int32 {
+	var lists [][]int32
+	for _, m := range t.matches {
+		if !t.prefix {
+			lists = append(lists, x.posts[m.n.term])
 			continue
 		}
-		score, ok := x.score(en, tokens)
-		if !ok {
-			continue
-		}
-		results = append(results, Result{Entry: en.Entry, Score: score})
+		m.n.walk(func(k *node) {
+			if k.term >= 0 {
+				lists = append(lists, x.posts[k.term])
+			}
+		})
 	}
-	slices.SortFunc(results, func(a, b Result) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	if len(results) > q.Limit {
-		results = results[:q.Limit]
+	return lists
+}
+
+// topResults keeps the best limit results seen, best first.
+type topResults struct {
+	limit int
+	slots []int32
+	score []float64
+	ids   []string
+}
+
+func (t *topResults) full() bool     { return len(t.slots) >= t.limit }
+func (t *topResults) worst() float64 { return t.score[len(t.score)-1] }
+
+func (t *topResults) add(slot int32, score float64, id string) {
+	i := len(t.slots)
+	for i > 0 && (score > t.score[i-1] || score == t.score[i-1] && id < t.ids[i-1]) {
+		i--
 	}
-	return results
+	if i >= t.limit {
+		return
+	}
+	t.slots = slices.Insert(t.slots, i, slot)
+	t.score = slices.Insert(t.score, i, score)
+	t.ids = slices.Insert(t.ids, i, id)
+	if len(t.slots) > t.limit {
+		t.slots, t.score, t.ids = t.slots[:t.limit], t.score[:t.limit], t.ids[:t.limit]
+	}
+}
+
+func (t *topResults) results(x *Index) []Result {
+	out := make([]Result, len(t.slots))
+	for i, slot := range t.slots {
+		out[i] = Result{Entry: x.entries[slot].Entry, Score: t.score[i]}
+	}
+	return out
 }
 
 // match finds the trie nodes for every query word. It returns nil when a
@@ -94,7 +165,7 @@ func (x *Index) match(words []string, partial bool) []*token {
 			t.optional = false
 		}
 		runes := []rune(t.text)
-		t.matches = x.root.fuzzy(runes, maxEdits(len(runes)), !t.prefix)
+		t.matches = x.root.fuzzy(runes, maxEdits(runes), !t.prefix)
 		if len(t.matches) == 0 {
 			if !t.optional {
 				return nil
@@ -131,23 +202,6 @@ func (x *Index) fromTops(t *token, classes Classes) []int32 {
 	return dedupe(out)
 }
 
-// fromPostings gathers every entry that contains a word matching t.
-func (x *Index) fromPostings(t *token) []int32 {
-	var out []int32
-	for _, m := range t.matches {
-		if !t.prefix {
-			out = append(out, x.posts[m.n.term]...)
-			continue
-		}
-		m.n.walk(func(k *node) {
-			if k.term >= 0 {
-				out = append(out, x.posts[k.term]...)
-			}
-		})
-	}
-	return dedupe(out)
-}
-
 // score rates how well en matches the query words, in [0, 1] for the text
 // plus a popularity term. ok is false when a required word is missing.
 func (x *Index) score(en *entry, tokens []*token) (score float64, ok bool) {
@@ -165,9 +219,9 @@ func (x *Index) score(en *entry, tokens []*token) (score float64, ok bool) {
 	}
 	text := sum / float64(len(tokens))
 	if first := tokens[0]; x.quality(&entry{words: en.words[:1]}, first) > 0 {
-		text += 0.1 // the title starts with what was typed first
+		text += firstWordBonus // the title starts with what was typed first
 	}
-	return text + 0.05*math.Log1p(en.Popularity), true
+	return text + popularityWeight*en.weight, true
 }
 
 // quality is how well the best of en's words matches t: 1 for an exact

@@ -38,9 +38,16 @@ func fold(s string) string {
 	return b.String()
 }
 
-// maxEdits is the typo budget for a word or prefix of n letters: none below
-// four letters, one from four, two from eight.
-func maxEdits(n int) int {
+// maxEdits is the typo budget for a word or prefix: none below four
+// letters, one from four, two from eight, and none for words with digits
+// (error codes, versions, order numbers), which are typed exactly.
+func maxEdits(word []rune) int {
+	n := len(word)
+	for _, r := range word {
+		if unicode.IsDigit(r) {
+			return 0
+		}
+	}
 	switch {
 	case n >= 8:
 		return 2

@@ -1,0 +1,62 @@
+package typeahead
+
+import "container/heap"
+
+// merger walks several best-first posting lists as one best-first stream,
+// each entry once.
+type merger struct {
+	x     *Index
+	lists [][]int32
+	pos   []int
+	h     []int // list indexes, a heap ordered by each list's next entry
+	seen  map[int32]bool
+}
+
+func (x *Index) newMerger(lists [][]int32) *merger {
+	m := &merger{x: x, lists: lists, pos: make([]int, len(lists))}
+	for i, l := range lists {
+		if len(l) > 0 {
+			m.h = append(m.h, i)
+		}
+	}
+	if len(m.h) > 1 {
+		m.seen = map[int32]bool{}
+	}
+	heap.Init(m)
+	return m
+}
+
+// next returns the best entry not yet returned, or false at the end.
+func (m *merger) next() (int32, bool) {
+	for len(m.h) > 0 {
+		i := m.h[0]
+		slot := m.lists[i][m.pos[i]]
+		m.pos[i]++
+		if m.pos[i] == len(m.lists[i]) {
+			heap.Pop(m)
+		} else {
+			heap.Fix(m, 0)
+		}
+		if m.seen != nil {
+			if m.seen[slot] {
+				continue
+			}
+			m.seen[slot] = true
+		}
+		return slot, true
+	}
+	return 0, false
+}
+
+func (m *merger) Len() int { return len(m.h) }
+func (m *merger) Less(a, b int) bool {
+	la, lb := m.h[a], m.h[b]
+	return m.x.better(m.lists[la][m.pos[la]], m.lists[lb][m.pos[lb]])
+}
+func (m *merger) Swap(a, b int) { m.h[a], m.h[b] = m.h[b], m.h[a] }
+func (m *merger) Push(v any)    { m.h = append(m.h, v.(int)) }
+func (m *merger) Pop() any {
+	v := m.h[len(m.h)-1]
+	m.h = m.h[:len(m.h)-1]
+	return v
+}
