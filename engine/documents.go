@@ -20,6 +20,11 @@ func (e *Engine) Article(ctx context.Context, p models.Portal, id string) (*mode
 	return a, nil
 }
 
+// Ticket returns an indexed ticket, for agents' tools.
+func (e *Engine) Ticket(ctx context.Context, id string) (*models.Ticket, error) {
+	return e.store.Ticket(ctx, id)
+}
+
 // PutArticle creates or replaces an article. It is searchable and in
 // type-ahead when PutArticle returns; created reports whether it is new.
 func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created bool, err error) {

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/models"
 )
@@ -24,6 +26,10 @@ type Store interface {
 	Articles(ctx context.Context, fn func(*models.Article) error) error
 	// Queries calls fn for every query record; fn must not write.
 	Queries(ctx context.Context, fn func(*models.QueryRecord) error) error
+	// Tickets calls fn for every ticket; fn must not write.
+	Tickets(ctx context.Context, fn func(*models.Ticket) error) error
+	// Vectors calls fn with every stored vector of a kind made by model.
+	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
 
 // TextIndex is the full-text index as the engine reads it.
@@ -31,6 +37,9 @@ type TextIndex interface {
 	// SearchArticles returns articles matching q among the visibilities q
 	// allows.
 	SearchArticles(ctx context.Context, q models.TextQuery) (models.SearchResult, error)
+	// SearchTickets returns the k tickets within scope whose subject and
+	// body best match text.
+	SearchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error)
 }
 
 // Writer applies document changes to the system of record and the
@@ -60,6 +69,9 @@ type Engine struct {
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
 
+	sentiment   *sentiment.Analyzer
+	classifiers map[string]*classify.Model // by ticket field; empty until trained
+
 	writeMu sync.Mutex // orders writes so the indexes see them in one order
 }
 
@@ -71,9 +83,10 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	e := &Engine{
 		cfg: cfg, store: store, text: text, writer: writer,
-		log:      log.With("component", "engine"),
-		articles: typeahead.New(),
-		queries:  typeahead.New(),
+		log:       log.With("component", "engine"),
+		articles:  typeahead.New(),
+		queries:   typeahead.New(),
+		sentiment: sentiment.New(),
 	}
 	err := store.Articles(ctx, func(a *models.Article) error {
 		e.articles.Put(articleEntry(a))

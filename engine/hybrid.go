@@ -70,67 +70,126 @@ func (e *Engine) retrieval(r models.Retrieval) (mode string, weight float64, err
 	return mode, weight, nil
 }
 
+// ranked is a document in a ranking: its id and score.
+type ranked struct {
+	id    string
+	score float64
+}
+
+// fusedHit is a document of a fused ranking, with how each side ranked it.
+type fusedHit struct {
+	id    string
+	score float64
+	expl  models.Explanation
+}
+
+// fuseRanks merges a full-text and a vector ranking, each best first. In
+// hybrid mode the score is weighted reciprocal rank fusion, scaled so a
+// document ranked first by both sides scores 1; in text or vector mode it
+// is that side's own score. The result is best first, ties by id.
+func fuseRanks(text, vector []ranked, mode string, weight float64) []fusedHit {
+	if mode == models.RetrievalVector {
+		text = nil
+	}
+	if mode == models.RetrievalText {
+		vector = nil
+	}
+	byID := map[string]*fusedHit{}
+	var order []*fusedHit
+	get := func(id string) *fusedHit {
+		h := byID[id]
+		if h == nil {
+			h = &fusedHit{id: id}
+			byID[id] = h
+			order = append(order, h)
+		}
+		return h
+	}
+	for i, r := range text {
+		h := get(r.id)
+		h.expl.TextRank, h.expl.TextScore = i+1, round(r.score)
+		h.score += (1 - weight) / float64(rrfK+i+1)
+	}
+	for i, r := range vector {
+		h := get(r.id)
+		h.expl.VectorRank, h.expl.VectorScore = i+1, round(r.score)
+		h.score += weight / float64(rrfK+i+1)
+	}
+	out := make([]fusedHit, len(order))
+	for i, h := range order {
+		switch mode {
+		case models.RetrievalText:
+			h.score = h.expl.TextScore
+		case models.RetrievalVector:
+			h.score = h.expl.VectorScore
+		default:
+			h.score = round(h.score * rrfK)
+		}
+		out[i] = *h
+	}
+	slices.SortFunc(out, func(a, b fusedHit) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return out
+}
+
+// embedQuery embeds one query text.
+func (e *Engine) embedQuery(ctx context.Context, text string) ([]float32, error) {
+	vecs, err := e.embedder.Embed(ctx, []string{text})
+	if err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	return vecs[0], nil
+}
+
 // fuseArticles returns the articles for a query found by full text (the
 // hits of text, best first) and by vector similarity to vectorText, fused
-// by weighted reciprocal rank, best first; at most depth of them.
+// best first; at most depth of them.
 func (e *Engine) fuseArticles(ctx context.Context, p models.Portal, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) ([]models.ArticleHit, error) {
-	var vhits []models.VectorHit
+	var vector []ranked
 	if mode != models.RetrievalText {
-		vecs, err := e.embedder.Embed(ctx, []string{vectorText})
+		vec, err := e.embedQuery(ctx, vectorText)
 		if err != nil {
-			return nil, fmt.Errorf("embed query: %w", err)
-		}
-		if vhits, err = e.vectors.SearchArticles(ctx, vecs[0], depth, p.Visibilities()); err != nil {
 			return nil, err
 		}
+		vhits, err := e.vectors.SearchArticles(ctx, vec, depth, p.Visibilities())
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vhits {
+			vector = append(vector, ranked{v.ID, v.Score})
+		}
 	}
-	if mode == models.RetrievalVector {
-		text, weight = nil, 1
-	}
-	byID := map[string]*models.ArticleHit{}
-	expl := map[string]*models.Explanation{}
-	fused := map[string]float64{}
+	byID := map[string]models.ArticleHit{}
+	textRanks := make([]ranked, len(text))
 	for i, h := range text {
-		hit := h
-		byID[h.ID] = &hit
-		expl[h.ID] = &models.Explanation{TextRank: i + 1, TextScore: round(h.Score)}
-		fused[h.ID] += (1 - weight) / float64(rrfK+i+1)
+		byID[h.ID] = h
+		textRanks[i] = ranked{h.ID, h.Score}
 	}
-	for i, v := range vhits {
-		if _, ok := byID[v.ID]; !ok {
-			a, err := e.store.Article(ctx, v.ID)
+	out := []models.ArticleHit{}
+	for _, f := range fuseRanks(textRanks, vector, mode, weight) {
+		h, ok := byID[f.id]
+		if !ok {
+			a, err := e.store.Article(ctx, f.id)
 			if err != nil {
 				continue // deleted since the vector index was read
 			}
-			byID[v.ID] = &models.ArticleHit{ID: a.ID, Title: a.Title, Category: a.Category, Product: a.Product,
+			h = models.ArticleHit{ID: a.ID, Title: a.Title, Category: a.Category, Product: a.Product,
 				Visibility: a.Visibility, Snippet: opening(a.Body)}
-			expl[v.ID] = &models.Explanation{}
 		}
-		expl[v.ID].VectorRank, expl[v.ID].VectorScore = i+1, round(v.Score)
-		fused[v.ID] += weight / float64(rrfK+i+1)
-	}
-	out := make([]models.ArticleHit, 0, len(byID))
-	for id, h := range byID {
-		switch mode {
-		case models.RetrievalText:
-			h.Score = expl[id].TextScore
-		case models.RetrievalVector:
-			h.Score = expl[id].VectorScore
-		default:
-			h.Score = round(fused[id] * rrfK) // 1 for a hit ranked first by both sides
-		}
+		h.Score = f.score
 		if explain {
-			h.Explain = expl[id]
+			expl := f.expl
+			h.Explain = &expl
 		}
-		out = append(out, *h)
+		if out = append(out, h); len(out) == depth {
+			break
+		}
 	}
-	slices.SortFunc(out, func(a, b models.ArticleHit) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out[:min(len(out), depth)], nil
+	return out, nil
 }
 
 // opening is a snippet made from the start of an article's body, for hits

@@ -1,5 +1,7 @@
 package models
 
+import "time"
+
 // Limits on queries, enforced by the engine and documented in the README.
 const (
 	MaxSuggestQueryLength = 200      // bytes of a type-ahead prefix
@@ -195,4 +197,25 @@ type VectorHit struct {
 type TicketScope struct {
 	Portal Portal
 	Org    string
+}
+
+// TicketHit is a ticket found by full-text search.
+type TicketHit struct {
+	ID    string
+	Score float64
+}
+
+// SimilarTicket is an earlier ticket like the one at hand, with how it was
+// resolved, for an agent to reuse.
+type SimilarTicket struct {
+	ID         string    `json:"id"`
+	Subject    string    `json:"subject"`
+	Status     string    `json:"status,omitempty"`
+	Category   string    `json:"category,omitempty"`
+	Resolution string    `json:"resolution,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	Score      float64   `json:"score"`
+	// Duplicate is set when the ticket is still open and so close that the
+	// new one likely reports the same incident.
+	Duplicate bool `json:"duplicate"`
 }

@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -105,15 +106,11 @@ func articleFilter(visibilities []models.Visibility) query.Query {
 	if len(visibilities) == 0 {
 		return bv.NewMatchNoneQuery()
 	}
-	kind := bv.NewTermQuery(string(models.KindArticle))
-	kind.SetField(fieldType)
 	var allowed []query.Query
 	for _, v := range visibilities {
-		t := bv.NewTermQuery(string(v))
-		t.SetField(fieldVisibility)
-		allowed = append(allowed, t)
+		allowed = append(allowed, term(fieldVisibility, string(v)))
 	}
-	return bv.NewConjunctionQuery(kind, bv.NewDisjunctionQuery(allowed...))
+	return bv.NewConjunctionQuery(term(fieldType, string(models.KindArticle)), bv.NewDisjunctionQuery(allowed...))
 }
 
 func articleHit(h *search.DocumentMatch) models.ArticleHit {
@@ -133,4 +130,38 @@ func articleHit(h *search.DocumentMatch) models.ArticleHit {
 		hit.Snippet = frags[0]
 	}
 	return hit
+}
+
+// SearchTickets finds the tickets whose subject and body best match text,
+// within scope (a portal, and an organisation when set), best first.
+func (x *Index) SearchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error) {
+	field := func(name string, boost float64) query.Query {
+		m := bv.NewMatchQuery(text)
+		m.SetField(name)
+		m.SetBoost(boost)
+		return m
+	}
+	filters := []query.Query{term(fieldType, string(models.KindTicket)), term(fieldPortal, string(scope.Portal))}
+	if scope.Org != "" {
+		filters = append(filters, term(fieldOrg, scope.Org))
+	}
+	root := bv.NewBooleanQuery()
+	root.AddMust(bv.NewDisjunctionQuery(field(fieldTicketSubject, boostSubject), field(fieldTicketBody, 1)))
+	root.AddFilter(bv.NewConjunctionQuery(filters...))
+	sr, err := x.idx.SearchInContext(ctx, bv.NewSearchRequestOptions(root, k, 0, false))
+	if err != nil {
+		return nil, fmt.Errorf("full-text ticket search: %w", err)
+	}
+	out := make([]models.TicketHit, len(sr.Hits))
+	for i, h := range sr.Hits {
+		out[i] = models.TicketHit{ID: strings.TrimPrefix(h.ID, string(models.KindTicket)+"/"), Score: h.Score}
+	}
+	return out, nil
+}
+
+// term matches a keyword field exactly.
+func term(field, value string) query.Query {
+	t := bv.NewTermQuery(value)
+	t.SetField(field)
+	return t
 }

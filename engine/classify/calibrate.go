@@ -1,0 +1,143 @@
+package classify
+
+import (
+	"math"
+	"slices"
+)
+
+// outcome is one scored prediction: its confidence and whether it was right.
+type outcome struct {
+	conf    float64
+	correct bool
+}
+
+// calibrate fits the softmax temperature on held-out examples, chooses the
+// abstain threshold, and measures the held-out scores with both.
+func calibrate(m *Model, val []Example, opts Options) (temperature, threshold float64, held HeldOutScores) {
+	k := len(m.labels)
+	logits := make([]float64, len(val)*k)
+	gold := make([]int, len(val))
+	sc := m.getScratch()
+	for i, e := range val {
+		m.logits(e.Text, e.Dense, sc)
+		copy(logits[i*k:], sc.scores)
+		gold[i], _ = slices.BinarySearch(m.labels, e.Label)
+	}
+	temperature = fitTemperature(logits, gold, k)
+
+	outcomes := make([]outcome, len(val))
+	predicted := make([]string, len(val))
+	for i := range val {
+		s := sc.scores
+		copy(s, logits[i*k:(i+1)*k])
+		softmax(s, temperature)
+		best := 0
+		for j := range s {
+			if s[j] > s[best] {
+				best = j
+			}
+		}
+		outcomes[i] = outcome{conf: s[best], correct: best == gold[i]}
+		predicted[i] = m.labels[best]
+	}
+	switch {
+	case opts.AbstainThreshold > 0:
+		threshold = opts.AbstainThreshold
+	case opts.AbstainThreshold < 0:
+		threshold = 0
+	default:
+		threshold = chooseThreshold(outcomes, opts.TargetPrecision)
+	}
+	gl := make([]string, len(val))
+	for i, e := range val {
+		gl[i] = e.Label
+	}
+	acc, f1, _ := classScores(gl, predicted)
+	_, ece := reliability(outcomes, 10)
+	held = HeldOutScores{Accuracy: acc, MacroF1: f1, ECE: ece}
+	var kept, right int
+	for _, o := range outcomes {
+		if o.conf >= threshold {
+			kept++
+			if o.correct {
+				right++
+			}
+		}
+	}
+	held.Coverage = float64(kept) / float64(len(val))
+	if kept > 0 {
+		held.Precision = float64(right) / float64(kept)
+	}
+	return temperature, threshold, held
+}
+
+// fitTemperature returns the temperature T minimising the mean negative
+// log-likelihood of the gold labels under softmax(logits/T). The NLL is
+// convex in 1/T, so a golden-section search over log T in [0.02, 50]
+// finds the minimum.
+func fitTemperature(logits []float64, gold []int, k int) float64 {
+	nll := func(logT float64) float64 {
+		inv := math.Exp(-logT)
+		var sum float64
+		for i, y := range gold {
+			z := logits[i*k : (i+1)*k]
+			hi := slices.Max(z)
+			var s float64
+			for _, x := range z {
+				s += math.Exp((x - hi) * inv)
+			}
+			sum += math.Log(s) - (z[y]-hi)*inv
+		}
+		return sum
+	}
+	lo, hi := math.Log(0.02), math.Log(50)
+	phi := (math.Sqrt(5) - 1) / 2
+	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
+	fa, fb := nll(a), nll(b)
+	for hi-lo > 1e-4 {
+		if fa < fb {
+			hi, b, fb = b, a, fa
+			a = hi - phi*(hi-lo)
+			fa = nll(a)
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + phi*(hi-lo)
+			fb = nll(b)
+		}
+	}
+	return math.Exp((lo + hi) / 2)
+}
+
+// chooseThreshold returns the lowest confidence threshold at which the
+// outcomes at or above it reach precision target: 0 when all of them
+// together do, 1 when no threshold does.
+func chooseThreshold(outcomes []outcome, target float64) float64 {
+	sorted := slices.Clone(outcomes)
+	slices.SortFunc(sorted, func(a, b outcome) int {
+		switch {
+		case a.conf > b.conf:
+			return -1
+		case a.conf < b.conf:
+			return 1
+		}
+		return 0
+	})
+	best := 1.0
+	right := 0
+	for i, o := range sorted {
+		if o.correct {
+			right++
+		}
+		// Only cut between different confidences.
+		if i+1 < len(sorted) && sorted[i+1].conf == o.conf {
+			continue
+		}
+		if float64(right) >= target*float64(i+1) {
+			best = o.conf
+		}
+	}
+	if float64(right) >= target*float64(len(sorted)) {
+		return 0
+	}
+	return best
+}

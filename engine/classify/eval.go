@@ -1,0 +1,211 @@
+package classify
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is a model's scores on labelled test examples. It marshals to
+// JSON as it is.
+type Report struct {
+	// Examples is the number of test examples.
+	Examples int `json:"examples"`
+	// Accuracy is the share of examples whose top label is right, counting
+	// abstentions by their label; MacroF1 is the unweighted mean F1 over
+	// the classes in the test set or predicted.
+	Accuracy float64 `json:"accuracy"`
+	MacroF1  float64 `json:"macro_f1"`
+	// Classes are the per-class scores, by label.
+	Classes []ClassScores `json:"classes"`
+	// Reliability is the reliability table: ten equal-width confidence
+	// bins, [0, 0.1) ... [0.9, 1].
+	Reliability []Bin `json:"reliability"`
+	// ECE is the expected calibration error: the mean over bins, weighted
+	// by count, of |accuracy - mean confidence|.
+	ECE float64 `json:"ece"`
+	// Threshold is the model's abstain threshold; Answered counts the
+	// examples at or above it, Coverage is their share and
+	// AnsweredAccuracy their accuracy.
+	Threshold        float64 `json:"threshold"`
+	Answered         int     `json:"answered"`
+	Coverage         float64 `json:"coverage"`
+	AnsweredAccuracy float64 `json:"answered_accuracy"`
+	// Elapsed is the time the predictions took, one at a time on one
+	// goroutine, and TextsPerSecond the rate.
+	Elapsed        time.Duration `json:"elapsed_ns"`
+	TextsPerSecond float64       `json:"texts_per_second"`
+}
+
+// ClassScores are one class's scores. Support is the number of test
+// examples of the class, Predicted the number predicted as it.
+type ClassScores struct {
+	Label     string  `json:"label"`
+	Support   int     `json:"support"`
+	Predicted int     `json:"predicted"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+}
+
+// Bin is one row of a reliability table: the predictions whose confidence
+// lies in [Lower, Upper), their number, mean confidence and accuracy.
+type Bin struct {
+	Lower          float64 `json:"lower"`
+	Upper          float64 `json:"upper"`
+	Count          int     `json:"count"`
+	MeanConfidence float64 `json:"mean_confidence"`
+	Accuracy       float64 `json:"accuracy"`
+}
+
+// Evaluate predicts every test example with m, one at a time, and scores
+// the predictions. Labels the model does not know count as errors.
+func Evaluate(m *Model, test []Example) Report {
+	gold := make([]string, len(test))
+	predicted := make([]string, len(test))
+	outcomes := make([]outcome, len(test))
+	start := time.Now()
+	for i, e := range test {
+		p := m.Predict(e.Text, e.Dense)
+		predicted[i] = p.Label
+		outcomes[i] = outcome{conf: p.Confidence, correct: p.Label == e.Label}
+	}
+	elapsed := time.Since(start)
+	for i, e := range test {
+		gold[i] = e.Label
+	}
+	r := Report{Examples: len(test), Threshold: m.threshold, Elapsed: elapsed}
+	if elapsed > 0 {
+		r.TextsPerSecond = float64(len(test)) / elapsed.Seconds()
+	}
+	r.Accuracy, r.MacroF1, r.Classes = classScores(gold, predicted)
+	r.Reliability, r.ECE = reliability(outcomes, 10)
+	var right int
+	for _, o := range outcomes {
+		if o.conf >= m.threshold {
+			r.Answered++
+			if o.correct {
+				right++
+			}
+		}
+	}
+	if len(test) > 0 {
+		r.Coverage = float64(r.Answered) / float64(len(test))
+	}
+	if r.Answered > 0 {
+		r.AnsweredAccuracy = float64(right) / float64(r.Answered)
+	}
+	return r
+}
+
+// classScores returns accuracy, macro-F1 and per-class scores over the
+// classes in gold or predicted.
+func classScores(gold, predicted []string) (acc, macroF1 float64, classes []ClassScores) {
+	byLabel := map[string]*ClassScores{}
+	get := func(l string) *ClassScores {
+		c, ok := byLabel[l]
+		if !ok {
+			c = &ClassScores{Label: l}
+			byLabel[l] = c
+		}
+		return c
+	}
+	tp := map[string]int{}
+	right := 0
+	for i, g := range gold {
+		get(g).Support++
+		get(predicted[i]).Predicted++
+		if g == predicted[i] {
+			tp[g]++
+			right++
+		}
+	}
+	for l, c := range byLabel {
+		if c.Predicted > 0 {
+			c.Precision = float64(tp[l]) / float64(c.Predicted)
+		}
+		if c.Support > 0 {
+			c.Recall = float64(tp[l]) / float64(c.Support)
+		}
+		if c.Precision+c.Recall > 0 {
+			c.F1 = 2 * c.Precision * c.Recall / (c.Precision + c.Recall)
+		}
+		classes = append(classes, *c)
+		macroF1 += c.F1
+	}
+	slices.SortFunc(classes, func(a, b ClassScores) int { return cmp.Compare(a.Label, b.Label) })
+	if len(classes) > 0 {
+		macroF1 /= float64(len(classes))
+	}
+	if len(gold) > 0 {
+		acc = float64(right) / float64(len(gold))
+	}
+	return acc, macroF1, classes
+}
+
+// reliability bins outcomes by confidence into n equal-width bins and
+// returns the table and the expected calibration error.
+func reliability(outcomes []outcome, n int) ([]Bin, float64) {
+	bins := make([]Bin, n)
+	right := make([]int, n)
+	for i := range bins {
+		bins[i].Lower, bins[i].Upper = float64(i)/float64(n), float64(i+1)/float64(n)
+	}
+	for _, o := range outcomes {
+		i := min(int(o.conf*float64(n)), n-1)
+		bins[i].Count++
+		bins[i].MeanConfidence += o.conf
+		if o.correct {
+			right[i]++
+		}
+	}
+	var ece float64
+	for i := range bins {
+		b := &bins[i]
+		if b.Count == 0 {
+			continue
+		}
+		b.MeanConfidence /= float64(b.Count)
+		b.Accuracy = float64(right[i]) / float64(b.Count)
+		d := b.Accuracy - b.MeanConfidence
+		if d < 0 {
+			d = -d
+		}
+		ece += d * float64(b.Count)
+	}
+	if len(outcomes) > 0 {
+		ece /= float64(len(outcomes))
+	}
+	return bins, ece
+}
+
+// Format writes the report as text: the summary, the per-class table and
+// the reliability table. It returns the first write error.
+func (r Report) Format(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "examples\t%d\t\n", r.Examples)
+	fmt.Fprintf(tw, "accuracy\t%.4f\t\n", r.Accuracy)
+	fmt.Fprintf(tw, "macro-F1\t%.4f\t\n", r.MacroF1)
+	fmt.Fprintf(tw, "ECE\t%.4f\t\n", r.ECE)
+	fmt.Fprintf(tw, "abstain threshold\t%.3f\t\n", r.Threshold)
+	fmt.Fprintf(tw, "answered\t%d (%.1f%%), accuracy %.4f\t\n", r.Answered, 100*r.Coverage, r.AnsweredAccuracy)
+	fmt.Fprintf(tw, "prediction\t%.0f texts/s (%s, one goroutine)\t\n", r.TextsPerSecond, r.Elapsed.Round(time.Microsecond))
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "class\tsupport\tpredicted\tprecision\trecall\tF1\t")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Predicted, c.Precision, c.Recall, c.F1)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "confidence\tcount\tmean confidence\taccuracy\tgap\t")
+	for _, b := range r.Reliability {
+		if b.Count == 0 {
+			fmt.Fprintf(tw, "%.1f-%.1f\t0\t-\t-\t-\t\n", b.Lower, b.Upper)
+			continue
+		}
+		fmt.Fprintf(tw, "%.1f-%.1f\t%d\t%.3f\t%.3f\t%+.3f\t\n", b.Lower, b.Upper, b.Count, b.MeanConfidence, b.Accuracy, b.Accuracy-b.MeanConfidence)
+	}
+	return tw.Flush()
+}

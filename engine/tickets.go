@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Duplicate and spike detection settings.
+const (
+	// duplicateSimilarity is the cosine similarity from which an open
+	// ticket is flagged as a likely duplicate of the one at hand.
+	duplicateSimilarity = 0.80
+	// duplicateWindow is how far apart in time a duplicate may be filed.
+	duplicateWindow = 14 * 24 * time.Hour
+	// spikeSimilarity links two recent tickets into one incident.
+	spikeSimilarity = 0.70
+	// spikeWindow is how close in time linked tickets must be.
+	spikeWindow = 6 * time.Hour
+	// MinSpikeSize is how many near-duplicate tickets make a spike.
+	MinSpikeSize = 3
+	// MaxSimilarTickets bounds a similar-tickets answer.
+	MaxSimilarTickets = 20
+)
+
+// ticketScope is the tickets a ticket may be compared with: its own
+// portal, and for customer tickets its own organisation, so no customer's
+// ticket is ever shown beside another organisation's.
+func ticketScope(t *models.Ticket) models.TicketScope {
+	s := models.TicketScope{Portal: t.Portal}
+	if t.Portal != models.PortalITSM {
+		s.Org = t.Org
+	}
+	return s
+}
+
+// openStatus reports whether a ticket status means work is still to do.
+func openStatus(s string) bool {
+	switch s {
+	case "resolved", "closed", "cancelled", "canceled":
+		return false
+	}
+	return true
+}
+
+// SimilarTickets returns up to limit earlier tickets most like t, within
+// t's portal (and organisation, for customer tickets), with their
+// resolutions; open ones close enough to be the same incident are flagged
+// as duplicates. t itself, if indexed, is left out.
+func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int) ([]models.SimilarTicket, error) {
+	limit, err := checkLimit(limit, 5, MaxSimilarTickets)
+	if err != nil {
+		return nil, err
+	}
+	scope := ticketScope(t)
+	depth := limit + 1 // t itself may be among the hits
+	text := t.Subject + "\n" + t.Body
+	textHits, err := e.text.SearchTickets(ctx, text, depth, scope)
+	if err != nil {
+		return nil, err
+	}
+	var textRanks, vector []ranked
+	for _, h := range textHits {
+		textRanks = append(textRanks, ranked{h.ID, h.Score})
+	}
+	mode := models.RetrievalText
+	if e.vectors != nil {
+		mode = models.RetrievalHybrid
+		vec, err := e.embedQuery(ctx, t.EmbeddingText())
+		if err != nil {
+			return nil, err
+		}
+		vhits, err := e.vectors.SearchTickets(ctx, vec, depth, scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vhits {
+			vector = append(vector, ranked{v.ID, v.Score})
+		}
+	}
+	out := []models.SimilarTicket{}
+	for _, f := range fuseRanks(textRanks, vector, mode, models.DefaultVectorWeight) {
+		if f.id == t.ID {
+			continue
+		}
+		other, err := e.store.Ticket(ctx, f.id)
+		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org {
+			continue // deleted meanwhile, or (never expected) out of scope
+		}
+		near := math.Abs(other.CreatedAt.Sub(t.CreatedAt).Seconds()) <= duplicateWindow.Seconds() || t.CreatedAt.IsZero()
+		out = append(out, models.SimilarTicket{
+			ID: other.ID, Subject: other.Subject, Status: other.Status, Category: other.Category,
+			Resolution: other.Resolution, CreatedAt: other.CreatedAt, Score: f.score,
+			Duplicate: f.expl.VectorScore >= duplicateSimilarity && openStatus(other.Status) && near,
+		})
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Spike is a burst of near-duplicate tickets: an incident forming.
+type Spike struct {
+	Size     int       `json:"size"`
+	FirstAt  time.Time `json:"first_at"`
+	LastAt   time.Time `json:"last_at"`
+	Subject  string    `json:"subject"`  // the first ticket's subject
+	Category string    `json:"category"` // the most common category, if labelled
+	Tickets  []string  `json:"tickets"`  // ids, oldest first
+}
+
+// Spikes finds bursts of at least MinSpikeSize near-duplicate tickets of
+// one portal created since the given time: tickets whose embeddings are
+// similar and which were filed within spikeWindow of each other are linked,
+// and each linked group is a spike. Largest first. It needs vectors.
+func (e *Engine) Spikes(ctx context.Context, portal models.Portal, since time.Time) ([]Spike, error) {
+	if e.vectors == nil {
+		return nil, models.Invalid("since", "spike detection needs vectors, and this server has no embedder configured")
+	}
+	var recent []*models.Ticket
+	err := e.store.Tickets(ctx, func(t *models.Ticket) error {
+		if t.Portal == portal && !t.CreatedAt.Before(since) {
+			recent = append(recent, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(recent, func(a, b *models.Ticket) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	index := map[string]int{}
+	for i, t := range recent {
+		index[t.ID] = i
+	}
+	vecs := make([][]float32, len(recent))
+	err = e.store.Vectors(ctx, models.KindTicket, e.embedder.Model(), func(id string, v []float32) error {
+		if i, ok := index[id]; ok {
+			vecs[i] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	groups := linkNearDuplicates(recent, vecs)
+	spikes := []Spike{}
+	for _, g := range groups {
+		if len(g) < MinSpikeSize {
+			continue
+		}
+		s := Spike{Size: len(g), FirstAt: recent[g[0]].CreatedAt, LastAt: recent[g[len(g)-1]].CreatedAt, Subject: recent[g[0]].Subject}
+		counts := map[string]int{}
+		for _, i := range g {
+			s.Tickets = append(s.Tickets, recent[i].ID)
+			if c := recent[i].Category; c != "" {
+				counts[c]++
+			}
+		}
+		for c, n := range counts {
+			if n > counts[s.Category] || n == counts[s.Category] && c < s.Category {
+				s.Category = c
+			}
+		}
+		spikes = append(spikes, s)
+	}
+	slices.SortStableFunc(spikes, func(a, b Spike) int { return cmp.Compare(b.Size, a.Size) })
+	return spikes, nil
+}
+
+// linkNearDuplicates groups tickets (sorted by creation time) that are
+// transitively linked by similar vectors within spikeWindow, returning
+// each group's indexes in time order.
+func linkNearDuplicates(tickets []*models.Ticket, vecs [][]float32) [][]int {
+	parent := make([]int, len(tickets))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range tickets {
+		if vecs[i] == nil {
+			continue
+		}
+		for j := i + 1; j < len(tickets) && tickets[j].CreatedAt.Sub(tickets[i].CreatedAt) <= spikeWindow; j++ {
+			if vecs[j] != nil && dot(vecs[i], vecs[j]) >= spikeSimilarity {
+				parent[find(j)] = find(i)
+			}
+		}
+	}
+	byRoot := map[int][]int{}
+	var roots []int
+	for i := range tickets {
+		r := find(i)
+		if byRoot[r] == nil {
+			roots = append(roots, r)
+		}
+		byRoot[r] = append(byRoot[r], i)
+	}
+	out := make([][]int, len(roots))
+	for i, r := range roots {
+		out[i] = byRoot[r]
+	}
+	return out
+}
+
+// dot is the cosine similarity of two normalised vectors.
+func dot(a, b []float32) float64 {
+	var s float32
+	for i := range min(len(a), len(b)) {
+		s += a[i] * b[i]
+	}
+	return float64(s)
+}
