@@ -52,7 +52,8 @@ func (e *Engine) Classify(ctx context.Context, subject, body string) (map[string
 				return nil, fmt.Errorf("classifier %q needs %d-dimensional embeddings, and the server's embedder does not give them", field, m.DenseDim())
 			}
 			var err error
-			if dense, err = e.embedQuery(ctx, text); err != nil {
+			t := models.Ticket{Subject: subject, Body: body}
+			if dense, err = e.embedQuery(ctx, t.EmbeddingText()); err != nil {
 				return nil, err
 			}
 		}

@@ -7,10 +7,14 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/sentiment"
+	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -18,11 +22,13 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	evals := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"search":    evalSearch,
 		"sentiment": evalSentiment,
+		"classify":  evalClassify,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
-		fmt.Fprintln(stderr, "Usage: sift eval search|sentiment [flags] FILE\n\n"+
+		fmt.Fprintln(stderr, "Usage: sift eval search|sentiment|classify [flags] FILE...\n\n"+
 			"  search     nDCG@10, MRR and recall@5 of full-text, vector and hybrid retrieval\n"+
-			"  sentiment  accuracy and macro-F1 of the sentiment analyser on a labelled file")
+			"  sentiment  accuracy and macro-F1 of the sentiment analyser on a labelled file\n"+
+			"  classify   train on one labelled file, test on another: accuracy, macro-F1, calibration")
 		return errUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -128,4 +134,85 @@ func readFile[T any](path string, read func(io.Reader) (T, error)) (T, error) {
 		return zero, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
+}
+
+// evalClassify trains a classifier on one file and measures it on another.
+func evalClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("eval classify", "", "Train a classifier on --train and measure it on --test: accuracy, macro-F1,\n"+
+		"per-class precision and recall, a reliability table, training time and predictions per second.\n"+
+		"Files are CSV with a header row or JSON Lines.", stderr)
+	var train, test, text, label string
+	var emb embedderFlags
+	f.StringVar(&train, "train", "", "labelled training file (.csv or .jsonl)")
+	f.StringVar(&test, "test", "", "labelled test file (.csv or .jsonl)")
+	f.StringVar(&text, "text", "text", "text column(s), comma-separated (e.g. subject,body)")
+	f.StringVar(&label, "label", "label", "label column")
+	emb.register(f)
+	f.Lookup("embedder").DefValue = "none"
+	emb.kind = "none"
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if train == "" || test == "" {
+		fmt.Fprintln(stderr, "sift eval classify: --train and --test are required")
+		f.Usage()
+		return errUsage
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	cols := strings.Split(text, ",")
+	trainSet, err := classify.ReadExamples(train, cols, label)
+	if err != nil {
+		return err
+	}
+	testSet, err := classify.ReadExamples(test, cols, label)
+	if err != nil {
+		return err
+	}
+	e, err := emb.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	if e != nil {
+		for _, set := range [][]classify.Example{trainSet, testSet} {
+			if err := embedExamples(ctx, e, set, newProgressLine(stderr)); err != nil {
+				return err
+			}
+		}
+	}
+	start := time.Now()
+	m, err := classify.Train(ctx, trainSet, classify.Options{Seed: 1})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	report := classify.Evaluate(m, testSet)
+	fmt.Fprintf(stdout, "classify: trained on %d examples of %s in %s, tested on %d of %s (dense features: %v)\n\n",
+		len(trainSet), train, took.Round(time.Millisecond), len(testSet), test, e != nil)
+	return report.Format(stdout)
+}
+
+// embedExamples adds each example's embedding as dense features.
+func embedExamples(ctx context.Context, e embedder, set []classify.Example, bar *progressLine) error {
+	start := time.Now()
+	const batch = 256
+	for i := 0; i < len(set); i += batch {
+		end := min(i+batch, len(set))
+		texts := make([]string, 0, end-i)
+		for _, ex := range set[i:end] {
+			texts = append(texts, ex.Text)
+		}
+		vecs, err := e.Embed(ctx, texts)
+		if err != nil {
+			return err
+		}
+		for j, v := range vecs {
+			set[i+j].Dense = v
+		}
+		bar.vectors(indexer.VectorProgress{Done: end, Total: len(set), Elapsed: time.Since(start)})
+	}
+	bar.done()
+	return nil
 }

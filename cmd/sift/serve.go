@@ -61,6 +61,11 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err != nil {
 		return err
 	}
+	classifiers, err := loadModels(f.data, log)
+	if err != nil {
+		return err
+	}
+	eng.UseClassifiers(classifiers)
 	emb, err := f.embedder.open(ctx, log)
 	if err != nil {
 		return err

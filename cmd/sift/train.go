@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/models"
+)
+
+// trainedFields are the ticket fields sift train learns by default.
+var trainedFields = []string{"category", "priority", "group", "department"}
+
+// minTrainingExamples is the fewest labelled tickets a field needs.
+const minTrainingExamples = 20
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("train", "", "Train one classifier per labelled ticket field (category, priority, group, department,\n"+
+		"and any --field) on the tickets indexed in the data directory, and save them there with a\n"+
+		"manifest. sift serve loads them. Retraining replaces each model atomically.", stderr)
+	var data string
+	var extra stringList
+	var dense bool
+	f.StringVar(&data, "data", "sift-data", "data directory")
+	f.Var(&extra, "field", "another string field of the tickets to learn (repeatable)")
+	f.BoolVar(&dense, "dense", true, "use the tickets' stored embeddings as features beside the n-grams, when present")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	d, err := openDataDir(data, 0, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	tickets, vectors, err := loadTickets(ctx, d, dense)
+	if err != nil {
+		return err
+	}
+	fields := append(slices.Clone(trainedFields), extra...)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "field\texamples\tlabels\tdense\theld-out accuracy\tmacro-F1\tECE\tthreshold\ttook\t")
+	trained := 0
+	for _, field := range fields {
+		examples := ticketExamples(tickets, vectors, field)
+		labels := map[string]bool{}
+		for _, ex := range examples {
+			labels[ex.Label] = true
+		}
+		if len(examples) < minTrainingExamples || len(labels) < 2 {
+			log.Warn("not enough labelled tickets to train", "field", field, "examples", len(examples), "labels", len(labels))
+			continue
+		}
+		start := time.Now()
+		m, err := classify.Train(ctx, examples, classify.Options{Seed: 1})
+		if err != nil {
+			return fmt.Errorf("train %s: %w", field, err)
+		}
+		if err := saveModel(modelPath(data, field), m); err != nil {
+			return err
+		}
+		trained++
+		man := m.Manifest()
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t\n", field, len(examples), len(labels), m.DenseDim() > 0,
+			man.HeldOut.Accuracy, man.HeldOut.MacroF1, man.HeldOut.ECE, m.Threshold(), time.Since(start).Round(time.Millisecond))
+	}
+	tw.Flush()
+	if trained == 0 {
+		return fmt.Errorf("no field has %d or more labelled tickets with two labels or more", minTrainingExamples)
+	}
+	fmt.Fprintf(stdout, "\nsaved %d models in %s; restart sift serve to use them\n", trained, filepath.Join(data, "models"))
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// loadTickets reads every stored ticket and, when dense, their vectors.
+func loadTickets(ctx context.Context, d *dataDir, dense bool) ([]*models.Ticket, map[string][]float32, error) {
+	var tickets []*models.Ticket
+	if err := d.store.Tickets(ctx, func(t *models.Ticket) error {
+		tickets = append(tickets, t)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	vectors := map[string][]float32{}
+	if dense {
+		model, err := storedVectorModel(ctx, d)
+		if err != nil || model == "" {
+			return tickets, vectors, err
+		}
+		err = d.store.Vectors(ctx, models.KindTicket, model, func(id string, v []float32) error {
+			vectors[id] = v
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(vectors) < len(tickets) {
+			vectors = map[string][]float32{} // partial vectors would mix two feature spaces
+		}
+	}
+	return tickets, vectors, nil
+}
+
+// storedVectorModel is the model of the data directory's saved vector
+// index, "" when there is none.
+func storedVectorModel(ctx context.Context, d *dataDir) (string, error) {
+	data, err := os.ReadFile(filepath.Join(d.vectorDir(), "vectors.json"))
+	if os.IsNotExist(err) {
+		return "", nil
+	}
+	var snap struct{ Model string }
+	if err == nil {
+		err = json.Unmarshal(data, &snap)
+	}
+	return snap.Model, err
+}
+
+// ticketExamples turns tickets with a label for field into examples.
+func ticketExamples(tickets []*models.Ticket, vectors map[string][]float32, field string) []classify.Example {
+	var out []classify.Example
+	for _, t := range tickets {
+		label := ticketField(t, field)
+		if label == "" {
+			continue
+		}
+		out = append(out, classify.Example{Text: t.Subject + "\n" + t.Body, Dense: vectors[t.ID], Label: label})
+	}
+	return out
+}
+
+// ticketField returns a ticket's value for a modelled or extra field.
+func ticketField(t *models.Ticket, field string) string {
+	switch field {
+	case "category":
+		return t.Category
+	case "priority":
+		return string(t.Priority)
+	case "group":
+		return t.Group
+	case "department":
+		return t.Department
+	}
+	var s string
+	if raw, ok := t.Extra[field]; ok && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+func modelPath(data, field string) string {
+	return filepath.Join(data, "models", field+".model")
+}
+
+// saveModel writes a model through a temporary file and a rename, so a
+// crash mid-save leaves the previous model in place.
+func saveModel(path string, m *classify.Model) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".train-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := m.Save(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// loadModels reads every trained model in the data directory, by field.
+func loadModels(data string, log *slog.Logger) (map[string]*classify.Model, error) {
+	paths, _ := filepath.Glob(filepath.Join(data, "models", "*.model"))
+	out := map[string]*classify.Model{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		m, err := classify.Load(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (run sift train again)", p, err)
+		}
+		field := strings.TrimSuffix(filepath.Base(p), ".model")
+		out[field] = m
+		log.Info("classifier loaded", "field", field, "labels", len(m.Labels()), "trained_at", m.Manifest().TrainedAt)
+	}
+	return out, nil
+}
