@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/sentiment"
@@ -70,7 +71,7 @@ type Engine struct {
 	vectors  VectorIndex      // nil: full-text retrieval only
 
 	sentiment   *sentiment.Analyzer
-	classifiers map[string]*classify.Model // by ticket field; empty until trained
+	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained
 
 	writeMu sync.Mutex // orders writes so the indexes see them in one order
 }

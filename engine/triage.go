@@ -14,9 +14,17 @@ import (
 
 // UseClassifiers gives the engine trained ticket classifiers, one per
 // labelled field ("category", "priority", "group", "department", ...).
-// Call it before the engine serves requests.
+// It may be called at any time, to swap in retrained models.
 func (e *Engine) UseClassifiers(byField map[string]*classify.Model) {
-	e.classifiers = byField
+	e.classifiers.Store(&byField)
+}
+
+// models returns the current classifiers, by field.
+func (e *Engine) models() map[string]*classify.Model {
+	if m := e.classifiers.Load(); m != nil {
+		return *m
+	}
+	return nil
 }
 
 // FieldPrediction is a classifier's answer for one field, with the
@@ -41,12 +49,13 @@ func (e *Engine) Classify(ctx context.Context, subject, body string) (map[string
 	if len(text) > MaxClassifyTextBytes {
 		return nil, models.TooLarge("body", "subject and body are %d bytes, at most %d allowed", len(text), MaxClassifyTextBytes)
 	}
-	if len(e.classifiers) == 0 {
+	classifiers := e.models()
+	if len(classifiers) == 0 {
 		return nil, models.Invalid("", "no classifiers are trained yet: run sift train on a data directory with labelled tickets")
 	}
 	var dense []float32
-	out := make(map[string]FieldPrediction, len(e.classifiers))
-	for field, m := range e.classifiers {
+	out := make(map[string]FieldPrediction, len(classifiers))
+	for field, m := range classifiers {
 		if m.DenseDim() > 0 && dense == nil {
 			if e.embedder == nil || e.embedder.Dimensions() != m.DenseDim() {
 				return nil, fmt.Errorf("classifier %q needs %d-dimensional embeddings, and the server's embedder does not give them", field, m.DenseDim())
@@ -121,7 +130,7 @@ func (e *Engine) TriageTicket(ctx context.Context, t *models.Ticket) (Triage, er
 	}
 	out := Triage{TicketID: t.ID, Classification: map[string]FieldPrediction{}}
 	var err error
-	if len(e.classifiers) > 0 {
+	if len(e.models()) > 0 {
 		if out.Classification, err = e.Classify(ctx, t.Subject, t.Body); err != nil {
 			return Triage{}, err
 		}

@@ -88,7 +88,7 @@ func contentHash(doc any) string {
 // embeddingWords bounds how much of a body goes into an embedding: the
 // opening of an article says what it is about, the rest would dilute it,
 // and an embedding's cost grows with its length.
-const embeddingWords = 400
+const embeddingWords = 100
 
 // EmbeddingText is the text whose embedding stands for the article: its
 // title, then the opening of its body as plain text.

@@ -59,6 +59,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := indexFiles(ctx, idx, sources, stdout, stderr); err != nil {
 		return err
 	}
+	f.trainOnStart = true
 	return serve(ctx, f, stderr, func(addr string) {
 		base := "http://" + strings.Replace(addr, "[::]", "localhost", 1)
 		fmt.Fprintf(stdout, "\nSift demo is up on %s (data in %s). Try:\n", base, f.data)
@@ -66,6 +67,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  curl '%s/v1/search?q=refund+for+a+damaged+parcel'\n", base)
 		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=vpn&portal=itsm'\n", base)
 		fmt.Fprintf(stdout, "  curl -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", base)
+		fmt.Fprintf(stdout, "  curl -X POST %s/v1/triage -d '{\"portal\":\"itsm\",\"subject\":\"VPN keeps dropping\",\"body\":\"third time today, I cannot work\"}'\n", base)
 		fmt.Fprintf(stdout, "  %s/openapi.json describes every endpoint; %s/metrics has Prometheus metrics.\nPress Ctrl+C to stop.\n", base, base)
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/classify"
 )
 
 // serveFlags are the flags of sift serve.
@@ -25,6 +26,7 @@ type serveFlags struct {
 	addr         string
 	maxBodyBytes int64
 	embedder     embedderFlags
+	trainOnStart bool
 }
 
 func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
@@ -33,6 +35,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	f.embedder.register(f.flagSet)
+	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	return f
 }
 
@@ -66,12 +69,15 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	eng.UseClassifiers(classifiers)
+	var background sync.WaitGroup
+	defer background.Wait() // before the data directory closes
+	if len(classifiers) == 0 && f.trainOnStart {
+		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
+	}
 	emb, err := f.embedder.open(ctx, log)
 	if err != nil {
 		return err
 	}
-	var embedding sync.WaitGroup
-	defer embedding.Wait() // before the data directory closes
 	if emb != nil {
 		if err := d.useVectors(ctx, emb, log); err != nil {
 			return err
@@ -79,7 +85,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		eng.UseVectors(emb, d.vectors)
 		// Documents indexed without vectors get them in the background;
 		// until then they are found by full text only.
-		embedding.Go(func() {
+		background.Go(func() {
 			if err := d.syncVectors(ctx, false, log, nil); err != nil && ctx.Err() == nil {
 				log.Error("embedding documents failed; they are found by full text only", "err", err)
 			}
@@ -117,4 +123,25 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	return nil
+}
+
+// trainOnStart trains the classifiers from the indexed tickets and hands
+// them to the engine; triage answers without classification until then.
+func trainOnStart(ctx context.Context, d *dataDir, data string, eng *engine.Engine, log *slog.Logger) {
+	tickets, _, err := loadTickets(ctx, d, false)
+	if err == nil {
+		var results []trainedModel
+		if results, err = trainModels(ctx, data, tickets, nil, trainedFields, log); err == nil {
+			byField := map[string]*classify.Model{}
+			for _, r := range results {
+				byField[r.field] = r.model
+			}
+			eng.UseClassifiers(byField)
+			log.Info("classifiers trained at start", "fields", len(byField), "tickets", len(tickets))
+			return
+		}
+	}
+	if ctx.Err() == nil {
+		log.Warn("training at start failed; triage runs without classification", "err", err)
+	}
 }

@@ -50,9 +50,33 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fields := append(slices.Clone(trainedFields), extra...)
+	results, err := trainModels(ctx, data, tickets, vectors, fields, log)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "field\texamples\tlabels\tdense\theld-out accuracy\tmacro-F1\tECE\tthreshold\ttook\t")
-	trained := 0
+	for _, r := range results {
+		man := r.model.Manifest()
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t\n", r.field, man.Examples, len(r.model.Labels()), r.model.DenseDim() > 0,
+			man.HeldOut.Accuracy, man.HeldOut.MacroF1, man.HeldOut.ECE, r.model.Threshold(), r.took.Round(time.Millisecond))
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "\nsaved %d models in %s; restart sift serve to use them\n", len(results), filepath.Join(data, "models"))
+	return nil
+}
+
+// trainedModel is one field's freshly trained and saved model.
+type trainedModel struct {
+	field string
+	model *classify.Model
+	took  time.Duration
+}
+
+// trainModels trains and saves a model for each field with enough labelled
+// tickets. It fails when no field has.
+func trainModels(ctx context.Context, data string, tickets []*models.Ticket, vectors map[string][]float32, fields []string, log *slog.Logger) ([]trainedModel, error) {
+	var out []trainedModel
 	for _, field := range fields {
 		examples := ticketExamples(tickets, vectors, field)
 		labels := map[string]bool{}
@@ -66,22 +90,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		start := time.Now()
 		m, err := classify.Train(ctx, examples, classify.Options{Seed: 1})
 		if err != nil {
-			return fmt.Errorf("train %s: %w", field, err)
+			return nil, fmt.Errorf("train %s: %w", field, err)
 		}
 		if err := saveModel(modelPath(data, field), m); err != nil {
-			return err
+			return nil, err
 		}
-		trained++
-		man := m.Manifest()
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%.3f\t%.3f\t%.3f\t%.2f\t%s\t\n", field, len(examples), len(labels), m.DenseDim() > 0,
-			man.HeldOut.Accuracy, man.HeldOut.MacroF1, man.HeldOut.ECE, m.Threshold(), time.Since(start).Round(time.Millisecond))
+		out = append(out, trainedModel{field: field, model: m, took: time.Since(start)})
 	}
-	tw.Flush()
-	if trained == 0 {
-		return fmt.Errorf("no field has %d or more labelled tickets with two labels or more", minTrainingExamples)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no field has %d or more labelled tickets with two labels or more", minTrainingExamples)
 	}
-	fmt.Fprintf(stdout, "\nsaved %d models in %s; restart sift serve to use them\n", trained, filepath.Join(data, "models"))
-	return nil
+	return out, nil
 }
 
 // stringList is a repeatable string flag.
