@@ -447,7 +447,7 @@ func TestTrainErrors(t *testing.T) {
 		{"none", nil, Options{}, "at least two labels"},
 		{"one label", []Example{{Text: "a", Label: "x"}, {Text: "b", Label: "x"}}, Options{}, "at least two labels"},
 		{"empty label", []Example{{Text: "a", Label: "x"}, {Text: "b"}}, Options{}, "example 2 has no label"},
-		{"dense lengths", []Example{{Text: "a", Label: "x", Dense: []float32{1, 2}}, {Text: "b", Label: "y", Dense: []float32{1}}}, Options{}, "example 2 has a dense vector of 1 values"},
+		{"dense lengths", []Example{{Text: "a", Label: "x"}, {Text: "a", Label: "x", Dense: []float32{1, 2}}, {Text: "b", Label: "y", Dense: []float32{1}}}, Options{}, "example 3 has a dense vector of 1 values, example 2 of 2"},
 		{"validation", toy(1, 3), Options{ValidationFraction: 0.6}, "validation fraction"},
 		{"hash bits", toy(1, 3), Options{Features: FeatureSettings{HashBits: 40}}, "hash bits"},
 		{"char n-grams", toy(1, 3), Options{Features: FeatureSettings{CharMinN: 6, CharMaxN: 3}}, "character n-grams"},
@@ -503,7 +503,10 @@ func TestDenseFeatures(t *testing.T) {
 		}
 		return out
 	}
-	m, err := Train(context.Background(), gen(150), Options{Seed: 1})
+	train := gen(150)
+	// An example without a vector counts as all zeros.
+	train = append(train, Example{Text: "please help with my ticket", Label: "a"})
+	m, err := Train(context.Background(), train, Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

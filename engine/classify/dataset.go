@@ -135,7 +135,7 @@ func featurise(ctx context.Context, f *featurizer, v *vocabulary, examples []Exa
 			p.cols = append(p.cols, sc.cols...)
 			p.vals = append(p.vals, sc.vals...)
 			count := len(sc.cols)
-			if dim > 0 {
+			if dim > 0 && len(examples[i].Dense) == dim {
 				normaliseInto(dense, examples[i].Dense)
 				for j, x := range dense {
 					if x != 0 {

@@ -185,27 +185,27 @@ func reliability(outcomes []outcome, n int) ([]Bin, float64) {
 // Format writes the report as text: the summary, the per-class table and
 // the reliability table. It returns the first write error.
 func (r Report) Format(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "examples\t%d\t\n", r.Examples)
-	fmt.Fprintf(tw, "accuracy\t%.4f\t\n", r.Accuracy)
-	fmt.Fprintf(tw, "macro-F1\t%.4f\t\n", r.MacroF1)
-	fmt.Fprintf(tw, "ECE\t%.4f\t\n", r.ECE)
-	fmt.Fprintf(tw, "abstain threshold\t%.3f\t\n", r.Threshold)
-	fmt.Fprintf(tw, "answered\t%d (%.1f%%), accuracy %.4f\t\n", r.Answered, 100*r.Coverage, r.AnsweredAccuracy)
-	fmt.Fprintf(tw, "prediction\t%.0f texts/s (%s, one goroutine)\t\n", r.TextsPerSecond, r.Elapsed.Round(time.Microsecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "examples\t%d\n", r.Examples)
+	fmt.Fprintf(tw, "accuracy\t%.4f\n", r.Accuracy)
+	fmt.Fprintf(tw, "macro-F1\t%.4f\n", r.MacroF1)
+	fmt.Fprintf(tw, "ECE\t%.4f\n", r.ECE)
+	fmt.Fprintf(tw, "abstain threshold\t%.3f\n", r.Threshold)
+	fmt.Fprintf(tw, "answered\t%d (%.1f%%), accuracy %.4f\n", r.Answered, 100*r.Coverage, r.AnsweredAccuracy)
+	fmt.Fprintf(tw, "prediction\t%.0f texts/s (%s on one goroutine)\n", r.TextsPerSecond, r.Elapsed.Round(time.Microsecond))
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "class\tsupport\tpredicted\tprecision\trecall\tF1\t")
+	fmt.Fprintln(tw, "class\tsupport\tpredicted\tprecision\trecall\tF1")
 	for _, c := range r.Classes {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Predicted, c.Precision, c.Recall, c.F1)
+		fmt.Fprintf(tw, "%s\t%7d\t%9d\t%9.3f\t%6.3f\t%5.3f\n", c.Label, c.Support, c.Predicted, c.Precision, c.Recall, c.F1)
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "confidence\tcount\tmean confidence\taccuracy\tgap\t")
+	fmt.Fprintln(tw, "confidence\tcount\tmean confidence\taccuracy\tgap")
 	for _, b := range r.Reliability {
 		if b.Count == 0 {
-			fmt.Fprintf(tw, "%.1f-%.1f\t0\t-\t-\t-\t\n", b.Lower, b.Upper)
+			fmt.Fprintf(tw, "%.1f-%.1f\t%5d\t%15s\t%8s\t%6s\n", b.Lower, b.Upper, 0, "-", "-", "-")
 			continue
 		}
-		fmt.Fprintf(tw, "%.1f-%.1f\t%d\t%.3f\t%.3f\t%+.3f\t\n", b.Lower, b.Upper, b.Count, b.MeanConfidence, b.Accuracy, b.Accuracy-b.MeanConfidence)
+		fmt.Fprintf(tw, "%.1f-%.1f\t%5d\t%15.3f\t%8.3f\t%+6.3f\n", b.Lower, b.Upper, b.Count, b.MeanConfidence, b.Accuracy, b.Accuracy-b.MeanConfidence)
 	}
 	return tw.Flush()
 }

