@@ -1,0 +1,146 @@
+package engine_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siftdesk/sift/indexer/hnsw"
+	"github.com/siftdesk/sift/indexer/use"
+	"github.com/siftdesk/sift/models"
+)
+
+// withVectors gives a fixture the built-in embedder and a vector index.
+func withVectors(t *testing.T, f *fixture) {
+	t.Helper()
+	emb, err := use.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs := hnsw.NewVectors(emb.Model(), emb.Dimensions())
+	f.ix.UseVectors(emb, vecs)
+	f.eng.UseVectors(emb, vecs)
+}
+
+// waveDays are the days of the demo corpus's incident waves.
+var waveDays = []string{"2026-04-22", "2026-06-30", "2026-08-11", "2026-09-14", "2026-10-03", "2026-10-19"}
+
+// TestSpikesFindTheDemoWaves indexes the demo tickets of the wave days and
+// of a few quiet days, and checks every wave is reported as a spike and
+// nothing else is.
+func TestSpikesFindTheDemoWaves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embeds tickets; skipped with -short")
+	}
+	f := open(t, t.TempDir())
+	withVectors(t, f)
+	days := append(slices.Clone(waveDays), "2026-03-02", "2026-05-12", "2026-07-07", "2026-09-01", "2026-11-03")
+	var changes []models.Change
+	for _, name := range []string{"tickets.jsonl", "tickets-heldout.jsonl"} {
+		for _, tk := range readTickets(t, filepath.Join(demo, name)) {
+			if slices.Contains(days, tk.CreatedAt.Format(time.DateOnly)) {
+				c, err := models.NewTicketChange(tk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				changes = append(changes, c)
+			}
+		}
+	}
+	if err := f.ix.Apply(context.Background(), changes); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, portal := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
+		spikes, err := f.eng.Spikes(context.Background(), portal, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range spikes {
+			day := s.FirstAt.Format(time.DateOnly)
+			if !slices.Contains(waveDays, day) {
+				t.Errorf("spike on a quiet day %s: %+v", day, s)
+			}
+			found[day] = true
+		}
+	}
+	for _, day := range waveDays {
+		if !found[day] {
+			t.Errorf("the wave of %s was not reported as a spike", day)
+		}
+	}
+	t.Logf("indexed %d tickets, found spikes on %d of %d wave days", len(changes), len(found), len(waveDays))
+}
+
+// TestSimilarTicketsStayInScopeAndFlagDuplicates checks that a customer
+// ticket is only ever compared with its own organisation's, an ITSM ticket
+// with ITSM tickets, and that an open near-identical ticket is a duplicate
+// while a resolved one is not.
+func TestSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T) {
+	f := open(t, t.TempDir())
+	withVectors(t, f)
+	ctx := context.Background()
+	day := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	body := "All our cameras went offline after last night's firmware update and show a red light."
+	for _, tk := range []*models.Ticket{
+		{ID: "A-1", Portal: models.PortalCustomer, Org: "acme", Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
+		{ID: "A-2", Portal: models.PortalCustomer, Org: "acme", Subject: "Cameras offline after firmware update", Body: body, Status: "resolved", CreatedAt: day, Resolution: "Rolled back."},
+		{ID: "G-1", Portal: models.PortalCustomer, Org: "globex", Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
+		{ID: "I-1", Portal: models.PortalITSM, Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
+	} {
+		if _, err := f.eng.PutTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := &models.Ticket{ID: "A-3", Portal: models.PortalCustomer, Org: "acme", Subject: "cameras offline since the firmware update",
+		Body: "Every camera went offline overnight after the firmware update, red light on all of them.", CreatedAt: day.Add(time.Hour)}
+	similar, err := f.eng.SimilarTickets(ctx, fresh, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, s := range similar {
+		got[s.ID] = s.Duplicate
+	}
+	if len(got) != 2 || !got["A-1"] || got["A-2"] {
+		t.Errorf("similar to an acme ticket: %+v; want A-1 (open, duplicate) and A-2 (resolved, not duplicate) only", similar)
+	}
+	itsm := &models.Ticket{ID: "I-2", Portal: models.PortalITSM, Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}
+	similar, err = f.eng.SimilarTickets(ctx, itsm, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(similar) != 1 || similar[0].ID != "I-1" {
+		t.Errorf("similar to an ITSM ticket: %+v; want I-1 only", similar)
+	}
+}
+
+func readTickets(t *testing.T, path string) []*models.Ticket {
+	t.Helper()
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var out []*models.Ticket
+	sc := bufio.NewScanner(file)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var tk models.Ticket
+		if err := json.Unmarshal(sc.Bytes(), &tk); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &tk)
+	}
+	return out
+}
+
