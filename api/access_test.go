@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,9 @@ type readCase struct {
 	body     map[string]any // for POST; the portal is merged in
 	status   int            // for the customer portal
 	wantITSM string         // what the ITSM portal must get that the customer portal must not
+	// itsmTickets are ticket secrets the ITSM portal's answer may contain:
+	// triage shows an ITSM ticket the ITSM tickets like it.
+	itsmTickets []string
 }
 
 var readCases = []readCase{
@@ -62,7 +66,21 @@ var readCases = []readCase{
 	{name: "get internal article", method: "GET", path: "/v1/articles/" + intAdmin, status: 404, wantITSM: intAdmin},
 	{name: "get other internal article", method: "GET", path: "/v1/articles/" + intVPN, status: 404, wantITSM: intVPN},
 	{name: "get public article", method: "GET", path: "/v1/articles/" + pubReset, status: 200},
+	// Triage of a ticket given in full: its portal is the ticket's. The
+	// organisation has no tickets, so a customer ticket of it must be shown
+	// none, and none of the fixture's internal articles.
+	{name: "triage admin", method: "POST", path: "/v1/triage", status: 200, wantITSM: intAdmin, itsmTickets: itsmTicketSecrets,
+		body: map[string]any{"org": "Initech", "subject": "Locked admin account, need a password reset", "body": "Please unlock the admin account and reset the password; follow the runbook."}},
+	{name: "triage vpn", method: "POST", path: "/v1/triage", status: 200, wantITSM: intVPN, itsmTickets: itsmTicketSecrets,
+		body: map[string]any{"org": "Initech", "subject": "VPN gateway certificate", "body": "Rotate the certificate on the gateway HSM, the runbook says."}},
+	{name: "triage ticket text", method: "POST", path: "/v1/triage", status: 200, itsmTickets: itsmTicketSecrets,
+		body: map[string]any{"org": "Initech", "subject": "Password reset mail never arrives", "body": "VPN gateway certificate expired"}},
+	{name: "triage other org's words", method: "POST", path: "/v1/triage", status: 200, itsmTickets: itsmTicketSecrets,
+		body: map[string]any{"org": "Acme", "subject": "reset mail arrives", "body": "I asked to reset my password three times"}},
 }
+
+// itsmTicketSecrets are the ticket secrets of the fixture's ITSM ticket.
+var itsmTicketSecrets = []string{tktITSM, "VPN gateway certificate expired"}
 
 // withPortal returns the request's target and body for a portal variant.
 func (rc readCase) withPortal(v portalVariant) (string, any) {
@@ -104,7 +122,8 @@ func checkNoLeak(t *testing.T, request string, body []byte, secrets []string) {
 
 // TestCustomerPortalSeesNoInternalArticles walks every endpoint as the
 // customer portal, naming it and leaving it out, and checks that no answer
-// contains an internal article or a ticket.
+// contains an internal article or a ticket. For triage the portal is the
+// ticket's, and the ticket's organisation has no tickets.
 func TestCustomerPortalSeesNoInternalArticles(t *testing.T) {
 	s := loadedServer(t)
 
@@ -138,7 +157,9 @@ func TestCustomerPortalSeesNoInternalArticles(t *testing.T) {
 			if rc.wantITSM != "" && !bytes.Contains(r.Body, []byte(`"`+rc.wantITSM+`"`)) {
 				t.Errorf("itsm: %s not in %s", rc.wantITSM, r.Body)
 			}
-			checkNoLeak(t, target, r.Body, ticketSecrets)
+			checkNoLeak(t, target, r.Body, slices.DeleteFunc(slices.Clone(ticketSecrets), func(x string) bool {
+				return slices.Contains(rc.itsmTickets, x)
+			}))
 		})
 	}
 }
@@ -191,7 +212,9 @@ func TestHiddenArticleLooksMissing(t *testing.T) {
 }
 
 // TestOtherEndpointsLeakNothing covers the endpoints that take no portal:
-// operations, and writes, whose answers may only echo what was sent.
+// operations, writes and the agent endpoints that take no ticket, whose
+// answers may only echo what was sent, and triage of an indexed ticket,
+// whose portal and organisation are the stored ticket's.
 func TestOtherEndpointsLeakNothing(t *testing.T) {
 	s := newServer(t, api.Config{})
 	s.load()
@@ -213,14 +236,29 @@ func TestOtherEndpointsLeakNothing(t *testing.T) {
 		{"DELETE", "/v1/tickets/tkt-new-one", nil, 404},
 		{"GET", "/v1/tickets/" + tktITSM, nil, 405},
 		{"GET", "/v1/nowhere", nil, 404},
+		{"POST", "/v1/sentiment", map[string]any{"text": "Third time: the reset mail never arrives, VPN certificate expired, runbook please"}, 200},
+		{"POST", "/v1/sentiment", map[string]any{"text": ""}, 400},
+		{"POST", "/v1/classify", map[string]any{"subject": "Password reset mail never arrives", "body": "admin runbook"}, 400},
+		{"GET", "/v1/incidents/spikes", nil, 400},
+		{"GET", "/v1/incidents/spikes?portal=customer&since=2000-01-01T00:00:00Z", nil, 400},
+		{"GET", "/v1/incidents/spikes?since=" + tktCustomer, nil, 400},
+		// The only ticket of its organisation: no similar tickets, public
+		// articles only.
+		{"POST", "/v1/triage", map[string]any{"ticket_id": tktCustomer}, 200},
+		{"POST", "/v1/triage", map[string]any{"ticket_id": "tkt-0zz-missing"}, 404},
 	}
 	for _, tc := range tests {
-		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
+		name := tc.method + " " + tc.target
+		if tc.body != nil {
+			b, _ := json.Marshal(tc.body)
+			name += " " + string(b)
+		}
+		t.Run(name, func(t *testing.T) {
 			r := s.do(tc.method, tc.target, tc.body)
 			if r.Code != tc.status {
 				t.Errorf("status %d, want %d: %s", r.Code, tc.status, r.Body)
 			}
-			checkNoLeak(t, tc.target, r.Body, secrets)
+			checkNoLeak(t, name, r.Body, secrets)
 		})
 	}
 }

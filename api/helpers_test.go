@@ -27,7 +27,6 @@ import (
 	"github.com/siftdesk/sift/indexer/bolt"
 )
 
-
 // testServer is the API over a real engine, store and full-text index in a
 // temporary directory.
 type testServer struct {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -272,6 +274,9 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"article category", schema("#/components/schemas/Article/properties/category"), "maxLength", models.MaxLabelLength},
 		{"ticket subject", schema("#/components/schemas/Ticket/properties/subject"), "maxLength", models.MaxTextBytes},
 		{"ticket group", schema("#/components/schemas/Ticket/properties/group"), "maxLength", models.MaxLabelLength},
+		{"sentiment text", schema("#/components/schemas/SentimentRequest/properties/text"), "maxLength", engine.MaxClassifyTextBytes},
+		{"classify body", schema("#/components/schemas/ClassifyRequest/properties/body"), "maxLength", engine.MaxClassifyTextBytes},
+		{"spike size", schema("#/components/schemas/Spike/properties/size"), "minimum", engine.MinSpikeSize},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -288,6 +293,18 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"#/components/schemas/DeflectRequest/properties/body/description", strconv.Itoa(models.MaxDeflectTextBytes)},
 		{"#/components/parameters/portal/description", `customer`},
 		{"#/components/parameters/portal/description", `never`},
+		{"#/components/schemas/SentimentRequest/properties/text/description", strconv.Itoa(engine.MaxClassifyTextBytes)},
+		{"#/components/schemas/ClassifyRequest/properties/body/description", strconv.Itoa(engine.MaxClassifyTextBytes)},
+		{"#/components/schemas/TriageRequest/description", strconv.Itoa(engine.MaxClassifyTextBytes)},
+		{"#/components/schemas/Spike/properties/size/description", strconv.Itoa(engine.MinSpikeSize)},
+		// The agent endpoints say where they belong.
+		{"#/info/description", "gateway"},
+		{"#/paths/~1v1~1classify/post/description", "gateway"},
+		{"#/paths/~1v1~1sentiment/post/description", "gateway"},
+		{"#/paths/~1v1~1triage/post/description", "gateway"},
+		{"#/paths/~1v1~1incidents~1spikes/get/description", "gateway"},
+		{"#/paths/~1v1~1classify/post/description", "sift train"},
+		{"#/paths/~1v1~1incidents~1spikes/get/description", "embedder"},
 	}
 	for _, p := range prose {
 		v, _ := pointer(doc, p.ptr)
@@ -307,18 +324,37 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"#/components/schemas/Portal/enum", []string{string(models.PortalCustomer), string(models.PortalITSM)}},
 		{"#/components/schemas/Visibility/enum", []string{string(models.VisibilityPublic), string(models.VisibilityInternal)}},
 		{"#/components/schemas/Priority/enum", priorities()},
+		{"#/components/schemas/SentimentResult/properties/label/enum", []string{sentiment.Negative, sentiment.Neutral, sentiment.Positive}},
+		{"#/components/schemas/Signal/properties/kind/enum", []string{sentiment.Frustration, sentiment.Urgency, sentiment.ChurnRisk}},
 		{"#/components/schemas/Problem/properties/code/enum", []string{models.CodeInvalid, models.CodeNotFound, models.CodeConflict,
 			models.CodeForbidden, models.CodeUnavailable, models.CodeTooLarge, models.CodeInternal}},
 	}
 	for _, e := range enums {
 		v, _ := pointer(doc, e.ptr)
+		xs, ok := v.([]any)
+		if !ok {
+			t.Errorf("%s is not an array", e.ptr)
+			continue
+		}
 		var got []string
-		for _, x := range v.([]any) {
+		for _, x := range xs {
 			got = append(got, x.(string))
 		}
 		if !slices.Equal(got, e.want) {
 			t.Errorf("%s = %v, want %v", e.ptr, got, e.want)
 		}
+	}
+
+	// Spikes default to the ITSM portal, unlike the self-service endpoints.
+	spikesPortal := queryParam("/v1/incidents/spikes", "get", "portal")
+	if got := asStrings(spikesPortal["enum"]); !slices.Equal(got, []string{string(models.PortalCustomer), string(models.PortalITSM)}) {
+		t.Errorf("spikes portal enum %v", got)
+	}
+	if spikesPortal["default"] != string(models.PortalITSM) {
+		t.Errorf("spikes portal default %v, want itsm", spikesPortal["default"])
+	}
+	if since := queryParam("/v1/incidents/spikes", "get", "since"); since["format"] != "date-time" {
+		t.Errorf("spikes since format %v, want date-time", since["format"])
 	}
 }
 
@@ -350,10 +386,21 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"health", "GET", "/healthz", nil, "Health"},
 		{"problem", "GET", "/v1/search?limit=x&q=a", nil, "Problem"},
 		{"ticket", "PUT", "/v1/tickets/t-schema", map[string]any{"portal": "itsm", "subject": "x", "priority": "low"}, "Ticket"},
+		{"sentiment", "POST", "/v1/sentiment", map[string]any{"text": "URGENT!! Third time I ask, still not fixed, we will cancel our subscription"}, "SentimentResult"},
+		{"sentiment neutral", "POST", "/v1/sentiment", map[string]any{"text": "Where is the invoice?"}, "SentimentResult"},
+		{"triage inline", "POST", "/v1/triage", map[string]any{"portal": "customer", "org": "Acme Ltd", "subject": "Password reset mail is missing", "body": "Urgent: I need it immediately", "group": "Desk", "priority": "low"}, "Triage"},
+		{"triage by id", "POST", "/v1/triage", map[string]any{"ticket_id": tktITSM}, "Triage"},
+		{"triage nothing found", "POST", "/v1/triage", map[string]any{"subject": "xylophone"}, "Triage"},
+		{"classify problem", "POST", "/v1/classify", map[string]any{"subject": "x"}, "Problem"},
+		{"spikes problem", "GET", "/v1/incidents/spikes", nil, "Problem"},
+		{"triage problem", "POST", "/v1/triage", map[string]any{"ticket_id": "t-missing"}, "Problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.do(tc.method, tc.target, tc.body)
+			if want := tc.schema == "Problem"; (r.Code >= 400) != want {
+				t.Errorf("status %d: %s", r.Code, r.Body)
+			}
 			var v any
 			r.decode(t, &v)
 			checkSchema(t, doc, tc.schema, deref(t, doc, map[string]any{"$ref": "#/components/schemas/" + tc.schema}), v)

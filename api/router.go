@@ -74,6 +74,10 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.DELETE("/articles/:id", s.deleteArticle)
 	v1.PUT("/tickets/:id", s.putTicket)
 	v1.DELETE("/tickets/:id", s.deleteTicket)
+	v1.POST("/classify", s.classify)
+	v1.POST("/sentiment", s.sentiment)
+	v1.POST("/triage", s.triage)
+	v1.GET("/incidents/spikes", s.spikes)
 	return r
 }
 

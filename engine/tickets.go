@@ -57,6 +57,11 @@ func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int
 		return nil, err
 	}
 	scope := ticketScope(t)
+	if scope.Portal == models.PortalCustomer && scope.Org == "" {
+		// A customer ticket without an organisation may be compared with
+		// nobody's: every other customer ticket belongs to someone else.
+		return []models.SimilarTicket{}, nil
+	}
 	depth := limit + 1 // t itself may be among the hits
 	text := t.Subject + "\n" + t.Body
 	textHits, err := e.text.SearchTickets(ctx, text, depth, scope)
@@ -120,7 +125,7 @@ type Spike struct {
 // and each linked group is a spike. Largest first. It needs vectors.
 func (e *Engine) Spikes(ctx context.Context, portal models.Portal, since time.Time) ([]Spike, error) {
 	if e.vectors == nil {
-		return nil, models.Invalid("since", "spike detection needs vectors, and this server has no embedder configured")
+		return nil, models.Invalid("", "spike detection needs vectors, and this server has no embedder configured")
 	}
 	var recent []*models.Ticket
 	err := e.store.Tickets(ctx, func(t *models.Ticket) error {

@@ -143,4 +143,3 @@ func readTickets(t *testing.T, path string) []*models.Ticket {
 	}
 	return out
 }
-

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/sentiment"
@@ -128,6 +129,9 @@ func (e *Engine) TriageTicket(ctx context.Context, t *models.Ticket) (Triage, er
 	if _, err := models.ParsePortal(string(t.Portal)); err != nil {
 		return Triage{}, err
 	}
+	clipped := *t // a stored ticket may be longer than the analysers take
+	clipped.Body = clip(t.Body, MaxClassifyTextBytes-len(t.Subject)-1)
+	t = &clipped
 	out := Triage{TicketID: t.ID, Classification: map[string]FieldPrediction{}}
 	var err error
 	if len(e.models()) > 0 {
@@ -197,4 +201,18 @@ func route(t *models.Ticket, cls map[string]FieldPrediction) Routing {
 		}
 	}
 	return r
+}
+
+// clip cuts s to at most n bytes, at a rune boundary.
+func clip(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
