@@ -46,6 +46,7 @@ func TestSearch(t *testing.T) {
 		{"earlier words must match", "reset pa", all, []string{"a1"}},
 		{"one typo from four letters", "pasw", all, []string{"a3", "a1", "a2"}},
 		{"transposed letters are one edit", "reste your", all, []string{"a1"}},
+		{"the first letter must be right", "erset your", all, nil},
 		{"one typo in each word", "pasword chnage", all, []string{"a2"}},
 		{"two typos rejected under eight letters", "paswrod", all, nil},
 		{"two typos in a long word", "passwrdo", all, []string{"a1", "a2"}},

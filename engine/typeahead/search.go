@@ -22,6 +22,9 @@ type token struct {
 	optional bool // a stopword: a bonus, not a requirement
 	matches  []match
 	dists    map[int32]int // for whole words: matching word id to edits
+	// completions maps the words completing a prefix to their quality,
+	// when there are few enough to list; nil means test each word.
+	completions map[int32]float64
 	cost     int           // how many candidates starting from this word yields
 }
 
@@ -175,6 +178,9 @@ func (x *Index) match(words []string, partial bool) []*token {
 		if !t.prefix {
 			t.dists = make(map[int32]int, len(t.matches))
 		}
+		if t.prefix {
+			t.completions = x.completions(t.matches)
+		}
 		for _, m := range t.matches {
 			if t.prefix {
 				t.cost += int(m.n.count)
@@ -236,15 +242,55 @@ func (x *Index) quality(en *entry, t *token) float64 {
 			}
 			continue
 		}
-		word := x.words[w]
+		if t.completions != nil {
+			best = max(best, t.completions[w])
+			continue
+		}
 		for _, m := range t.matches {
-			if strings.HasPrefix(word, m.n.prefix) {
-				done := float64(len(m.n.prefix)) / float64(len(word))
-				best = max(best, 0.6+0.4*done-0.25*float64(m.dist))
-			}
+			best = max(best, completionQuality(x.words[w], m))
 		}
 	}
 	return best
+}
+
+// completionQuality is how well word completes the prefix of match m: 0
+// if it does not, more for words nearly typed out, less for typos.
+func completionQuality(word string, m match) float64 {
+	if !strings.HasPrefix(word, m.n.prefix) {
+		return 0
+	}
+	done := float64(len(m.n.prefix)) / float64(len(word))
+	return 0.6 + 0.4*done - 0.25*float64(m.dist)
+}
+
+// maxCompletions bounds the words a prefix's quality table may list.
+const maxCompletions = 4096
+
+// completions lists the quality of every word completing the matches, or
+// returns nil when there are more than maxCompletions of them.
+func (x *Index) completions(matches []match) map[int32]float64 {
+	out := map[int32]float64{}
+	var walk func(n *node, m match) bool
+	walk = func(n *node, m match) bool {
+		if n.term >= 0 {
+			out[n.term] = max(out[n.term], completionQuality(x.words[n.term], m))
+			if len(out) > maxCompletions {
+				return false
+			}
+		}
+		for _, k := range n.kids {
+			if !walk(k, m) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, m := range matches {
+		if !walk(m.n, m) {
+			return nil
+		}
+	}
+	return out
 }
 
 func dedupe(s []int32) []int32 {
