@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -48,4 +49,15 @@ func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) 
 // store, and reports what failed.
 func (d *dataDir) Close() error {
 	return errors.Join(d.saveVectors(context.Background()), d.text.Close(), d.store.Close())
+}
+
+// openDataDir builds the logger the flags describe and opens the data
+// directory with it: the first steps of every command that reads one.
+func (fs *flagSet) openDataDir(dir string, batchSize int, stderr io.Writer) (*dataDir, *slog.Logger, error) {
+	log, err := fs.logger(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := openDataDir(dir, batchSize, log)
+	return d, log, err
 }

@@ -55,11 +55,7 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log, err := f.logger(stderr)
-	if err != nil {
-		return err
-	}
-	d, err := openDataDir(data, 0, log)
+	d, log, err := f.openDataDir(data, 0, stderr)
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)
 	}
-	log, err := f.logger(stderr)
-	if err != nil {
-		return err
-	}
-	d, err := openDataDir(f.data, f.batchSize, log)
+	d, log, err := f.openDataDir(f.data, f.batchSize, stderr)
 	if err != nil {
 		return err
 	}

@@ -51,11 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // ready, if set, is called with the listening address once requests can be
 // served. It is the whole of sift serve, shared with sift demo.
 func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr string)) error {
-	log, err := f.logger(stderr)
-	if err != nil {
-		return err
-	}
-	d, err := openDataDir(f.data, 0, log)
+	d, log, err := f.openDataDir(f.data, 0, stderr)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	log, err := f.logger(stderr)
-	if err != nil {
-		return err
-	}
-	d, err := openDataDir(data, 0, log)
+	d, log, err := f.openDataDir(data, 0, stderr)
 	if err != nil {
 		return err
 	}
