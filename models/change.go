@@ -23,20 +23,20 @@ var Kinds = []Kind{KindArticle, KindTicket, KindQuery}
 // Change is one write: an upsert of a document, or a delete by id. Exactly
 // one of Article, Ticket and Query is set on an upsert.
 type Change struct {
-	Kind    Kind
-	ID      string
-	Delete  bool
-	Hash    string // content hash of the upserted document
+	Kind   Kind
+	ID     string
+	Delete bool
+	Hash   string // content hash of the upserted document
 	// Vector is the document's embedding, when the indexer has an embedder;
 	// Model names the embedder that made it.
-	Vector  []float32
-	Model   string
+	Vector []float32
+	Model  string
 	// VectorOnly marks an upsert that adds a vector to a stored document
 	// and changes nothing else.
 	VectorOnly bool
 	Article    *Article
-	Ticket  *Ticket
-	Query   *QueryRecord
+	Ticket     *Ticket
+	Query      *QueryRecord
 }
 
 // ID returns the query record's key: its portal and its lower-cased text.

@@ -25,7 +25,7 @@ type token struct {
 	// completions maps the words completing a prefix to their quality,
 	// when there are few enough to list; nil means test each word.
 	completions map[int32]float64
-	cost     int           // how many candidates starting from this word yields
+	cost        int // how many candidates starting from this word yields
 }
 
 // Search returns the best entries for q, best first. The last word of
