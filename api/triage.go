@@ -17,6 +17,7 @@ import (
 type classifyRequest struct {
 	Subject string `json:"subject"`
 	Body    string `json:"body"`
+	Portal  string `json:"portal"` // validated; the models are shared by both portals
 }
 
 // sentimentRequest is the body of sentiment.
@@ -27,6 +28,10 @@ type sentimentRequest struct {
 func (s *server) classify(c *gin.Context) {
 	var req classifyRequest
 	if err := decodeStrict(c, &req); err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	if _, err := models.ParsePortal(req.Portal); err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}

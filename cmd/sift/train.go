@@ -96,7 +96,24 @@ func trainModels(ctx context.Context, data string, tickets []*models.Ticket, vec
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no field has %d or more labelled tickets with two labels or more", minTrainingExamples)
 	}
-	return out, nil
+	return out, writeManifest(data, out)
+}
+
+// writeManifest records, in models/manifest.json, each model's manifest:
+// when it was trained, on how many tickets, its labels and held-out scores.
+func writeManifest(data string, trained []trainedModel) error {
+	byField := map[string]classify.Manifest{}
+	for _, t := range trained {
+		byField[t.field] = t.model.Manifest()
+	}
+	b, err := json.MarshalIndent(byField, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(data, "models", "manifest.json"), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 // stringList is a repeatable string flag.
@@ -187,15 +204,21 @@ func modelPath(data, field string) string {
 // saveModel writes a model through a temporary file and a rename, so a
 // crash mid-save leaves the previous model in place.
 func saveModel(path string, m *classify.Model) error {
+	return writeFileAtomic(path, m.Save)
+}
+
+// writeFileAtomic writes path through a temporary file in the same folder,
+// synced and then renamed over it.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".train-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".write-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := m.Save(tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
