@@ -55,6 +55,18 @@ type benchFlags struct {
 	data        string
 	embedder    string
 	json        bool
+
+	semantic          bool
+	semanticArticles  int
+	semanticSentences int
+	semanticQueries   int
+
+	triage            bool
+	triageTickets     int
+	triageTrain       int
+	triageCalls       int
+	triageConcurrency int
+	triageDuration    time.Duration
 }
 
 func newBenchFlags(stderr io.Writer) *benchFlags {
@@ -62,8 +74,11 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 		"Generate a seeded synthetic corpus of support articles, index it the way 'sift index'\n"+
 			"does, and measure in one run: indexing rate and peak memory; type-ahead latency in\n"+
 			"process against a plain bleve prefix/fuzzy baseline over the same titles; and\n"+
-			"type-ahead over HTTP on loopback at a fixed concurrency. Prints a table with the\n"+
-			"targets and PASS or MISS beside each; progress goes to stderr.", stderr)}
+			"type-ahead over HTTP on loopback at a fixed concurrency. Then, each skippable: the\n"+
+			"built-in embedder's throughput and deflection latency with semantic retrieval over a\n"+
+			"subset of the articles (--semantic); and ticket triage over synthetic tickets, in\n"+
+			"process and over HTTP (--triage). Prints a table with the targets and PASS or MISS\n"+
+			"beside each; progress goes to stderr.", stderr)}
 	f.IntVar(&f.articles, "articles", 100000, "synthetic articles to generate and index")
 	f.Uint64Var(&f.seed, "seed", 1, "seed of the corpus and the queries; the same seed gives the same run")
 	f.IntVar(&f.queries, "queries", 2000, "distinct type-ahead queries (prefixes as typed, some with typos)")
@@ -72,6 +87,17 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.StringVar(&f.data, "data", "", "data directory, empty or new (default: a temporary directory, removed after)")
 	f.StringVar(&f.embedder, "embedder", "none", "embedder while indexing, as for sift index --embedder; none times full-text indexing alone and keeps the run short")
 	f.BoolVar(&f.json, "json", false, "print the results as JSON too, after the table")
+
+	f.BoolVar(&f.semantic, "semantic", true, "run the semantic phase: embedding throughput of the built-in embedder, and deflection latency with hybrid retrieval")
+	f.IntVar(&f.semanticArticles, "semantic-articles", 2000, "articles (the first of the corpus) to index with the built-in embedder in the semantic phase")
+	f.IntVar(&f.semanticSentences, "semantic-sentences", 1000, "ticket-like sentences to embed in the throughput step of the semantic phase")
+	f.IntVar(&f.semanticQueries, "semantic-queries", 300, "ticket drafts to deflect, timed, in the semantic phase")
+	f.BoolVar(&f.triage, "triage", true, "run the triage phase: synthetic tickets indexed as text, classifiers trained, triage timed in process and over HTTP")
+	f.IntVar(&f.triageTickets, "triage-tickets", 100000, "synthetic tickets to generate and index (text only) in the triage phase")
+	f.IntVar(&f.triageTrain, "triage-train", 5000, "tickets (the first generated) to train the classifiers on")
+	f.IntVar(&f.triageCalls, "triage-calls", 500, "ticket drafts to triage in process, timed")
+	f.IntVar(&f.triageConcurrency, "triage-concurrency", 8, "concurrent HTTP clients posting to /v1/triage")
+	f.DurationVar(&f.triageDuration, "triage-duration", 10*time.Second, "length of the triage HTTP step")
 	return f
 }
 
@@ -85,6 +111,22 @@ func (f *benchFlags) validate() error {
 		return fmt.Errorf("--concurrency: want 1 to 1024, got %d", f.concurrency)
 	case f.duration <= 0 || f.duration > time.Hour:
 		return fmt.Errorf("--duration: want more than 0 and at most 1h, got %s", f.duration)
+	case f.semanticArticles < 1 || f.semanticArticles > 1_000_000:
+		return fmt.Errorf("--semantic-articles: want 1 to 1,000,000, got %d", f.semanticArticles)
+	case f.semanticSentences < 1 || f.semanticSentences > 1_000_000:
+		return fmt.Errorf("--semantic-sentences: want 1 to 1,000,000, got %d", f.semanticSentences)
+	case f.semanticQueries < 1 || f.semanticQueries > 100_000:
+		return fmt.Errorf("--semantic-queries: want 1 to 100,000, got %d", f.semanticQueries)
+	case f.triageTickets < minTrainingExamples || f.triageTickets > 10_000_000:
+		return fmt.Errorf("--triage-tickets: want %d to 10,000,000, got %d", minTrainingExamples, f.triageTickets)
+	case f.triageTrain < minTrainingExamples || f.triageTrain > f.triageTickets:
+		return fmt.Errorf("--triage-train: want %d to --triage-tickets (%d), got %d", minTrainingExamples, f.triageTickets, f.triageTrain)
+	case f.triageCalls < 1 || f.triageCalls > 100_000:
+		return fmt.Errorf("--triage-calls: want 1 to 100,000, got %d", f.triageCalls)
+	case f.triageConcurrency < 1 || f.triageConcurrency > 1024:
+		return fmt.Errorf("--triage-concurrency: want 1 to 1024, got %d", f.triageConcurrency)
+	case f.triageDuration <= 0 || f.triageDuration > time.Hour:
+		return fmt.Errorf("--triage-duration: want more than 0 and at most 1h, got %s", f.triageDuration)
 	}
 	return nil
 }
@@ -125,23 +167,30 @@ type benchReport struct {
 		RatioP99      float64      `json:"baseline_over_sift_p99"`
 	} `json:"typeahead"`
 
-	HTTP struct {
-		Concurrency       int          `json:"concurrency"`
-		Seconds           float64      `json:"seconds"`
-		Requests          int          `json:"requests"`
-		Errors            int          `json:"errors"`
-		FirstError        string       `json:"first_error,omitempty"`
-		RequestsPerSecond float64      `json:"requests_per_second"`
-		Latency           latencyStats `json:"latency"`
-	} `json:"http"`
+	HTTP httpLoad `json:"http"`
+
+	// Semantic and Triage are nil when their phase was skipped.
+	Semantic *semanticReport `json:"semantic,omitempty"`
+	Triage   *triageReport   `json:"triage,omitempty"`
 
 	Targets []benchTarget `json:"targets"`
+}
+
+// httpLoad is what one HTTP phase measured.
+type httpLoad struct {
+	Concurrency       int          `json:"concurrency"`
+	Seconds           float64      `json:"seconds"`
+	Requests          int          `json:"requests"`
+	Errors            int          `json:"errors"`
+	FirstError        string       `json:"first_error,omitempty"`
+	RequestsPerSecond float64      `json:"requests_per_second"`
+	Latency           latencyStats `json:"latency"`
 }
 
 // latencyStats summarises one set of timed calls.
 type latencyStats struct {
 	Calls    int     `json:"calls"`
-	Answered int     `json:"answered,omitempty"` // calls that returned at least one suggestion
+	Answered int     `json:"answered,omitempty"` // calls that returned at least one suggestion (article, for deflection)
 	P50      float64 `json:"p50_us"`
 	P90      float64 `json:"p90_us"`
 	P99      float64 `json:"p99_us"`
@@ -241,13 +290,33 @@ func (b *bench) run(ctx context.Context) error {
 	b.titles = nil
 	b.rep.Queries = len(b.queries)
 
+	if err := b.typeahead(ctx); err != nil {
+		return err
+	}
+	if b.f.semantic {
+		if err := b.semantic(ctx, corpus); err != nil {
+			return fmt.Errorf("semantic phase: %w", err)
+		}
+	}
+	if b.f.triage {
+		if err := b.triage(ctx); err != nil {
+			return fmt.Errorf("triage phase: %w", err)
+		}
+	}
+	return nil
+}
+
+// typeahead loads the engine from the data directory and times type-ahead
+// in process, the bleve baseline, and type-ahead over HTTP; it closes the
+// data directory before it returns, so later phases can open it.
+func (b *bench) typeahead(ctx context.Context) error {
 	d, err := openDataDir(b.f.data, 0, b.log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	b.progress("loading type-ahead from the data directory")
-	start = time.Now()
+	start := time.Now()
 	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, b.log)
 	if err != nil {
 		return err
@@ -349,9 +418,28 @@ func (b *bench) timeCalls(ctx context.Context, name string, call func(context.Co
 // http serves the API on a loopback port and drives /v1/suggest with
 // --concurrency clients for --duration.
 func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
+	addr, stop, err := b.serveAPI(eng)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	base := "http://" + addr + "/v1/suggest?"
+	urls := make([]string, len(b.queries))
+	for i, q := range b.queries {
+		urls[i] = base + url.Values{"q": {q.Text}, "portal": {string(q.Portal)}}.Encode()
+	}
+	b.progress("HTTP: %d clients on %s for %s", b.f.concurrency, addr, b.f.duration)
+	b.rep.HTTP, err = b.drive(ctx, "HTTP", b.f.concurrency, b.f.duration, func(ctx context.Context, client *http.Client, i int) error {
+		return get(ctx, client, urls[i%len(urls)])
+	})
+	return err
+}
+
+// serveAPI serves eng's HTTP API on a loopback port until stop is called.
+func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("listen on loopback: %w", err)
+		return "", nil, fmt.Errorf("listen on loopback: %w", err)
 	}
 	srv := &http.Server{
 		Handler:           api.New(api.Config{}, eng, prometheus.NewRegistry(), b.log),
@@ -359,18 +447,17 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
 	}
 	go srv.Serve(ln)
-	defer func() {
+	return ln.Addr().String(), func() {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdownCtx)
-	}()
+	}, nil
+}
 
-	base := "http://" + ln.Addr().String() + "/v1/suggest?"
-	urls := make([]string, len(b.queries))
-	for i, q := range b.queries {
-		urls[i] = base + url.Values{"q": {q.Text}, "portal": {string(q.Portal)}}.Encode()
-	}
-	n := b.f.concurrency
+// drive runs n clients for d: client w calls do with request numbers w,
+// w+n, w+2n, ... until d has passed, and each call is timed. An error
+// from do is counted, not fatal; progress goes to stderr under name.
+func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, do func(ctx context.Context, client *http.Client, i int) error) (httpLoad, error) {
 	transport := &http.Transport{
 		Proxy:               nil, // loopback: never through a proxy from the environment
 		MaxIdleConns:        n,
@@ -381,7 +468,6 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 
-	b.progress("HTTP: %d clients on %s for %s", n, ln.Addr(), b.f.duration)
 	var requests, failures atomic.Int64
 	var firstErr atomic.Pointer[string]
 	fail := func(err error) {
@@ -391,18 +477,18 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 	}
 	stop := every(benchProgressEvery, func(elapsed time.Duration) {
 		r := int(requests.Load())
-		b.progress("HTTP: %s requests, %s/s, %d errors", humanInt(r), humanInt(rate(r, elapsed)), failures.Load())
+		b.progress("%s: %s requests, %s/s, %d errors", name, humanInt(r), humanInt(rate(r, elapsed)), failures.Load())
 	})
 	lats := make([][]time.Duration, n)
 	start := time.Now()
-	deadline := start.Add(b.f.duration)
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for w := range n {
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 4096)
 			for i := w; time.Now().Before(deadline) && ctx.Err() == nil; i += n {
 				t0 := time.Now()
-				err := get(ctx, client, urls[i%len(urls)])
+				err := do(ctx, client, i)
 				lat = append(lat, time.Since(t0))
 				requests.Add(1)
 				if err != nil {
@@ -416,19 +502,20 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 	elapsed := time.Since(start)
 	stop()
 	if err := ctx.Err(); err != nil {
-		return err
+		return httpLoad{}, err
 	}
-	h := &b.rep.HTTP
-	h.Concurrency = n
-	h.Seconds = elapsed.Seconds()
-	h.Requests = int(requests.Load())
-	h.Errors = int(failures.Load())
+	h := httpLoad{
+		Concurrency:       n,
+		Seconds:           elapsed.Seconds(),
+		Requests:          int(requests.Load()),
+		Errors:            int(failures.Load()),
+		RequestsPerSecond: float64(requests.Load()) / elapsed.Seconds(),
+		Latency:           summarise(slices.Concat(lats...)),
+	}
 	if msg := firstErr.Load(); msg != nil {
 		h.FirstError = *msg
 	}
-	h.RequestsPerSecond = float64(h.Requests) / elapsed.Seconds()
-	h.Latency = summarise(slices.Concat(lats...))
-	return nil
+	return h, nil
 }
 
 // get fetches u and reads the whole body; any status but 200 is an error.
@@ -458,7 +545,7 @@ func (b *bench) targets() []benchTarget {
 	if r.CPUs != targetCores {
 		cores = fmt.Sprintf(" (target assumes %d cores, this machine has %d)", targetCores, r.CPUs)
 	}
-	return []benchTarget{
+	out := []benchTarget{
 		{
 			Name:     "type-ahead in process, p99",
 			Target:   "< " + fmtDuration(targetSuggestP99),
@@ -490,6 +577,8 @@ func (b *bench) targets() []benchTarget {
 			Pass:     r.HTTP.Errors == 0 && r.HTTP.Requests > 0,
 		},
 	}
+	out = append(out, b.semanticTargets(cores)...)
+	return append(out, b.triageTargets()...)
 }
 
 // print writes the results as tables.
@@ -541,6 +630,13 @@ func (b *bench) print(w io.Writer) {
 	line("errors", humanInt(h.Errors))
 	if h.FirstError != "" {
 		line("first error", h.FirstError)
+	}
+
+	if r.Semantic != nil {
+		b.printSemantic(line, section)
+	}
+	if r.Triage != nil {
+		b.printTriage(line, section)
 	}
 
 	section("Targets")
@@ -832,7 +928,12 @@ type corpusGen struct {
 }
 
 func newCorpusGen(seed uint64, articles int) *corpusGen {
-	r := rand.New(rand.NewPCG(seed, 0x5eed_c0de))
+	return newCorpusGenFrom(rand.New(rand.NewPCG(seed, 0x5eed_c0de)), articles)
+}
+
+// newCorpusGenFrom draws from r, with a long tail of made-up names sized
+// for a corpus of n documents.
+func newCorpusGenFrom(r *rand.Rand, articles int) *corpusGen {
 	g := &corpusGen{
 		r:     r,
 		views: rand.NewZipf(r, 1.1, 2, 2_000_000),

@@ -23,12 +23,17 @@ func TestBench(t *testing.T) {
 	code := run(context.Background(), []string{"bench",
 		"--articles", "500", "--queries", "50", "--concurrency", "4", "--duration", "300ms",
 		"--seed", "7", "--log-level", "warn", "--json",
+		"--semantic-articles", "30", "--semantic-sentences", "40", "--semantic-queries", "10",
+		"--triage-tickets", "300", "--triage-train", "200", "--triage-calls", "10",
+		"--triage-concurrency", "2", "--triage-duration", "300ms",
 	}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit code %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
 	out := stdout.String()
-	for _, section := range []string{"Indexing", "Type-ahead in process", "bleve baseline", "Type-ahead over HTTP", "Targets", "PASS"} {
+	for _, section := range []string{"Indexing", "Type-ahead in process", "bleve baseline", "Type-ahead over HTTP",
+		"Semantic: embedding throughput", "Semantic: indexing", "Semantic: deflection", "Triage: indexing", "Triage: classifiers",
+		"Triage in process", "Triage over HTTP", "Targets", "PASS"} {
 		if !strings.Contains(out, section) {
 			t.Errorf("output lacks %q:\n%s", section, out)
 		}
@@ -59,11 +64,72 @@ func TestBench(t *testing.T) {
 	if h.Requests == 0 || h.Errors != 0 || h.RequestsPerSecond <= 0 || h.Latency.Calls != h.Requests || h.Latency.P99 <= 0 {
 		t.Errorf("HTTP: %+v; want requests, no errors", h)
 	}
-	if len(rep.Targets) != 5 {
-		t.Errorf("%d targets, want 5", len(rep.Targets))
+	checkSemantic(t, rep.Semantic)
+	checkTriage(t, rep.Triage)
+	if len(rep.Targets) != 8 {
+		t.Errorf("%d targets, want 8", len(rep.Targets))
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("temporary data directory left behind: %v %v", entries, err)
+	}
+}
+
+// checkSemantic checks the semantic phase of TestBench ran with its tiny
+// settings and measured something.
+func checkSemantic(t *testing.T, s *semanticReport) {
+	t.Helper()
+	if s == nil {
+		t.Error("no semantic report")
+		return
+	}
+	if s.Model == "" || s.Dimensions == 0 {
+		t.Errorf("semantic: model %q, %d dimensions", s.Model, s.Dimensions)
+	}
+	tp := s.Throughput
+	if tp.Sentences != 40 || tp.SentencesPerSecond <= 0 || tp.MeanWords < sentenceMinWords || tp.MeanWords > sentenceMaxWords || tp.MeanTokens <= 0 {
+		t.Errorf("semantic throughput: %+v; want 40 sentences of %d-%d words", tp, sentenceMinWords, sentenceMaxWords)
+	}
+	ix := s.Index
+	if ix.Articles != 30 || ix.Seconds <= 0 || ix.EmbedSeconds <= 0 || ix.EmbedSeconds > ix.Seconds || ix.ArticlesPerSecond <= 0 {
+		t.Errorf("semantic indexing: %+v; want 30 articles, embedding within the indexing time", ix)
+	}
+	de := s.Deflect
+	for name, l := range map[string]latencyStats{"hybrid": de.Hybrid, "vector": de.Vector, "text": de.Text, "embed": de.Embed, "search": de.Search} {
+		if l.Calls != 10 || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max {
+			t.Errorf("semantic %s: %+v; want 10 calls, ordered percentiles", name, l)
+		}
+	}
+	if de.Hybrid.Answered == 0 || de.Vector.Answered == 0 || de.Search.Answered == 0 {
+		t.Errorf("semantic: hybrid, vector and search answered %d, %d, %d of 10; want some each", de.Hybrid.Answered, de.Vector.Answered, de.Search.Answered)
+	}
+}
+
+// checkTriage checks the triage phase of TestBench ran with its tiny
+// settings, trained every field, and saw no errors.
+func checkTriage(t *testing.T, tr *triageReport) {
+	t.Helper()
+	if tr == nil {
+		t.Error("no triage report")
+		return
+	}
+	if tr.Tickets != 300 || tr.TicketsBytes <= 0 || tr.Embedder != "none" || tr.IndexSeconds <= 0 || tr.TicketsPerSecond <= 0 {
+		t.Errorf("triage indexing: %d tickets, %d bytes, embedder %q, %.3fs, %.0f/s", tr.Tickets, tr.TicketsBytes, tr.Embedder, tr.IndexSeconds, tr.TicketsPerSecond)
+	}
+	if tr.TrainTickets != 200 || len(tr.Classifiers) != len(trainedFields) {
+		t.Errorf("triage: trained on %d tickets, %d classifiers; want 200, %d", tr.TrainTickets, len(tr.Classifiers), len(trainedFields))
+	}
+	for _, c := range tr.Classifiers {
+		if c.Labels < 2 || c.Examples != 200 || c.HeldOutAccuracy <= 0 || c.Seconds <= 0 {
+			t.Errorf("triage classifier %+v; want 2 labels or more, 200 examples, an accuracy", c)
+		}
+	}
+	l := tr.InProcess
+	if l.Calls != 10 || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max || tr.WithArticles == 0 {
+		t.Errorf("triage in process: %+v, %d with articles; want 10 calls, ordered percentiles, some articles", l, tr.WithArticles)
+	}
+	h := tr.HTTP
+	if h.Concurrency != 2 || h.Requests == 0 || h.Errors != 0 || h.RequestsPerSecond <= 0 || h.Latency.Calls != h.Requests || h.Latency.P99 <= 0 {
+		t.Errorf("triage HTTP: %+v; want requests, no errors", h)
 	}
 }
 
@@ -72,9 +138,15 @@ func TestBenchKeepsTheDataDirectoryGiven(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"bench",
 		"--articles", "50", "--queries", "5", "--concurrency", "2", "--duration", "50ms", "--data", dir, "--log-level", "warn",
+		"--semantic=false", "--triage=false",
 	}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit code %d\nstderr:\n%s", code, &stderr)
+	}
+	for _, skipped := range []string{"Semantic", "Triage", "embedding throughput", "triage over HTTP"} {
+		if strings.Contains(stdout.String(), skipped) {
+			t.Errorf("output has %q, skipped by --semantic=false --triage=false:\n%s", skipped, &stdout)
+		}
 	}
 	for _, name := range []string{"corpus.jsonl", "store.db", "fulltext"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
@@ -173,6 +245,9 @@ func TestBenchQueries(t *testing.T) {
 func TestBenchFlagsValidate(t *testing.T) {
 	for _, args := range [][]string{
 		{"--articles", "0"}, {"--queries", "0"}, {"--concurrency", "0"}, {"--duration", "0s"}, {"extra"},
+		{"--semantic-articles", "0"}, {"--semantic-sentences", "0"}, {"--semantic-queries", "0"},
+		{"--triage-tickets", "5"}, {"--triage-train", "0"}, {"--triage-tickets", "100", "--triage-train", "200"},
+		{"--triage-calls", "0"}, {"--triage-concurrency", "0"}, {"--triage-duration", "0s"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), append([]string{"bench"}, args...), &stdout, &stderr); code == 0 {
@@ -184,5 +259,71 @@ func TestBenchFlagsValidate(t *testing.T) {
 	os.WriteFile(dir+"/x", nil, 0o600)
 	if code := run(context.Background(), []string{"bench", "--data", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "not empty") {
 		t.Errorf("non-empty --data: exit %d, stderr %q", code, &stderr)
+	}
+}
+
+func TestBenchTickets(t *testing.T) {
+	dir := t.TempDir()
+	first, size, err := writeTickets(dir+"/a.jsonl", newTicketGen(3, ticketStream, 400), 400, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 50 || size <= 0 {
+		t.Fatalf("kept %d tickets, %d bytes; want 50", len(first), size)
+	}
+	if _, _, err := writeTickets(dir+"/b.jsonl", newTicketGen(3, ticketStream, 400), 400, 0); err != nil {
+		t.Fatal(err)
+	}
+	fa, _ := os.ReadFile(dir + "/a.jsonl")
+	fb, _ := os.ReadFile(dir + "/b.jsonl")
+	if !bytes.Equal(fa, fb) {
+		t.Error("the same seed gave different tickets")
+	}
+	portals := map[models.Portal]int{}
+	labels := map[string]map[string]bool{}
+	for line := range bytes.Lines(fa) {
+		var tk models.Ticket
+		if err := json.Unmarshal(line, &tk); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if _, err := models.NewTicketChange(&tk); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		portals[tk.Portal]++
+		if tk.Portal == models.PortalCustomer && tk.Org == "" {
+			t.Errorf("customer ticket %s has no organisation", tk.ID)
+		}
+		for _, field := range trainedFields {
+			v := ticketField(&tk, field)
+			if v == "" {
+				t.Errorf("ticket %s has no %s", tk.ID, field)
+			}
+			if labels[field] == nil {
+				labels[field] = map[string]bool{}
+			}
+			labels[field][v] = true
+		}
+	}
+	if portals[models.PortalCustomer] < 100 || portals[models.PortalITSM] < 100 {
+		t.Errorf("portals %v, want both, about half each", portals)
+	}
+	for field, seen := range labels {
+		if len(seen) < 3 {
+			t.Errorf("%s: %d labels, want several", field, len(seen))
+		}
+	}
+
+	g := newTicketGen(1, sentenceStream, 100)
+	for range 200 {
+		if s := g.sentence(sentenceMinWords, sentenceMaxWords); !wordsIn(s, sentenceMinWords, sentenceMaxWords) {
+			t.Errorf("sentence %q: want %d to %d words", s, sentenceMinWords, sentenceMaxWords)
+		}
+		d := g.deflectDraft()
+		if !wordsIn(d.Subject, draftMinWords, draftMaxWords) || d.Body == "" || d.Portal == "" {
+			t.Errorf("draft %+v: want a subject of %d to %d words, a body and a portal", d, draftMinWords, draftMaxWords)
+		}
+		if tk := g.triageDraft(); tk.ID != "" || tk.Category != "" || tk.Subject == "" || tk.Portal == models.PortalCustomer && tk.Org == "" {
+			t.Errorf("triage draft %+v: want no id or labels, a subject, an organisation for customers", tk)
+		}
 	}
 }
