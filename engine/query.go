@@ -106,7 +106,7 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
-	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, req.Subject+".\n"+req.Body, mode, weight, limit, req.Explain)
+	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
@@ -114,6 +114,17 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		Articles:   e.visibleHits(req.Portal, hits),
 		TookMicros: time.Since(start).Microseconds(),
 	}, nil
+}
+
+// gistWords is how much of a draft its query embedding reads: the cost
+// of an embedding grows with its length, and the subject and first words
+// say what the draft is about; full-text search reads all of it.
+const gistWords = 16
+
+// draftGist is the text embedded for a ticket draft.
+func draftGist(subject, body string) string {
+	words := strings.Fields(subject + "\n" + body)
+	return strings.Join(words[:min(len(words), gistWords)], " ")
 }
 
 // visibleHits drops hits the portal may not see. The index filters them
