@@ -116,7 +116,14 @@ func (x *Index) wordID(w string) int32 {
 	x.words = append(x.words, w)
 	x.wordIDs[w] = id
 	x.posts = append(x.posts, nil)
-	x.root.path(w)[len([]rune(w))-1].term = id
+	path := x.root.path(w)
+	path[len(path)-1].term = id
+	for _, n := range path {
+		n.words++
+		if n.minLen == 0 || int32(len(w)) < n.minLen {
+			n.minLen = int32(len(w))
+		}
+	}
 	return id
 }
 

@@ -55,6 +55,11 @@ func (x *Index) Search(q Query) []Result {
 		}
 		return top.results(x)
 	}
+	for _, t := range tokens {
+		if t.prefix {
+			t.completions = x.completions(t.matches)
+		}
+	}
 	// Walk the driver's entries most popular first. No entry scores more
 	// than a perfect text match plus its popularity, so once that bound
 	// falls below the worst kept result, nothing later can enter.
@@ -86,17 +91,33 @@ func (x *Index) consider(top *topResults, slot int32, tokens []*token, classes C
 	}
 }
 
-// maxText is the highest text score an entry can reach for tokens.
+// maxText is the highest text score an entry can reach for tokens: each
+// token's best possible match, the first-word bonus included.
 func maxText(tokens []*token) float64 {
 	var sum float64
 	for _, t := range tokens {
+		q := t.bestQuality()
 		if t.optional {
-			sum += 0.5
-		} else {
-			sum++
+			q *= 0.5
 		}
+		sum += q
 	}
 	return sum/float64(len(tokens)) + firstWordBonus
+}
+
+// bestQuality bounds the quality any word can reach for t: an exact word
+// for whole words, the shortest completion for prefixes.
+func (t *token) bestQuality() float64 {
+	best := 0.0
+	for _, m := range t.matches {
+		if !t.prefix {
+			best = max(best, 1-0.25*float64(m.dist))
+			continue
+		}
+		done := float64(len(m.n.prefix)) / float64(max(m.n.minLen, 1))
+		best = max(best, 0.6+0.4*min(done, 1)-0.25*float64(m.dist))
+	}
+	return best
 }
 
 // driverLists returns the posting lists of every word matching t.
@@ -177,9 +198,6 @@ func (x *Index) match(words []string, partial bool) []*token {
 		}
 		if !t.prefix {
 			t.dists = make(map[int32]int, len(t.matches))
-		}
-		if t.prefix {
-			t.completions = x.completions(t.matches)
 		}
 		for _, m := range t.matches {
 			if t.prefix {
@@ -269,7 +287,14 @@ const maxCompletions = 4096
 // completions lists the quality of every word completing the matches, or
 // returns nil when there are more than maxCompletions of them.
 func (x *Index) completions(matches []match) map[int32]float64 {
-	out := map[int32]float64{}
+	total := 0
+	for _, m := range matches {
+		total += int(m.n.words)
+	}
+	if total > maxCompletions {
+		return nil
+	}
+	out := make(map[int32]float64, total)
 	var walk func(n *node, m match) bool
 	walk = func(n *node, m match) bool {
 		if n.term >= 0 {

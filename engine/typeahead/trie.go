@@ -13,6 +13,8 @@ type node struct {
 	term   int32               // id of the word ending here, or -1
 	top    [maxClasses][]int32 // best entries in this subtree, per class
 	count  int32               // (entry, word) pairs in the subtree: a cost estimate
+	words  int32               // distinct words ending in the subtree
+	minLen int32               // bytes of the shortest word ending in the subtree
 	depth  int32
 	prefix string // the letters from the root to here
 }
