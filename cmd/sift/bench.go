@@ -621,16 +621,7 @@ func (b *bench) print(w io.Writer) {
 	h := r.HTTP
 	section(fmt.Sprintf("Type-ahead over HTTP (GET /v1/suggest on 127.0.0.1, %d clients, %s; clients and server share the CPUs)",
 		h.Concurrency, fmtDuration(time.Duration(h.Seconds*float64(time.Second)))))
-	line("requests", humanInt(h.Requests))
-	line("requests/s", humanInt(int(h.RequestsPerSecond)))
-	line("p50", fmtMicros(h.Latency.P50))
-	line("p90", fmtMicros(h.Latency.P90))
-	line("p99", fmtMicros(h.Latency.P99))
-	line("max", fmtMicros(h.Latency.Max))
-	line("errors", humanInt(h.Errors))
-	if h.FirstError != "" {
-		line("first error", h.FirstError)
-	}
+	printHTTPLoad(line, h)
 
 	if r.Semantic != nil {
 		b.printSemantic(line, section)
@@ -1193,4 +1184,18 @@ func typo(r *rand.Rand, words []string) {
 		w[at] = c
 	}
 	words[i] = string(w)
+}
+
+// printHTTPLoad prints the rows of an HTTP load phase.
+func printHTTPLoad(line func(...string), h httpLoad) {
+	line("requests", humanInt(h.Requests))
+	line("requests/s", humanInt(int(h.RequestsPerSecond)))
+	line("p50", fmtMicros(h.Latency.P50))
+	line("p90", fmtMicros(h.Latency.P90))
+	line("p99", fmtMicros(h.Latency.P99))
+	line("max", fmtMicros(h.Latency.Max))
+	line("errors", humanInt(h.Errors))
+	if h.FirstError != "" {
+		line("first error", h.FirstError)
+	}
 }

@@ -627,16 +627,7 @@ func (b *bench) printTriage(line func(...string), section func(string)) {
 	h := t.HTTP
 	section(fmt.Sprintf("Triage over HTTP (POST /v1/triage on 127.0.0.1, %d clients, %s; clients and server share the CPUs; no target given but errors)",
 		h.Concurrency, fmtSeconds(h.Seconds)))
-	line("requests", humanInt(h.Requests))
-	line("requests/s", humanInt(int(h.RequestsPerSecond)))
-	line("p50", fmtMicros(h.Latency.P50))
-	line("p90", fmtMicros(h.Latency.P90))
-	line("p99", fmtMicros(h.Latency.P99))
-	line("max", fmtMicros(h.Latency.Max))
-	line("errors", humanInt(h.Errors))
-	if h.FirstError != "" {
-		line("first error", h.FirstError)
-	}
+	printHTTPLoad(line, h)
 }
 
 func fmtSeconds(s float64) string { return fmtDuration(time.Duration(s * float64(time.Second))) }
