@@ -150,7 +150,7 @@ func TestEarlyStopMatchesBruteForce(t *testing.T) {
 		x.Put(Entry{ID: fmt.Sprintf("e%04d", i), Text: strings.Join(text, " "), Popularity: float64(rng.IntN(50) * rng.IntN(50)), Class: uint8(i % 2)})
 	}
 	for _, q := range []string{"reset pass", "printer err", "shared mailbox acc", "request access ", "vpn lap", "pasword reset", "the error printer"} {
-		got := ids(x.Search(Query{Text: q, Classes: 1, Limit: 8}))
+		got := ids(x.Search(Query{Text: q, Classes: 1, Limit: 8, MaxScan: -1}))
 		want := bruteForce(x, q, 1, 8)
 		if !slices.Equal(got, want) {
 			t.Errorf("%q: search %v, brute force %v", q, got, want)
@@ -186,4 +186,22 @@ func bruteForce(x *Index, query string, classes Classes, limit int) []string {
 		rs = rs[:limit]
 	}
 	return ids(rs)
+}
+
+// TestMaxScanStillReturnsMatches checks that a bounded scan returns only
+// entries that match every required word, and a full page when it can.
+func TestMaxScanStillReturnsMatches(t *testing.T) {
+	x := New()
+	for i := range 2000 {
+		x.Put(Entry{ID: fmt.Sprintf("e%04d", i), Text: fmt.Sprintf("error code%d shows", i%50), Popularity: float64(i)})
+	}
+	got := x.Search(Query{Text: "error code1", Classes: 1, Limit: 5, MaxScan: 10})
+	if len(got) != 5 {
+		t.Fatalf("got %d results, want 5", len(got))
+	}
+	for _, r := range got {
+		if !strings.HasPrefix(r.Text, "error code1") {
+			t.Errorf("result %q does not match the query", r.Text)
+		}
+	}
 }

@@ -13,7 +13,15 @@ type Query struct {
 	Text    string
 	Classes Classes // the access classes the caller may see
 	Limit   int
+	// MaxScan bounds the candidates a query of several words examines,
+	// most popular first, once it has Limit results: a latency bound for
+	// queries of very common words. 0 means DefaultMaxScan; negative means
+	// no bound (exact).
+	MaxScan int
 }
+
+// DefaultMaxScan is the default Query.MaxScan.
+const DefaultMaxScan = 1000
 
 // token is one word of a query, with the trie nodes it matches.
 type token struct {
@@ -65,11 +73,17 @@ func (x *Index) Search(q Query) []Result {
 	// falls below the worst kept result, nothing later can enter.
 	best := maxText(tokens)
 	m := x.newMerger(x.driverLists(driver))
+	maxScan := q.MaxScan
+	if maxScan == 0 {
+		maxScan = DefaultMaxScan
+	}
+	scanned := 0
 	for slot, ok := m.next(); ok; slot, ok = m.next() {
-		if top.full() && best+popularityWeight*x.entries[slot].weight < top.worst() {
+		if top.full() && (best+popularityWeight*x.entries[slot].weight < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
 		}
 		x.consider(&top, slot, tokens, q.Classes)
+		scanned++
 	}
 	return top.results(x)
 }
