@@ -1,0 +1,333 @@
+package analytics
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Metrics are the deflection figures of a set of sessions. See the package
+// documentation for the definitions.
+type Metrics struct {
+	Sessions         int     `json:"sessions"`              // sessions with at least one event
+	ReachedForm      int     `json:"reached_form"`          // sessions that reached the ticket form
+	SelfService      int     `json:"self_service_sessions"` // sessions with at least one exposure
+	Deflected        int     `json:"deflected"`             // deflected sessions, with or without the form
+	DeflectedAtForm  int     `json:"deflected_at_form"`     // deflected sessions that reached the form
+	ArticleViews     int     `json:"article_views"`         // article_view events
+	TicketsSubmitted int     `json:"tickets_submitted"`     // ticket_submitted events
+	DeflectionRate   float64 `json:"deflection_rate"`       // DeflectedAtForm / ReachedForm, 4 decimals
+	SelfServiceScore float64 `json:"self_service_score"`    // ArticleViews / TicketsSubmitted, 4 decimals
+	CostSaved        float64 `json:"cost_saved"`            // Deflected × (AgentCost − SelfServiceCost), 2 decimals
+}
+
+// Bucket is the metrics of the sessions whose first event falls in the
+// interval starting at Start.
+type Bucket struct {
+	Start time.Time `json:"start"`
+	Metrics
+}
+
+// Row is the metrics of the sessions under one breakdown key.
+type Row struct {
+	Key string `json:"key"`
+	Metrics
+}
+
+// DeflectionReport is the deflection figures of a query: totals, a time
+// series with one bucket per interval from the first bucket holding a
+// session to the last (empty intervals between them included, with zero
+// figures), and an optional breakdown of the totals.
+//
+// Breakdown rows are sorted by key. With ByPortal and ByCategory each
+// session is in exactly one row, so the rows sum to the totals; a
+// session's category is the first non-empty Category among its events
+// (portals set it on ticket_submitted, and may on ticket_form_started or
+// ticket_abandoned), and sessions without one are under Uncategorized.
+// With ByArticle a session is counted, with all its figures, under each
+// article it was exposed to, so rows do not sum to the totals, and sessions
+// without exposures are in no row.
+type DeflectionReport struct {
+	From            time.Time     `json:"from,omitzero"`
+	To              time.Time     `json:"to,omitzero"`
+	Portal          models.Portal `json:"portal,omitempty"`
+	Interval        string        `json:"interval"`
+	By              string        `json:"by,omitempty"`
+	WindowSeconds   float64       `json:"window_seconds"`
+	AgentCost       float64       `json:"agent_cost"`
+	SelfServiceCost float64       `json:"self_service_cost"`
+	Totals          Metrics       `json:"totals"`
+	Series          []Bucket      `json:"series"`
+	Breakdown       []Row         `json:"breakdown,omitempty"`
+}
+
+// counts is Metrics before the derived figures.
+type counts struct {
+	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets int
+}
+
+func (c *counts) add(s *session, window time.Duration) {
+	c.sessions++
+	if s.reachedForm {
+		c.reached++
+	}
+	if s.exposed {
+		c.selfService++
+	}
+	if s.deflected(window) {
+		c.deflected++
+		if s.reachedForm {
+			c.deflectedAtForm++
+		}
+	}
+	c.views += s.views
+	c.tickets += s.tickets
+}
+
+func (a *Aggregator) metrics(c counts) Metrics {
+	return Metrics{
+		Sessions:         c.sessions,
+		ReachedForm:      c.reached,
+		SelfService:      c.selfService,
+		Deflected:        c.deflected,
+		DeflectedAtForm:  c.deflectedAtForm,
+		ArticleViews:     c.views,
+		TicketsSubmitted: c.tickets,
+		DeflectionRate:   ratio(c.deflectedAtForm, c.reached),
+		SelfServiceScore: ratio(c.views, c.tickets),
+		CostSaved:        round(float64(c.deflected)*(a.cfg.AgentCost-a.cfg.SelfServiceCost), 2),
+	}
+}
+
+// Deflection returns the deflection report of the events added so far.
+func (a *Aggregator) Deflection() DeflectionReport {
+	var total counts
+	series := make(map[time.Time]*counts)
+	groups := make(map[string]*counts)
+	group := func(key string) *counts {
+		c := groups[key]
+		if c == nil {
+			c = &counts{}
+			groups[key] = c
+		}
+		return c
+	}
+	for _, s := range a.sessions {
+		total.add(s, a.cfg.Window)
+		b := bucket(s.first, a.q.Interval)
+		c := series[b]
+		if c == nil {
+			c = &counts{}
+			series[b] = c
+		}
+		c.add(s, a.cfg.Window)
+		switch a.q.By {
+		case ByPortal:
+			group(string(s.portal)).add(s, a.cfg.Window)
+		case ByCategory:
+			key := s.category
+			if key == "" {
+				key = Uncategorized
+			}
+			group(key).add(s, a.cfg.Window)
+		case ByArticle:
+			for _, id := range s.articles {
+				group(id).add(s, a.cfg.Window)
+			}
+		}
+	}
+	r := DeflectionReport{
+		From:            a.q.From,
+		To:              a.q.To,
+		Portal:          a.q.Portal,
+		Interval:        a.q.Interval,
+		By:              a.q.By,
+		WindowSeconds:   a.cfg.Window.Seconds(),
+		AgentCost:       a.cfg.AgentCost,
+		SelfServiceCost: a.cfg.SelfServiceCost,
+		Totals:          a.metrics(total),
+		Series:          []Bucket{},
+	}
+	if len(series) > 0 {
+		starts := make([]time.Time, 0, len(series))
+		for b := range series {
+			starts = append(starts, b)
+		}
+		slices.SortFunc(starts, time.Time.Compare)
+		for b := starts[0]; !b.After(starts[len(starts)-1]); b = next(b, a.q.Interval) {
+			var c counts
+			if p := series[b]; p != nil {
+				c = *p
+			}
+			r.Series = append(r.Series, Bucket{Start: b, Metrics: a.metrics(c)})
+		}
+	}
+	if a.q.By != "" {
+		r.Breakdown = make([]Row, 0, len(groups))
+		for key, c := range groups {
+			r.Breakdown = append(r.Breakdown, Row{Key: key, Metrics: a.metrics(*c)})
+		}
+		slices.SortFunc(r.Breakdown, func(x, y Row) int { return cmp.Compare(x.Key, y.Key) })
+	}
+	return r
+}
+
+// SearchReport is the search figures of a query. Queries are counted under
+// NormalizeQuery. A search is clicked when an article_view follows it in
+// the same session before the session's next search; the click-through
+// rate is clicked searches / searches.
+type SearchReport struct {
+	Searches           int     `json:"searches"`
+	ClickedSearches    int     `json:"clicked_searches"`
+	ClickThroughRate   float64 `json:"click_through_rate"`
+	ZeroResultSearches int     `json:"zero_result_searches"`
+	ZeroResultRate     float64 `json:"zero_result_rate"`
+	// TopQueries are the most searched queries, by searches descending
+	// then query ascending.
+	TopQueries []QueryCount `json:"top_queries"`
+	// ContentGaps are the queries of searches with no results, by those
+	// searches descending then query ascending.
+	ContentGaps []GapCount `json:"content_gaps"`
+	// TicketAnyway are the queries after which the session still submitted
+	// a ticket, by tickets descending then query ascending.
+	TicketAnyway []TicketQuery `json:"ticket_anyway"`
+}
+
+// QueryCount is how often a query was searched and clicked.
+type QueryCount struct {
+	Query            string  `json:"query"`
+	Searches         int     `json:"searches"`
+	Clicks           int     `json:"clicks"`
+	ClickThroughRate float64 `json:"click_through_rate"`
+}
+
+// GapCount is how often a query found nothing (result_count 0).
+type GapCount struct {
+	Query    string `json:"query"`
+	Searches int    `json:"searches"`
+}
+
+// TicketQuery is a query whose sessions ended in a ticket anyway. Tickets
+// counts ticket_submitted events preceded, in the same session and since
+// the session's previous ticket, by at least one search of the query (at
+// any distance: no window applies). ArticleIDs, sorted, are the articles
+// shown (suggestion_shown, deflection_shown) or viewed in those sessions
+// between such a search and the ticket; empty when none were.
+type TicketQuery struct {
+	Query      string   `json:"query"`
+	Tickets    int      `json:"tickets"`
+	ArticleIDs []string `json:"article_ids"`
+}
+
+// Search returns the search report of the events added so far, with at
+// most top rows in each list; top <= 0 means all rows.
+func (a *Aggregator) Search(top int) SearchReport {
+	r := SearchReport{Searches: a.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, TicketAnyway: []TicketQuery{}}
+	qs := make([]*queryStats, 0, len(a.queries))
+	for _, q := range a.queries {
+		qs = append(qs, q)
+		r.ClickedSearches += q.clicks
+		r.ZeroResultSearches += q.zero
+	}
+	r.ClickThroughRate = ratio(r.ClickedSearches, r.Searches)
+	r.ZeroResultRate = ratio(r.ZeroResultSearches, r.Searches)
+	by := func(f func(*queryStats) int) func(x, y *queryStats) int {
+		return func(x, y *queryStats) int {
+			if c := cmp.Compare(f(y), f(x)); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.text, y.text)
+		}
+	}
+	limit := func(n int) bool { return top <= 0 || n < top }
+
+	slices.SortFunc(qs, by(func(q *queryStats) int { return q.searches }))
+	for _, q := range qs {
+		if !limit(len(r.TopQueries)) {
+			break
+		}
+		r.TopQueries = append(r.TopQueries, QueryCount{Query: q.text, Searches: q.searches, Clicks: q.clicks, ClickThroughRate: ratio(q.clicks, q.searches)})
+	}
+	slices.SortFunc(qs, by(func(q *queryStats) int { return q.zero }))
+	for _, q := range qs {
+		if q.zero == 0 || !limit(len(r.ContentGaps)) {
+			break
+		}
+		r.ContentGaps = append(r.ContentGaps, GapCount{Query: q.text, Searches: q.zero})
+	}
+	slices.SortFunc(qs, by(func(q *queryStats) int { return q.tickets }))
+	for _, q := range qs {
+		if q.tickets == 0 || !limit(len(r.TicketAnyway)) {
+			break
+		}
+		ids := make([]string, 0, len(q.shown))
+		for id := range q.shown {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		r.TicketAnyway = append(r.TicketAnyway, TicketQuery{Query: q.text, Tickets: q.tickets, ArticleIDs: ids})
+	}
+	return r
+}
+
+// ArticleReport is the per-article figures of a query, worst first: by
+// TicketsAfterView descending, then Views descending, then ArticleID
+// ascending. It lists every article that was viewed, shown or rated.
+type ArticleReport struct {
+	Articles []ArticleStats `json:"articles"`
+}
+
+// ArticleStats are one article's figures.
+type ArticleStats struct {
+	ArticleID string `json:"article_id"`
+	Views     int    `json:"views"` // article_view events
+	Shown     int    `json:"shown"` // suggestion_shown and deflection_shown events listing it
+	// HelpfulYes and HelpfulNo count article_feedback events; HelpfulRatio
+	// is yes / (yes + no), 4 decimals, and 0 when there is no feedback.
+	HelpfulYes   int     `json:"helpful_yes"`
+	HelpfulNo    int     `json:"helpful_no"`
+	HelpfulRatio float64 `json:"helpful_ratio"`
+	// Deflections counts deflected sessions that were exposed to it.
+	Deflections int `json:"deflections"`
+	// TicketsAfterView counts ticket_submitted events of sessions that had
+	// viewed it earlier (each ticket once per article): the article that
+	// does not work.
+	TicketsAfterView int `json:"tickets_after_view"`
+}
+
+// Articles returns the article report of the events added so far.
+func (a *Aggregator) Articles() ArticleReport {
+	deflections := make(map[string]int)
+	for _, s := range a.sessions {
+		if s.deflected(a.cfg.Window) {
+			for _, id := range s.articles {
+				deflections[id]++
+			}
+		}
+	}
+	r := ArticleReport{Articles: make([]ArticleStats, 0, len(a.articles))}
+	for id, st := range a.articles {
+		r.Articles = append(r.Articles, ArticleStats{
+			ArticleID:        id,
+			Views:            st.views,
+			Shown:            st.shown,
+			HelpfulYes:       st.helpfulYes,
+			HelpfulNo:        st.helpfulNo,
+			HelpfulRatio:     ratio(st.helpfulYes, st.helpfulYes+st.helpfulNo),
+			Deflections:      deflections[id],
+			TicketsAfterView: st.ticketsAfterView,
+		})
+	}
+	slices.SortFunc(r.Articles, func(x, y ArticleStats) int {
+		if c := cmp.Compare(y.TicketsAfterView, x.TicketsAfterView); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Views, x.Views); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ArticleID, y.ArticleID)
+	})
+	return r
+}
