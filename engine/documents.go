@@ -41,7 +41,9 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return false, err
 	}
-	e.articles.Put(articleEntry(a))
+	entry := articleEntry(a)
+	entry.Popularity += float64(e.eventViews(a.ID))
+	e.articles.Put(entry)
 	return created, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/typeahead"
@@ -69,6 +70,11 @@ type Engine struct {
 	queries  *typeahead.Index // past queries, class by portal
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
+
+	events    EventStore       // nil: no analytics
+	analytics analytics.Config // deflection metric settings
+	viewsMu   sync.Mutex
+	views     map[string]int64 // article views from events, by article
 
 	sentiment   *sentiment.Analyzer
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained

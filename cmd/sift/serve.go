@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/indexer/eventlog"
 )
 
 // serveFlags are the flags of sift serve.
@@ -58,6 +61,14 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	defer d.Close()
 	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
 	if err != nil {
+		return err
+	}
+	events, err := eventlog.OpenOptions(filepath.Join(f.data, "events"), eventlog.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
 		return err
 	}
 	classifiers, err := loadModels(f.data, log)

@@ -234,3 +234,19 @@ func deleteValue(s []int32, v int32) []int32 {
 	}
 	return s
 }
+
+// AddPopularity adds delta to the popularity of the entry with this id, if
+// present, and re-ranks it.
+func (x *Index) AddPopularity(id string, delta float64) {
+	x.mu.RLock()
+	slot, ok := x.slots[id]
+	var e Entry
+	if ok {
+		e = x.entries[slot].Entry
+	}
+	x.mu.RUnlock()
+	if ok {
+		e.Popularity += delta
+		x.Put(e)
+	}
+}

@@ -205,3 +205,15 @@ func TestMaxScanStillReturnsMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestAddPopularityReranks(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "a", Text: "Invoice copy", Popularity: 10})
+	x.Put(Entry{ID: "b", Text: "Invoice address", Popularity: 5})
+	x.AddPopularity("b", 20)
+	x.AddPopularity("missing", 3) // no entry: nothing happens
+	got := ids(x.Search(Query{Text: "invo", Classes: 1, Limit: 2}))
+	if !slices.Equal(got, []string{"b", "a"}) || x.Len() != 2 {
+		t.Errorf("after AddPopularity got %v (len %d), want [b a]", got, x.Len())
+	}
+}
