@@ -78,6 +78,10 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.POST("/sentiment", s.sentiment)
 	v1.POST("/triage", s.triage)
 	v1.GET("/incidents/spikes", s.spikes)
+	v1.POST("/events", s.postEvents)
+	v1.GET("/metrics/deflection", s.deflectionMetrics)
+	v1.GET("/metrics/search", s.searchMetrics)
+	v1.GET("/metrics/articles", s.articleMetrics)
 	return r
 }
 

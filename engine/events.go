@@ -19,6 +19,9 @@ type EventStore interface {
 	Scan(ctx context.Context, from, to time.Time, fn func(models.Event) error) error
 }
 
+// endOfTime is the open upper bound of a scan.
+var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // MaxEventBatch bounds the events of one RecordEvents call.
 const MaxEventBatch = 1000
 
@@ -28,7 +31,7 @@ const MaxEventBatch = 1000
 func (e *Engine) UseEvents(ctx context.Context, store EventStore, cfg analytics.Config) error {
 	e.events, e.analytics = store, cfg
 	counts := map[string]int64{}
-	err := store.Scan(ctx, time.Time{}, time.Time{}, func(ev models.Event) error {
+	err := store.Scan(ctx, time.Time{}, endOfTime, func(ev models.Event) error {
 		if ev.Type == models.EventArticleView {
 			counts[ev.ArticleID]++
 		}
@@ -140,7 +143,11 @@ func (e *Engine) aggregate(ctx context.Context, q analytics.Query) (*analytics.A
 	if err != nil {
 		return nil, err
 	}
-	err = e.events.Scan(ctx, q.From, q.To, func(ev models.Event) error {
+	to := q.To
+	if to.IsZero() {
+		to = endOfTime
+	}
+	err = e.events.Scan(ctx, q.From, to, func(ev models.Event) error {
 		if err := agg.Add(ev); err != nil {
 			e.log.Warn("event out of order for its session; not counted", "event", ev.ID, "err", err)
 		}
