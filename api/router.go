@@ -64,6 +64,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	r.GET("/healthz", s.health)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
+	r.GET("/dashboard", s.dashboard)
 
 	v1 := r.Group("/v1")
 	v1.GET("/suggest", s.suggest)

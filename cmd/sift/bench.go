@@ -67,6 +67,10 @@ type benchFlags struct {
 	triageCalls       int
 	triageConcurrency int
 	triageDuration    time.Duration
+
+	events            bool
+	eventsConcurrency int
+	eventsDuration    time.Duration
 }
 
 func newBenchFlags(stderr io.Writer) *benchFlags {
@@ -98,6 +102,9 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.IntVar(&f.triageCalls, "triage-calls", 500, "ticket drafts to triage in process, timed")
 	f.IntVar(&f.triageConcurrency, "triage-concurrency", 8, "concurrent HTTP clients posting to /v1/triage")
 	f.DurationVar(&f.triageDuration, "triage-duration", 10*time.Second, "length of the triage HTTP step")
+	f.BoolVar(&f.events, "events", true, "run the events phase: portal events posted over HTTP, then the metrics queries timed")
+	f.IntVar(&f.eventsConcurrency, "events-concurrency", 8, "concurrent HTTP clients posting to /v1/events")
+	f.DurationVar(&f.eventsDuration, "events-duration", 10*time.Second, "length of the events HTTP step")
 	return f
 }
 
@@ -127,6 +134,10 @@ func (f *benchFlags) validate() error {
 		return fmt.Errorf("--triage-concurrency: want 1 to 1024, got %d", f.triageConcurrency)
 	case f.triageDuration <= 0 || f.triageDuration > time.Hour:
 		return fmt.Errorf("--triage-duration: want more than 0 and at most 1h, got %s", f.triageDuration)
+	case f.eventsConcurrency < 1 || f.eventsConcurrency > 1024:
+		return fmt.Errorf("--events-concurrency: want 1 to 1024, got %d", f.eventsConcurrency)
+	case f.eventsDuration <= 0 || f.eventsDuration > time.Hour:
+		return fmt.Errorf("--events-duration: want more than 0 and at most 1h, got %s", f.eventsDuration)
 	}
 	return nil
 }
@@ -172,6 +183,7 @@ type benchReport struct {
 	// Semantic and Triage are nil when their phase was skipped.
 	Semantic *semanticReport `json:"semantic,omitempty"`
 	Triage   *triageReport   `json:"triage,omitempty"`
+	Events   *eventsReport   `json:"events,omitempty"`
 
 	Targets []benchTarget `json:"targets"`
 }
@@ -301,6 +313,11 @@ func (b *bench) run(ctx context.Context) error {
 	if b.f.triage {
 		if err := b.triage(ctx); err != nil {
 			return fmt.Errorf("triage phase: %w", err)
+		}
+	}
+	if b.f.events {
+		if err := b.events(ctx); err != nil {
+			return fmt.Errorf("events phase: %w", err)
 		}
 	}
 	return nil
@@ -578,7 +595,8 @@ func (b *bench) targets() []benchTarget {
 		},
 	}
 	out = append(out, b.semanticTargets(cores)...)
-	return append(out, b.triageTargets()...)
+	out = append(out, b.triageTargets()...)
+	return append(out, b.eventsTargets()...)
 }
 
 // print writes the results as tables.
@@ -628,6 +646,9 @@ func (b *bench) print(w io.Writer) {
 	}
 	if r.Triage != nil {
 		b.printTriage(line, section)
+	}
+	if r.Events != nil {
+		b.printEvents(line, section)
 	}
 
 	section("Targets")

@@ -26,6 +26,7 @@ func TestBench(t *testing.T) {
 		"--semantic-articles", "30", "--semantic-sentences", "40", "--semantic-queries", "10",
 		"--triage-tickets", "300", "--triage-train", "200", "--triage-calls", "10",
 		"--triage-concurrency", "2", "--triage-duration", "300ms",
+		"--events-concurrency", "2", "--events-duration", "300ms",
 	}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit code %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
@@ -33,7 +34,7 @@ func TestBench(t *testing.T) {
 	out := stdout.String()
 	for _, section := range []string{"Indexing", "Type-ahead in process", "bleve baseline", "Type-ahead over HTTP",
 		"Semantic: embedding throughput", "Semantic: indexing", "Semantic: deflection", "Triage: indexing", "Triage: classifiers",
-		"Triage in process", "Triage over HTTP", "Targets", "PASS"} {
+		"Triage in process", "Triage over HTTP", "Events over HTTP", "Metrics over the", "Targets", "PASS"} {
 		if !strings.Contains(out, section) {
 			t.Errorf("output lacks %q:\n%s", section, out)
 		}
@@ -66,8 +67,11 @@ func TestBench(t *testing.T) {
 	}
 	checkSemantic(t, rep.Semantic)
 	checkTriage(t, rep.Triage)
-	if len(rep.Targets) != 8 {
-		t.Errorf("%d targets, want 8", len(rep.Targets))
+	if e := rep.Events; e == nil || e.Events == 0 || e.Ingest.Errors != 0 || e.Metrics.Events != e.Events || e.Metrics.Deflection <= 0 {
+		t.Errorf("events phase: %+v; want events ingested without errors, all in the log, metrics timed", e)
+	}
+	if len(rep.Targets) != 10 {
+		t.Errorf("%d targets, want 10", len(rep.Targets))
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("temporary data directory left behind: %v %v", entries, err)
@@ -138,7 +142,7 @@ func TestBenchKeepsTheDataDirectoryGiven(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"bench",
 		"--articles", "50", "--queries", "5", "--concurrency", "2", "--duration", "50ms", "--data", dir, "--log-level", "warn",
-		"--semantic=false", "--triage=false",
+		"--semantic=false", "--triage=false", "--events=false",
 	}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit code %d\nstderr:\n%s", code, &stderr)
