@@ -229,19 +229,9 @@ func forms(w string) []string {
 	case n > 4 && (strings.HasSuffix(w, "ies") || strings.HasSuffix(w, "ied")):
 		add(w[:n-3] + "y")
 	case n > 4 && strings.HasSuffix(w, "ed"):
-		b := w[:n-2]
-		add(b)
-		add(b + "e")
-		if u := undouble(b); u != b {
-			add(u)
-		}
+		addStem(add, w[:n-2])
 	case n > 5 && strings.HasSuffix(w, "ing"):
-		b := w[:n-3]
-		add(b)
-		add(b + "e")
-		if u := undouble(b); u != b {
-			add(u)
-		}
+		addStem(add, w[:n-3])
 	case n > 4 && strings.HasSuffix(w, "ly"):
 		b := w[:n-2]
 		add(b)
@@ -312,4 +302,14 @@ func hasRun(r []rune, n int) bool {
 		}
 	}
 	return false
+}
+
+// addStem adds the forms a verb stem left by "-ed" or "-ing" may have had:
+// as is ("work"), with a silent e ("close"), and undoubled ("stop").
+func addStem(add func(string), b string) {
+	add(b)
+	add(b + "e")
+	if u := undouble(b); u != b {
+		add(u)
+	}
 }
