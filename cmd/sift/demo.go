@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/siftdesk/sift/engine"
 )
 
 // demoSources lists the corpus files sift demo indexes, in order.
@@ -34,6 +37,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"removed on exit.")
 	var corpus string
 	f.StringVar(&corpus, "corpus", filepath.Join("testdata", "demo"), "folder of demo sources")
+	var seedEvents bool
+	f.BoolVar(&seedEvents, "seed-events", true, "when the event log is empty, seed it with a made-up history of the last 8 weeks for the dashboard")
 	f.data = ""
 	f.Lookup("data").DefValue = "a new temporary directory"
 	if err := f.parse(args); err != nil {
@@ -60,6 +65,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	f.trainOnStart = true
+	if seedEvents {
+		f.onEvents = func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error {
+			return seedDemoEvents(ctx, eng, sources, stored, log)
+		}
+	}
 	return serve(ctx, f, stderr, func(addr string) {
 		base := "http://" + strings.Replace(addr, "[::]", "localhost", 1)
 		fmt.Fprintf(stdout, "\nSift demo is up on %s (data in %s). Try:\n", base, f.data)

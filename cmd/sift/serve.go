@@ -30,6 +30,9 @@ type serveFlags struct {
 	maxBodyBytes int64
 	embedder     embedderFlags
 	trainOnStart bool
+	// onEvents, if set, runs once the engine has its event log, before
+	// serving, with the number of events the log holds (sift demo seeds it).
+	onEvents func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error
 }
 
 func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
@@ -70,6 +73,11 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	defer events.Close()
 	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
 		return err
+	}
+	if f.onEvents != nil {
+		if err := f.onEvents(ctx, eng, events.Count(), log); err != nil {
+			return err
+		}
 	}
 	classifiers, err := loadModels(f.data, log)
 	if err != nil {
