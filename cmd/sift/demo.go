@@ -78,6 +78,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=vpn&portal=itsm'\n", base)
 		fmt.Fprintf(stdout, "  curl -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", base)
 		fmt.Fprintf(stdout, "  curl -X POST %s/v1/triage -d '{\"portal\":\"itsm\",\"subject\":\"VPN keeps dropping\",\"body\":\"third time today, I cannot work\"}'\n", base)
+		fmt.Fprintf(stdout, "  %s/dashboard shows deflection analytics over the seeded event history.\n", base)
 		fmt.Fprintf(stdout, "  %s/openapi.json describes every endpoint; %s/metrics has Prometheus metrics.\nPress Ctrl+C to stop.\n", base, base)
 	})
 }
