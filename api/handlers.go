@@ -19,7 +19,9 @@ func (s *server) suggest(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	res, err := s.engine.Suggest(c.Request.Context(), models.SuggestRequest{Query: c.Query("q"), Portal: portal, Limit: limit})
+	res, err := s.engine.Suggest(c.Request.Context(), models.SuggestRequest{
+		Query: c.Query("q"), Portal: portal, Limit: limit, SessionID: c.Query("session_id"),
+	})
 	s.respond(c, http.StatusOK, res, err)
 }
 
@@ -41,6 +43,7 @@ func (s *server) search(c *gin.Context) {
 	}
 	res, err := s.engine.Search(c.Request.Context(), models.SearchRequest{
 		Query: c.Query("q"), Portal: portal, Limit: limit, Offset: offset, Retrieval: retrieval,
+		SessionID: c.Query("session_id"),
 	})
 	s.respond(c, http.StatusOK, res, err)
 }
@@ -68,10 +71,11 @@ func retrievalParams(c *gin.Context) (models.Retrieval, error) {
 
 func (s *server) deflect(c *gin.Context) {
 	var req struct {
-		Subject string `json:"subject"`
-		Body    string `json:"body"`
-		Portal  string `json:"portal"`
-		Limit   int    `json:"limit"`
+		Subject   string `json:"subject"`
+		Body      string `json:"body"`
+		Portal    string `json:"portal"`
+		Limit     int    `json:"limit"`
+		SessionID string `json:"session_id"`
 		models.Retrieval
 	}
 	if err := decodeStrict(c, &req); err != nil {
@@ -85,6 +89,7 @@ func (s *server) deflect(c *gin.Context) {
 	}
 	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{
 		Subject: req.Subject, Body: req.Body, Portal: portal, Limit: req.Limit, Retrieval: req.Retrieval,
+		SessionID: req.SessionID,
 	})
 	s.respond(c, http.StatusOK, res, err)
 }

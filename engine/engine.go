@@ -72,6 +72,7 @@ type Engine struct {
 	vectors  VectorIndex      // nil: full-text retrieval only
 
 	events    EventStore       // nil: no analytics
+	recorder  *recorder        // nil until UseEvents
 	analytics analytics.Config // deflection metric settings
 	viewsMu   sync.Mutex
 	views     map[string]int64 // article views from events, by article

@@ -38,6 +38,7 @@ func (e *Engine) UseEvents(ctx context.Context, store EventStore, cfg analytics.
 		return nil
 	})
 	e.addViews(counts)
+	e.startRecorder()
 	return err
 }
 

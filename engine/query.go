@@ -38,6 +38,13 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		out = append(out, models.Suggestion{Kind: models.SuggestionQuery, Text: r.Text, Score: round(r.Score)})
 	}
 	slices.SortStableFunc(out, func(a, b models.Suggestion) int { return cmp.Compare(b.Score, a.Score) })
+	var shown []string
+	for _, s := range out {
+		if s.ID != "" {
+			shown = append(shown, s.ID)
+		}
+	}
+	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
 	return models.SuggestResult{Suggestions: out, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
@@ -78,6 +85,7 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	res.Total = max(res.Total, uint64(len(hits)))
 	res.Hits = e.visibleHits(req.Portal, hits[min(req.Offset, len(hits)):])
 	res.TookMicros = time.Since(start).Microseconds()
+	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
 	return res, nil
 }
 
@@ -110,10 +118,9 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
-	return models.DeflectResult{
-		Articles:   e.visibleHits(req.Portal, hits),
-		TookMicros: time.Since(start).Microseconds(),
-	}, nil
+	articles := e.visibleHits(req.Portal, hits)
+	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
+	return models.DeflectResult{Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
 // gistWords is how much of a draft its query embedding reads: the cost

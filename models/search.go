@@ -36,6 +36,9 @@ type SuggestRequest struct {
 	Query  string
 	Portal Portal
 	Limit  int
+	// SessionID, when set, makes Sift record the call as an event of that
+	// portal session, for search analytics.
+	SessionID string
 }
 
 // SuggestResult is the answer to a SuggestRequest.
@@ -46,10 +49,11 @@ type SuggestResult struct {
 
 // SearchRequest asks for a page of articles matching a query.
 type SearchRequest struct {
-	Query  string
-	Portal Portal
-	Limit  int
-	Offset int
+	Query     string
+	Portal    Portal
+	Limit     int
+	Offset    int
+	SessionID string // as in SuggestRequest
 	Retrieval
 }
 
@@ -116,10 +120,11 @@ type SearchResult struct {
 
 // DeflectRequest is a ticket being drafted.
 type DeflectRequest struct {
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
-	Portal  Portal `json:"portal"`
-	Limit   int    `json:"limit"`
+	Subject   string `json:"subject"`
+	Body      string `json:"body"`
+	Portal    Portal `json:"portal"`
+	Limit     int    `json:"limit"`
+	SessionID string `json:"session_id,omitempty"` // as in SuggestRequest
 	Retrieval
 }
 

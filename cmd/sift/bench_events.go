@@ -57,6 +57,7 @@ func (b *bench) events(ctx context.Context) error {
 	if err := eng.UseEvents(ctx, log, analytics.Config{}); err != nil {
 		return err
 	}
+	defer eng.Close()
 	addr, stop, err := b.serveAPI(eng)
 	if err != nil {
 		return err

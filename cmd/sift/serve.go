@@ -74,6 +74,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
 		return err
 	}
+	defer eng.Close() // flushes the engine's own events before the log closes
 	if f.onEvents != nil {
 		if err := f.onEvents(ctx, eng, events.Count(), log); err != nil {
 			return err
