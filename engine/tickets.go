@@ -185,8 +185,7 @@ func linkNearDuplicates(tickets []*models.Ticket, vecs [][]float32) [][]int {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

@@ -13,7 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/siftdesk/sift/models"
 )
@@ -33,7 +33,7 @@ func Open(dir string) (*Index, error) {
 	if errors.Is(err, bv.ErrorIndexPathDoesNotExist) {
 		idx, err = bv.New(dir, indexMapping())
 	}
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open full-text index %s: in use by another sift process (stop it, or write through its HTTP API)", dir)
 	}
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/siftdesk/sift/models"
 )
@@ -27,7 +28,7 @@ type Store struct {
 // that says so, when another process holds the file.
 func Open(path string) (*Store, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 500 * time.Millisecond})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: in use by another sift process (stop it, or write through its HTTP API)", path)
 	}
 	if err != nil {
@@ -60,14 +61,10 @@ func docBucket(k models.Kind) string    { return string(k) }
 func hashBucket(k models.Kind) string   { return string(k) + ".hash" }
 func vectorBucket(k models.Kind) string { return string(k) + ".vector" }
 
-// metaBucket holds the store's own facts: its generation, and the model
-// of the stored vectors.
+// metaBucket holds the store's own facts: its generation.
 const metaBucket = "meta"
 
-var (
-	keyGeneration  = []byte("generation")
-	keyVectorModel = []byte("vector_model")
-)
+var keyGeneration = []byte("generation")
 
 // bucket returns the named bucket of kind k, or an error when k is not a
 // kind the store holds.
