@@ -91,9 +91,9 @@ func contentHash(doc any) string {
 const embeddingWords = 100
 
 // EmbeddingText is the text whose embedding stands for the article: its
-// title, then the opening of its body as plain text.
+// title, its tags, then the opening of its body as plain text.
 func (a *Article) EmbeddingText() string {
-	return a.Title + ".\n" + firstWords(PlainText(a.Body), embeddingWords)
+	return a.Title + ".\n" + strings.Join(a.Tags, ", ") + ".\n" + firstWords(PlainText(a.Body), embeddingWords)
 }
 
 // EmbeddingText is the text whose embedding stands for the ticket: its
