@@ -185,5 +185,11 @@ func (e *Engine) ArticleMetrics(ctx context.Context, q analytics.Query) (analyti
 	if err != nil {
 		return analytics.ArticleReport{}, err
 	}
-	return agg.Articles(), nil
+	rep := agg.Articles()
+	for i := range rep.Articles {
+		if a, err := e.store.Article(ctx, rep.Articles[i].ArticleID); err == nil {
+			rep.Articles[i].Title = a.Title
+		}
+	}
+	return rep, nil
 }

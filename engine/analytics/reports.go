@@ -295,6 +295,9 @@ type ArticleStats struct {
 	// viewed it earlier (each ticket once per article): the article that
 	// does not work.
 	TicketsAfterView int `json:"tickets_after_view"`
+	// Title is filled in by the engine from the articles it holds; empty
+	// for an article it no longer has.
+	Title string `json:"title,omitempty"`
 }
 
 // Articles returns the article report of the events added so far.
