@@ -108,7 +108,7 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		return models.DeflectResult{}, err
 	}
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
-		Match: models.MatchDeflect, Subject: req.Subject, Text: req.Body,
+		Match: models.MatchDeflect, Subject: req.Subject, Text: models.FirstWords(req.Body, textQueryWords),
 		Visibilities: req.Portal.Visibilities(), Limit: limit, Highlight: true,
 	})
 	if err != nil {
@@ -128,10 +128,14 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 // say what the draft is about; full-text search reads all of it.
 const gistWords = 16
 
+// textQueryWords is how much of a draft's body full-text search reads:
+// the opening says what the ticket is about, and every further word adds a
+// term to a disjunction over the whole index.
+const textQueryWords = 60
+
 // draftGist is the text embedded for a ticket draft.
 func draftGist(subject, body string) string {
-	words := strings.Fields(subject + "\n" + body)
-	return strings.Join(words[:min(len(words), gistWords)], " ")
+	return models.FirstWords(subject+"\n"+body, gistWords)
 }
 
 // visibleHits drops hits the portal may not see. The index filters them

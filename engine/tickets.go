@@ -63,7 +63,7 @@ func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int
 		return []models.SimilarTicket{}, nil
 	}
 	depth := limit + 1 // t itself may be among the hits
-	text := t.Subject + "\n" + t.Body
+	text := t.Subject + "\n" + models.FirstWords(t.Body, textQueryWords)
 	textHits, err := e.text.SearchTickets(ctx, text, depth, scope)
 	if err != nil {
 		return nil, err

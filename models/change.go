@@ -93,16 +93,17 @@ const embeddingWords = 100
 // EmbeddingText is the text whose embedding stands for the article: its
 // title, its tags, then the opening of its body as plain text.
 func (a *Article) EmbeddingText() string {
-	return a.Title + ".\n" + strings.Join(a.Tags, ", ") + ".\n" + firstWords(PlainText(a.Body), embeddingWords)
+	return a.Title + ".\n" + strings.Join(a.Tags, ", ") + ".\n" + FirstWords(PlainText(a.Body), embeddingWords)
 }
 
 // EmbeddingText is the text whose embedding stands for the ticket: its
 // subject, then the opening of its body.
 func (t *Ticket) EmbeddingText() string {
-	return t.Subject + ".\n" + firstWords(t.Body, embeddingWords)
+	return t.Subject + ".\n" + FirstWords(t.Body, embeddingWords)
 }
 
-func firstWords(s string, n int) string {
+// FirstWords returns the first n words of s, joined by single spaces.
+func FirstWords(s string, n int) string {
 	words := strings.Fields(s)
 	return strings.Join(words[:min(n, len(words))], " ")
 }
