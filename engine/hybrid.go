@@ -145,22 +145,35 @@ func (e *Engine) embedQuery(ctx context.Context, text string) ([]float32, error)
 	return vecs[0], nil
 }
 
+// vectorRanks embeds text and ranks what search finds for its vector.
+func (e *Engine) vectorRanks(ctx context.Context, text string, search func(vec []float32) ([]models.VectorHit, error)) ([]ranked, error) {
+	vec, err := e.embedQuery(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := search(vec)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ranked, len(hits))
+	for i, h := range hits {
+		out[i] = ranked{h.ID, h.Score}
+	}
+	return out, nil
+}
+
 // fuseArticles returns the articles for a query found by full text (the
 // hits of text, best first) and by vector similarity to vectorText, fused
 // best first; at most depth of them.
 func (e *Engine) fuseArticles(ctx context.Context, p models.Portal, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) ([]models.ArticleHit, error) {
 	var vector []ranked
 	if mode != models.RetrievalText {
-		vec, err := e.embedQuery(ctx, vectorText)
+		var err error
+		vector, err = e.vectorRanks(ctx, vectorText, func(vec []float32) ([]models.VectorHit, error) {
+			return e.vectors.SearchArticles(ctx, vec, depth, p.Visibilities())
+		})
 		if err != nil {
 			return nil, err
-		}
-		vhits, err := e.vectors.SearchArticles(ctx, vec, depth, p.Visibilities())
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vhits {
-			vector = append(vector, ranked{v.ID, v.Score})
 		}
 	}
 	byID := map[string]models.ArticleHit{}

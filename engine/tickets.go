@@ -75,16 +75,11 @@ func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int
 	mode := models.RetrievalText
 	if e.vectors != nil {
 		mode = models.RetrievalHybrid
-		vec, err := e.embedQuery(ctx, t.EmbeddingText())
+		vector, err = e.vectorRanks(ctx, t.EmbeddingText(), func(vec []float32) ([]models.VectorHit, error) {
+			return e.vectors.SearchTickets(ctx, vec, depth, scope)
+		})
 		if err != nil {
 			return nil, err
-		}
-		vhits, err := e.vectors.SearchTickets(ctx, vec, depth, scope)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vhits {
-			vector = append(vector, ranked{v.ID, v.Score})
 		}
 	}
 	out := []models.SimilarTicket{}

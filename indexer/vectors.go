@@ -136,15 +136,27 @@ func missingVectors(ctx context.Context, store VectorStore, model string, all bo
 	}
 	var todo []models.Change
 	add := func(c models.Change, err error) error {
-		if err == nil && !have[c.Kind][c.ID] {
+		if err == nil {
 			c.VectorOnly = true
 			todo = append(todo, c)
 		}
 		return err
 	}
-	err := store.Articles(ctx, func(a *models.Article) error { return add(models.NewArticleChange(a)) })
+	// Documents that have a vector are skipped before their change (and its
+	// content hash) is built: at start-up that is nearly all of them.
+	err := store.Articles(ctx, func(a *models.Article) error {
+		if have[models.KindArticle][a.ID] {
+			return nil
+		}
+		return add(models.NewArticleChange(a))
+	})
 	if err == nil {
-		err = store.Tickets(ctx, func(t *models.Ticket) error { return add(models.NewTicketChange(t)) })
+		err = store.Tickets(ctx, func(t *models.Ticket) error {
+			if have[models.KindTicket][t.ID] {
+				return nil
+			}
+			return add(models.NewTicketChange(t))
+		})
 	}
 	return todo, err
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/indexer/hnsw"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -133,7 +134,7 @@ func loadTickets(ctx context.Context, d *dataDir, dense bool) ([]*models.Ticket,
 	}
 	vectors := map[string][]float32{}
 	if dense {
-		model, err := storedVectorModel(ctx, d)
+		model, err := hnsw.SavedModel(d.vectorDir())
 		if err != nil || model == "" {
 			return tickets, vectors, err
 		}
@@ -149,20 +150,6 @@ func loadTickets(ctx context.Context, d *dataDir, dense bool) ([]*models.Ticket,
 		}
 	}
 	return tickets, vectors, nil
-}
-
-// storedVectorModel is the model of the data directory's saved vector
-// index, "" when there is none.
-func storedVectorModel(ctx context.Context, d *dataDir) (string, error) {
-	data, err := os.ReadFile(filepath.Join(d.vectorDir(), "vectors.json"))
-	if os.IsNotExist(err) {
-		return "", nil
-	}
-	var snap struct{ Model string }
-	if err == nil {
-		err = json.Unmarshal(data, &snap)
-	}
-	return snap.Model, err
 }
 
 // ticketExamples turns tickets with a label for field into examples.

@@ -71,7 +71,7 @@ func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger
 		return err
 	}
 	start := time.Now()
-	vecs, ok, err := hnsw.LoadVectors(d.vectorDir(), emb.Model(), emb.Dimensions(), gen)
+	vecs, ok, err := hnsw.LoadVectors(ctx, d.vectorDir(), emb.Model(), emb.Dimensions(), gen)
 	if err != nil {
 		return fmt.Errorf("load vector index: %w", err)
 	}
@@ -112,5 +112,5 @@ func (d *dataDir) saveVectors(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return d.vectors.Save(d.vectorDir(), gen)
+	return d.vectors.Save(ctx, d.vectorDir(), gen)
 }

@@ -86,17 +86,10 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 // articleFields matches text against title, tags and body with their
 // boosts, any word sufficing; BM25 ranks documents with more words first.
 func articleFields(text string, boost float64, fuzziness int) query.Query {
-	field := func(name string, b float64) query.Query {
-		m := bv.NewMatchQuery(text)
-		m.SetField(name)
-		m.SetBoost(b * boost)
-		m.SetFuzziness(fuzziness)
-		return m
-	}
 	return bv.NewDisjunctionQuery(
-		field(fieldTitle, boostTitle),
-		field(fieldTags, boostTags),
-		field(fieldBody, boostBody),
+		match(text, fieldTitle, boostTitle*boost, fuzziness),
+		match(text, fieldTags, boostTags*boost, fuzziness),
+		match(text, fieldBody, boostBody*boost, fuzziness),
 	)
 }
 
@@ -135,18 +128,12 @@ func articleHit(h *search.DocumentMatch) models.ArticleHit {
 // SearchTickets finds the tickets whose subject and body best match text,
 // within scope (a portal, and an organisation when set), best first.
 func (x *Index) SearchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error) {
-	field := func(name string, boost float64) query.Query {
-		m := bv.NewMatchQuery(text)
-		m.SetField(name)
-		m.SetBoost(boost)
-		return m
-	}
 	filters := []query.Query{term(fieldType, string(models.KindTicket)), term(fieldPortal, string(scope.Portal))}
 	if scope.Org != "" {
 		filters = append(filters, term(fieldOrg, scope.Org))
 	}
 	root := bv.NewBooleanQuery()
-	root.AddMust(bv.NewDisjunctionQuery(field(fieldTicketSubject, boostSubject), field(fieldTicketBody, 1)))
+	root.AddMust(bv.NewDisjunctionQuery(match(text, fieldTicketSubject, boostSubject, 0), match(text, fieldTicketBody, 1, 0)))
 	root.AddFilter(bv.NewConjunctionQuery(filters...))
 	sr, err := x.idx.SearchInContext(ctx, bv.NewSearchRequestOptions(root, k, 0, false))
 	if err != nil {
@@ -157,6 +144,15 @@ func (x *Index) SearchTickets(ctx context.Context, text string, k int, scope mod
 		out[i] = models.TicketHit{ID: strings.TrimPrefix(h.ID, string(models.KindTicket)+"/"), Score: h.Score}
 	}
 	return out, nil
+}
+
+// match matches text's words, any of them, in one field.
+func match(text, field string, boost float64, fuzziness int) query.Query {
+	m := bv.NewMatchQuery(text)
+	m.SetField(field)
+	m.SetBoost(boost)
+	m.SetFuzziness(fuzziness)
+	return m
 }
 
 // term matches a keyword field exactly.

@@ -1,7 +1,6 @@
 package hnsw
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -177,74 +176,63 @@ const (
 )
 
 // Save writes the index to dir, recording the store generation it
-// reflects. Files are replaced atomically; the description is written last,
-// so a crash mid-save leaves a snapshot that Load rejects.
-func (v *Vectors) Save(dir string, generation uint64) error {
+// reflects. Each graph is replaced atomically (Index.Save); the description
+// is removed first and written last, so a crash mid-save leaves no snapshot
+// or a torn one, which LoadVectors rejects.
+func (v *Vectors) Save(ctx context.Context, dir string, generation uint64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	os.Remove(filepath.Join(dir, snapshotFile))
 	for name, idx := range map[string]*Index{articlesFile: v.articles, ticketsFile: v.tickets} {
-		if err := writeAtomic(filepath.Join(dir, name), func(f *os.File) error {
-			w := bufio.NewWriterSize(f, 1<<20)
-			if _, err := idx.WriteTo(w); err != nil {
-				return err
-			}
-			return w.Flush()
-		}); err != nil {
-			return fmt.Errorf("save vector index: %w", err)
+		if err := idx.Save(ctx, filepath.Join(dir, name)); err != nil {
+			return err
 		}
 	}
 	data, _ := json.Marshal(snapshot{Model: v.model, Generation: generation})
-	return writeAtomic(filepath.Join(dir, snapshotFile), func(f *os.File) error {
-		_, err := f.Write(data)
-		return err
-	})
+	return os.WriteFile(filepath.Join(dir, snapshotFile), data, 0o644)
+}
+
+// SavedModel returns the model of the vector index saved in dir, "" when
+// there is none (or its description is unreadable).
+func SavedModel(dir string) (string, error) {
+	snap, err := readSnapshot(dir)
+	return snap.Model, err
+}
+
+func readSnapshot(dir string) (snapshot, error) {
+	var snap snapshot
+	data, err := os.ReadFile(filepath.Join(dir, snapshotFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return snap, nil
+	}
+	if err != nil {
+		return snap, err
+	}
+	if json.Unmarshal(data, &snap) != nil {
+		return snapshot{}, nil // torn by a crash mid-save
+	}
+	return snap, nil
 }
 
 // LoadVectors reads the index saved in dir. It returns ok false, and no
 // error, when there is none, or it holds another model's vectors, or it
-// reflects another generation of the store: the caller then rebuilds.
-func LoadVectors(dir, model string, dims int, generation uint64) (v *Vectors, ok bool, err error) {
-	data, err := os.ReadFile(filepath.Join(dir, snapshotFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
+// reflects another generation of the store, or a graph is corrupt: the
+// caller then rebuilds.
+func LoadVectors(ctx context.Context, dir, model string, dims int, generation uint64) (v *Vectors, ok bool, err error) {
+	snap, err := readSnapshot(dir)
+	if err != nil || snap.Model != model || snap.Generation != generation {
 		return nil, false, err
 	}
-	var snap snapshot
-	if json.Unmarshal(data, &snap) != nil || snap.Model != model || snap.Generation != generation {
-		return nil, false, nil
-	}
-	v = NewVectors(model, dims)
-	for name, idx := range map[string]*Index{articlesFile: v.articles, ticketsFile: v.tickets} {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
+	cfg := Config{Dimensions: dims, Model: model}
+	v = &Vectors{model: model}
+	for name, dst := range map[string]**Index{articlesFile: &v.articles, ticketsFile: &v.tickets} {
+		if *dst, err = Load(ctx, filepath.Join(dir, name), cfg); err != nil {
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err()
+			}
 			return nil, false, nil
-		}
-		_, err = idx.ReadFrom(bufio.NewReaderSize(f, 1<<20))
-		f.Close()
-		if err != nil {
-			return nil, false, nil // corrupt or another model: rebuild
 		}
 	}
 	return v, true, nil
-}
-
-// writeAtomic writes path through a temporary file and a rename.
-func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
