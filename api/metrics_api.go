@@ -42,12 +42,13 @@ type rejectedProblem struct {
 }
 
 // metricsQuery reads from, to, portal, interval and by. from and to are
-// RFC 3339 times or dates (YYYY-MM-DD, UTC); to defaults to now and from to
-// 30 days before to.
+// RFC 3339 times or dates (YYYY-MM-DD, UTC); to defaults to the end of
+// today (the next 00:00 UTC) and from to 30 days before to, so the default
+// range is whole days, which the metrics answer from day summaries.
 func metricsQuery(c *gin.Context) (analytics.Query, error) {
 	q := analytics.Query{Interval: c.Query("interval"), By: c.Query("by")}
 	var err error
-	if q.To, err = timeParam(c, "to", time.Now().UTC()); err != nil {
+	if q.To, err = timeParam(c, "to", time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)); err != nil {
 		return q, err
 	}
 	if q.From, err = timeParam(c, "from", q.To.Add(-defaultMetricsRange)); err != nil {

@@ -71,11 +71,11 @@ type Engine struct {
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
 
-	events    EventStore       // nil: no analytics
-	recorder  *recorder        // nil until UseEvents
-	analytics analytics.Config // deflection metric settings
-	viewsMu   sync.Mutex
-	views     map[string]int64 // article views from events, by article
+	events   EventStore        // nil: no analytics
+	rollup   *analytics.Rollup // the metrics, kept as events arrive; nil without events
+	recorder *recorder         // nil until UseEvents
+	viewsMu  sync.Mutex
+	views    map[string]int64 // article views from events, by article
 
 	sentiment   *sentiment.Analyzer
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained

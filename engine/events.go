@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/models"
@@ -13,33 +12,55 @@ import (
 // EventStore is the durable log of portal events.
 type EventStore interface {
 	// Append stores events durably, skipping ids already stored, and
-	// reports how many were new and how many duplicates.
-	Append(ctx context.Context, events []models.Event) (accepted, duplicates int, err error)
-	// Scan calls fn with the events of [from, to) in time order.
-	Scan(ctx context.Context, from, to time.Time, fn func(models.Event) error) error
+	// returns the new ones, in order. On an error, none, some or all of
+	// the events may be stored.
+	Append(ctx context.Context, events []models.Event) (added []models.Event, err error)
+	// Replay calls fn with every stored event, in no set order, and stops
+	// at the first error from fn.
+	Replay(ctx context.Context, fn func(models.Event) error) error
 }
-
-// endOfTime is the open upper bound of a scan.
-var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // MaxEventBatch bounds the events of one RecordEvents call.
 const MaxEventBatch = 1000
 
 // UseEvents gives the engine an event log and the settings of its
-// deflection metrics, and replays the article views in the log into
-// type-ahead popularity. Call it before the engine serves requests.
+// deflection metrics, and replays the log into the metrics' rollup and the
+// article views of type-ahead popularity. Call it before the engine serves
+// requests.
 func (e *Engine) UseEvents(ctx context.Context, store EventStore, cfg analytics.Config) error {
-	e.events, e.analytics = store, cfg
+	rollup, err := analytics.NewRollup(cfg)
+	if err != nil {
+		return err
+	}
 	counts := map[string]int64{}
-	err := store.Scan(ctx, time.Time{}, endOfTime, func(ev models.Event) error {
+	batch := make([]models.Event, 0, 1024)
+	err = store.Replay(ctx, func(ev models.Event) error {
 		if ev.Type == models.EventArticleView {
 			counts[ev.ArticleID]++
 		}
+		if batch = append(batch, ev); len(batch) == cap(batch) {
+			rollup.Add(batch...)
+			batch = batch[:0]
+		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("replay event log: %w", err)
+	}
+	rollup.Add(batch...)
+	e.events, e.rollup = store, rollup
 	e.addViews(counts)
 	e.startRecorder()
-	return err
+	return nil
+}
+
+// WarmMetrics computes the metrics' day summaries after the replay at
+// start, so the first metrics query is as fast as the next. It does
+// nothing without an event log.
+func (e *Engine) WarmMetrics() {
+	if e.rollup != nil {
+		e.rollup.Warm()
+	}
 }
 
 // EventProblem says why one event of a batch was rejected.
@@ -92,14 +113,15 @@ func (e *Engine) RecordEvents(ctx context.Context, events []models.Event) (Event
 	if len(valid) == 0 {
 		return res, nil
 	}
-	accepted, dups, err := e.events.Append(ctx, valid)
+	added, err := e.events.Append(ctx, valid)
 	if err != nil {
+		// Events stored before the error are counted when the log is next
+		// replayed (at start); a retry of the batch counts them now.
 		return res, fmt.Errorf("event log: %w", err)
 	}
-	res.Accepted, res.Duplicates = accepted, dups
-	if dups == 0 { // with duplicates we cannot tell which views are new
-		e.countViews(valid)
-	}
+	res.Accepted, res.Duplicates = len(added), len(valid)-len(added)
+	e.rollup.Add(added...)
+	e.countViews(added)
 	return res, nil
 }
 
@@ -135,57 +157,46 @@ func (e *Engine) eventViews(id string) int64 {
 	return e.views[id]
 }
 
-// aggregate scans the events of q's range into an aggregator.
-func (e *Engine) aggregate(ctx context.Context, q analytics.Query) (*analytics.Aggregator, error) {
-	if e.events == nil {
+// metrics returns the rollup, or an error when the engine has no event log.
+func (e *Engine) metrics() (*analytics.Rollup, error) {
+	if e.rollup == nil {
 		return nil, models.Invalid("", "this server has no event log")
 	}
-	agg, err := analytics.New(e.analytics, q)
-	if err != nil {
-		return nil, err
-	}
-	to := q.To
-	if to.IsZero() {
-		to = endOfTime
-	}
-	err = e.events.Scan(ctx, q.From, to, func(ev models.Event) error {
-		if err := agg.Add(ev); err != nil {
-			e.log.Warn("event out of order for its session; not counted", "event", ev.ID, "err", err)
-		}
-		return nil
-	})
-	return agg, err
+	return e.rollup, nil
 }
 
 // DeflectionMetrics reports sessions that reached the ticket form, those
 // deflected, the deflection rate, the self-service score and the cost
 // saved, as totals and a time series, optionally broken down.
 func (e *Engine) DeflectionMetrics(ctx context.Context, q analytics.Query) (analytics.DeflectionReport, error) {
-	agg, err := e.aggregate(ctx, q)
+	r, err := e.metrics()
 	if err != nil {
 		return analytics.DeflectionReport{}, err
 	}
-	return agg.Deflection(), nil
+	return r.Deflection(q)
 }
 
 // SearchMetrics reports top queries, queries with no results, click-through
 // and queries whose sessions ended in a ticket anyway.
 func (e *Engine) SearchMetrics(ctx context.Context, q analytics.Query, top int) (analytics.SearchReport, error) {
-	agg, err := e.aggregate(ctx, q)
+	r, err := e.metrics()
 	if err != nil {
 		return analytics.SearchReport{}, err
 	}
-	return agg.Search(top), nil
+	return r.Search(q, top)
 }
 
 // ArticleMetrics reports, per article, views, helpfulness, deflections and
 // tickets filed after viewing it.
 func (e *Engine) ArticleMetrics(ctx context.Context, q analytics.Query) (analytics.ArticleReport, error) {
-	agg, err := e.aggregate(ctx, q)
+	r, err := e.metrics()
 	if err != nil {
 		return analytics.ArticleReport{}, err
 	}
-	rep := agg.Articles()
+	rep, err := r.Articles(q)
+	if err != nil {
+		return rep, err
+	}
 	for i := range rep.Articles {
 		if a, err := e.store.Article(ctx, rep.Articles[i].ArticleID); err == nil {
 			rep.Articles[i].Title = a.Title

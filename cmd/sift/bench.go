@@ -71,6 +71,7 @@ type benchFlags struct {
 	events            bool
 	eventsConcurrency int
 	eventsDuration    time.Duration
+	metricsEvents     int
 }
 
 func newBenchFlags(stderr io.Writer) *benchFlags {
@@ -105,6 +106,7 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.BoolVar(&f.events, "events", true, "run the events phase: portal events posted over HTTP, then the metrics queries timed")
 	f.IntVar(&f.eventsConcurrency, "events-concurrency", 8, "concurrent HTTP clients posting to /v1/events")
 	f.DurationVar(&f.eventsDuration, "events-duration", 10*time.Second, "length of the events HTTP step")
+	f.IntVar(&f.metricsEvents, "metrics-events", 10_000_000, "events the log holds when the metrics queries are timed; the events phase adds what the HTTP step did not post in process")
 	return f
 }
 
@@ -138,6 +140,8 @@ func (f *benchFlags) validate() error {
 		return fmt.Errorf("--events-concurrency: want 1 to 1024, got %d", f.eventsConcurrency)
 	case f.eventsDuration <= 0 || f.eventsDuration > time.Hour:
 		return fmt.Errorf("--events-duration: want more than 0 and at most 1h, got %s", f.eventsDuration)
+	case f.metricsEvents < 0 || f.metricsEvents > 100_000_000:
+		return fmt.Errorf("--metrics-events: want 0 to 100,000,000, got %d", f.metricsEvents)
 	}
 	return nil
 }

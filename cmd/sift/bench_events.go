@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/siftdesk/sift/engine"
@@ -29,40 +30,48 @@ type eventsReport struct {
 	Events  int      `json:"events"`
 	PerSec  float64  `json:"events_per_second"`
 	Metrics struct {
-		Events     int     `json:"events_in_log"`
-		Deflection float64 `json:"deflection_max_ms"`
-		Search     float64 `json:"search_max_ms"`
-		Articles   float64 `json:"articles_max_ms"`
+		Events       int     `json:"events_in_log"`
+		AddedPerSec  float64 `json:"added_in_process_per_second"`
+		ReplaySec    float64 `json:"replay_seconds"`
+		WarmSec      float64 `json:"warm_seconds"`
+		Deflection   float64 `json:"deflection_max_ms"`
+		Search       float64 `json:"search_max_ms"`
+		Articles     float64 `json:"articles_max_ms"`
+		CutDays      float64 `json:"cut_days_max_ms"`
+		HeapPerEvent float64 `json:"heap_bytes_per_event"`
 	} `json:"metrics"`
 }
 
 // events posts synthetic portal events in batches of 100 to POST
-// /v1/events for --events-duration, then times each metrics query over
-// everything ingested.
+// /v1/events for --events-duration, adds events in process until the log
+// holds --metrics-events, restarts the engine over the log (replay and
+// warm-up timed, as sift serve starts), then times each metrics query.
 func (b *bench) events(ctx context.Context) error {
 	d, err := openDataDir(b.f.data, 0, b.log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, b.log)
-	if err != nil {
-		return err
-	}
 	log, err := eventlog.OpenOptions(filepath.Join(b.f.data, "events-bench"), eventlog.Options{Logger: b.log})
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	if err := eng.UseEvents(ctx, log, analytics.Config{}); err != nil {
+	open := func() (*engine.Engine, error) {
+		eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, b.log)
+		if err != nil {
+			return nil, err
+		}
+		return eng, eng.UseEvents(ctx, log, analytics.Config{})
+	}
+	eng, err := open()
+	if err != nil {
 		return err
 	}
-	defer eng.Close()
 	addr, stop, err := b.serveAPI(eng)
 	if err != nil {
 		return err
 	}
-	defer stop()
 	rep := &eventsReport{}
 	b.rep.Events = rep
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -74,13 +83,41 @@ func (b *bench) events(ctx context.Context) error {
 		}
 		return post(ctx, client, "http://"+addr+"/v1/events", body)
 	})
+	stop()
 	if err != nil {
 		return err
 	}
 	rep.Events = rep.Ingest.Requests * eventBatch
 	rep.PerSec = rep.Ingest.RequestsPerSecond * eventBatch
+	rep.Metrics.AddedPerSec, err = b.topUpEvents(ctx, eng, log, rep.Ingest.Requests, start)
+	eng.Close()
+	if err != nil {
+		return err
+	}
+
+	b.progress("events: restarting over %s events", humanInt(log.Count()))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	if eng, err = open(); err != nil {
+		return err
+	}
+	defer eng.Close()
+	rep.Metrics.ReplaySec = time.Since(t0).Seconds()
+	t0 = time.Now()
+	eng.WarmMetrics()
+	rep.Metrics.WarmSec = time.Since(t0).Seconds()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
 	rep.Metrics.Events = log.Count()
-	q := analytics.Query{From: start, To: start.AddDate(0, 2, 0), Interval: analytics.IntervalDay}
+	rep.Metrics.HeapPerEvent = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+	if rep.Metrics.Events > 0 {
+		rep.Metrics.HeapPerEvent /= float64(rep.Metrics.Events)
+	}
+
+	whole := analytics.Query{From: start, To: start.AddDate(0, 2, 0), Interval: analytics.IntervalDay, By: analytics.ByCategory}
+	cut := analytics.Query{From: start.Add(36 * time.Hour), To: start.Add(10*24*time.Hour + 6*time.Hour), By: analytics.ByArticle}
 	timeIt := func(call func() error) (float64, error) {
 		worst := 0.0
 		for range metricsRuns {
@@ -92,14 +129,50 @@ func (b *bench) events(ctx context.Context) error {
 		}
 		return worst, nil
 	}
-	if rep.Metrics.Deflection, err = timeIt(func() error { _, err := eng.DeflectionMetrics(ctx, q); return err }); err != nil {
-		return err
+	m := &rep.Metrics
+	for _, step := range []struct {
+		into *float64
+		call func() error
+	}{
+		{&m.Deflection, func() error { _, err := eng.DeflectionMetrics(ctx, whole); return err }},
+		{&m.Search, func() error { _, err := eng.SearchMetrics(ctx, whole, 20); return err }},
+		{&m.Articles, func() error { _, err := eng.ArticleMetrics(ctx, whole); return err }},
+		{&m.CutDays, func() error { _, err := eng.DeflectionMetrics(ctx, cut); return err }},
+	} {
+		if *step.into, err = timeIt(step.call); err != nil {
+			return err
+		}
 	}
-	if rep.Metrics.Search, err = timeIt(func() error { _, err := eng.SearchMetrics(ctx, q, 20); return err }); err != nil {
-		return err
+	return nil
+}
+
+// topUpEvents records synthetic batches in process, after the first
+// posted ones (batch numbers from next), until the log holds
+// --metrics-events, and returns the rate.
+func (b *bench) topUpEvents(ctx context.Context, eng *engine.Engine, log *eventlog.Log, next int, start time.Time) (float64, error) {
+	missing := b.f.metricsEvents - log.Count()
+	if missing <= 0 {
+		return 0, nil
 	}
-	rep.Metrics.Articles, err = timeIt(func() error { _, err := eng.ArticleMetrics(ctx, q); return err })
-	return err
+	b.progress("events: adding %s events in process", humanInt(missing))
+	t0 := time.Now()
+	added := 0
+	for i := next; added < missing; i += engine.MaxEventBatch / eventBatch {
+		batch := make([]models.Event, 0, engine.MaxEventBatch)
+		for j := i; j < i+engine.MaxEventBatch/eventBatch; j++ {
+			batch = append(batch, syntheticEvents(b.f.seed, j, start)...)
+		}
+		res, err := eng.RecordEvents(ctx, batch[:min(len(batch), missing-added)])
+		if err != nil {
+			return 0, err
+		}
+		added += res.Accepted
+		if added%500_000 < res.Accepted {
+			rate := float64(added) / time.Since(t0).Seconds()
+			b.progress("events: %s of %s added (%s/s)", humanInt(added), humanInt(missing), humanInt(int(rate)))
+		}
+	}
+	return float64(added) / time.Since(t0).Seconds(), nil
 }
 
 // syntheticEvents is request i's batch: one short portal session per ten
@@ -141,7 +214,7 @@ func (b *bench) eventsTargets() []benchTarget {
 	if e == nil {
 		return nil
 	}
-	slowest := max(e.Metrics.Deflection, e.Metrics.Search, e.Metrics.Articles)
+	slowest := max(e.Metrics.Deflection, e.Metrics.Search, e.Metrics.Articles, e.Metrics.CutDays)
 	return []benchTarget{
 		{
 			Name:     fmt.Sprintf("events ingested over HTTP, batches of %d", eventBatch),
@@ -165,9 +238,17 @@ func (b *bench) printEvents(line func(...string), section func(string)) {
 	line("events", humanInt(e.Events))
 	line("events/s", humanInt(int(e.PerSec)))
 	printHTTPLoad(line, e.Ingest)
-	section(fmt.Sprintf("Metrics over the %s events in the log (slowest of %d runs)", humanInt(e.Metrics.Events), metricsRuns))
+	m := e.Metrics
+	if m.AddedPerSec > 0 {
+		line("added in process to fill the log", humanInt(int(m.AddedPerSec))+"/s")
+	}
+	section(fmt.Sprintf("Metrics over the %s events in the log, after a restart (slowest of %d runs)", humanInt(m.Events), metricsRuns))
+	line("replay of the log at start", fmtSeconds(m.ReplaySec))
+	line("day summaries computed (background, at start)", fmtSeconds(m.WarmSec))
+	line("memory of the rollup", fmt.Sprintf("%.0f bytes/event", m.HeapPerEvent))
 	ms := func(x float64) string { return fmtDuration(time.Duration(x * float64(time.Millisecond))) }
-	line("deflection", ms(e.Metrics.Deflection))
-	line("search", ms(e.Metrics.Search))
-	line("articles", ms(e.Metrics.Articles))
+	line("deflection, 2 months by category", ms(m.Deflection))
+	line("search, top 20", ms(m.Search))
+	line("articles", ms(m.Articles))
+	line("deflection, a range that cuts two days, by article", ms(m.CutDays))
 }

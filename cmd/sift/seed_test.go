@@ -98,19 +98,19 @@ func TestDemoEventsValid(t *testing.T) {
 	}
 }
 
-// seedMetrics computes the deflection report of events over [from, to).
-func seedMetrics(t *testing.T, events []models.Event, q analytics.Query) *analytics.Aggregator {
+// seedMetrics returns the deflection report of events for q.
+func seedMetrics(t *testing.T, events []models.Event, q analytics.Query) analytics.DeflectionReport {
 	t.Helper()
-	agg, err := analytics.New(analytics.Config{}, q)
+	r, err := analytics.NewRollup(analytics.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ev := range events {
-		if err := agg.Add(ev); err != nil {
-			t.Fatal(err)
-		}
+	r.Add(events...)
+	rep, err := r.Deflection(q)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return agg
+	return rep
 }
 
 func TestDemoEventsMetrics(t *testing.T) {
@@ -118,8 +118,7 @@ func TestDemoEventsMetrics(t *testing.T) {
 	events, sessions := generateDemoEvents(demoEventSeed, seedEnd, articles, queries)
 	start := seedEnd.AddDate(0, 0, -demoHistoryDays)
 
-	all := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalWeek})
-	rep := all.Deflection()
+	rep := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalWeek})
 	tot := rep.Totals
 	if tot.Sessions != sessions {
 		t.Errorf("metrics count %d sessions, generated %d", tot.Sessions, sessions)
@@ -138,13 +137,25 @@ func TestDemoEventsMetrics(t *testing.T) {
 		t.Errorf("%d weekly buckets, want %d", len(rep.Series), demoHistoryDays/7)
 	}
 
-	search := all.Search(5)
+	r, err := analytics.NewRollup(analytics.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Add(events...)
+	search, err := r.Search(analytics.Query{}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(search.ContentGaps) == 0 {
 		t.Error("no content gaps")
 	}
 	t.Logf("content gaps: %+v; click-through %.2f", search.ContentGaps, search.ClickThroughRate)
 	var unhelpful int
-	for _, a := range all.Articles().Articles {
+	artRep, err := r.Articles(analytics.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range artRep.Articles {
 		if a.HelpfulNo > a.HelpfulYes && a.TicketsAfterView > 0 {
 			unhelpful++
 		}
@@ -153,15 +164,15 @@ func TestDemoEventsMetrics(t *testing.T) {
 		t.Error("no article is mostly unhelpful with tickets filed after viewing it")
 	}
 
-	first := seedMetrics(t, events, analytics.Query{From: start, To: start.AddDate(0, 0, 14)}).Deflection().Totals
-	last := seedMetrics(t, events, analytics.Query{From: seedEnd.AddDate(0, 0, -14), To: seedEnd}).Deflection().Totals
+	first := seedMetrics(t, events, analytics.Query{From: start, To: start.AddDate(0, 0, 14)}).Totals
+	last := seedMetrics(t, events, analytics.Query{From: seedEnd.AddDate(0, 0, -14), To: seedEnd}).Totals
 	t.Logf("first two weeks %.4f, last two weeks %.4f", first.DeflectionRate, last.DeflectionRate)
 	if last.DeflectionRate <= first.DeflectionRate+0.05 {
 		t.Errorf("deflection rate of the last two weeks %.4f, first two %.4f: want a rising trend", last.DeflectionRate, first.DeflectionRate)
 	}
 
 	// Weekdays are busier than weekends.
-	days := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalDay}).Deflection().Series
+	days := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalDay}).Series
 	var weekday, weekend, nWeekday, nWeekend int
 	for _, b := range days {
 		if d := b.Start.Weekday(); d == time.Saturday || d == time.Sunday {

@@ -87,6 +87,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	eng.UseClassifiers(classifiers)
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
+	background.Go(eng.WarmMetrics)
 	if len(classifiers) == 0 && f.trainOnStart {
 		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
 	}

@@ -1,17 +1,18 @@
 // Package analytics computes Sift's deflection metrics from portal events:
 // how many sessions self-service kept away from the ticket form, what that
 // saved, which searches find nothing, and which articles do not work. It is
-// pure computation: callers stream events to an Aggregator and read
+// pure computation: callers add events to a Rollup as they arrive and read
 // reports from it. It does no I/O and imports only models and the standard
 // library.
 //
 // # Sessions
 //
-// Every figure is counted per session (Event.SessionID). A session's portal
-// is the portal of its first event (an empty portal means the customer
-// portal, as in models.ParsePortal). Every figure of a session, including
-// a ticket it submits after midnight, goes to the time bucket of its first
-// event in the queried range.
+// Every figure is counted per session (Event.SessionID), and every figure
+// of a session goes to the day of its first event: a query selects the
+// sessions whose first event falls in its range, and counts each with all
+// of its events, including a ticket it submits after midnight or after the
+// range ends. A session's portal is the portal of its first event (an empty
+// portal means the customer portal, as in models.ParsePortal).
 //
 // A session reached the ticket form when it has a ticket_form_started
 // event, or a ticket_submitted or ticket_abandoned event (a portal may
@@ -42,17 +43,22 @@
 //
 // Rates and scores are rounded to 4 decimals, money to 2.
 //
-// # Input
+// # Input and speed
 //
-// Events of one session must be added in time order (equal times are kept
-// in the order added); events of different sessions may interleave freely.
-// Add rejects an event older than the last accepted event of its session.
-// Removing duplicate event ids (a retried batch) is the caller's job: the
-// event store should keep one event per id and add each once; an
-// Aggregator counts every event it is given, duplicates included.
+// Events may arrive in any order: a Rollup keeps each session's events in
+// time order (equal times in the order added). Removing duplicate event
+// ids (a retried batch) is the caller's job: the event store keeps one
+// event per id, and only new events are added.
+//
+// A Rollup keeps, per UTC day and portal, the summed figures of the
+// sessions that started then, recomputed from those sessions only when one
+// of them changed. A report over whole days merges these summaries, so
+// its cost depends on the days and distinct keys in range, not on the
+// number of events; a range that cuts a day recounts that day's sessions.
 package analytics
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -81,6 +87,27 @@ type Config struct {
 	SelfServiceCost float64
 }
 
+// withDefaults checks c and fills in the defaults. It returns a
+// models.ErrInvalid error naming the field when c is malformed.
+func (c Config) withDefaults() (Config, error) {
+	if c.Window < 0 {
+		return c, models.Invalid("window", "must not be negative")
+	}
+	if c.AgentCost < 0 || c.SelfServiceCost < 0 {
+		return c, models.Invalid("cost", "must not be negative")
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.AgentCost == 0 {
+		c.AgentCost = DefaultAgentCost
+	}
+	if c.SelfServiceCost == 0 {
+		c.SelfServiceCost = DefaultSelfServiceCost
+	}
+	return c, nil
+}
+
 // Intervals of the deflection time series.
 const (
 	IntervalDay  = "day"  // UTC calendar days
@@ -97,13 +124,13 @@ const (
 // Uncategorized is the breakdown key of sessions that carry no category.
 const Uncategorized = "uncategorized"
 
-// Query selects the events an Aggregator counts and shapes its reports.
+// Query selects the sessions a report counts and shapes the report.
 type Query struct {
-	// From and To bound event times: From inclusive, To exclusive; a zero
-	// bound is open. Events outside are ignored entirely, so a ticket
-	// submitted after To cannot undo a deflection inside the range.
+	// From and To select sessions by the time of their first event: From
+	// inclusive, To exclusive; a zero bound is open. A selected session
+	// counts with all its events, also those at or after To.
 	From, To time.Time
-	// Portal keeps only events of that portal; empty keeps both.
+	// Portal keeps only sessions of that portal; empty keeps both.
 	Portal models.Portal
 	// Interval is IntervalDay (the default when empty) or IntervalWeek.
 	Interval string
@@ -111,24 +138,78 @@ type Query struct {
 	By string
 }
 
-// Aggregator accumulates events and computes reports from them. Reports
-// may be read at any time and reflect the events added so far. An
-// Aggregator is not safe for concurrent use.
-type Aggregator struct {
-	cfg      Config
-	q        Query
-	sessions map[string]*session
-	queries  map[string]*queryStats
-	articles map[string]*articleStats
-	searches int // search events counted
+// validate checks q and fills in the default interval. It returns a
+// models.ErrInvalid error naming the field when q is malformed.
+func (q Query) validate() (Query, error) {
+	switch q.Portal {
+	case "", models.PortalCustomer, models.PortalITSM:
+	default:
+		return q, models.Invalid("portal", "unknown portal %q: want %q, %q or empty for both", q.Portal, models.PortalCustomer, models.PortalITSM)
+	}
+	switch q.Interval {
+	case "":
+		q.Interval = IntervalDay
+	case IntervalDay, IntervalWeek:
+	default:
+		return q, models.Invalid("interval", "unknown interval %q: want %q or %q", q.Interval, IntervalDay, IntervalWeek)
+	}
+	switch q.By {
+	case "", ByCategory, ByArticle, ByPortal:
+	default:
+		return q, models.Invalid("by", "unknown breakdown %q: want %q, %q or %q", q.By, ByCategory, ByArticle, ByPortal)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, models.Invalid("to", "must be after from")
+	}
+	return q, nil
 }
 
-// session is the running state of one session.
+// contains reports whether a session whose first event is at t is in q's
+// range.
+func (q Query) contains(t time.Time) bool {
+	return (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || t.Before(q.To))
+}
+
+// kind is what an event means to the metrics.
+type kind uint8
+
+const (
+	kindSearch kind = iota
+	kindShown       // suggestion_shown or deflection_shown
+	kindView
+	kindFeedback
+	kindForm // ticket_form_started or ticket_abandoned
+	kindTicket
+)
+
+var kinds = map[models.EventType]kind{
+	models.EventSearch:            kindSearch,
+	models.EventSuggestionShown:   kindShown,
+	models.EventDeflectionShown:   kindShown,
+	models.EventArticleView:       kindView,
+	models.EventArticleFeedback:   kindFeedback,
+	models.EventTicketFormStarted: kindForm,
+	models.EventTicketAbandoned:   kindForm,
+	models.EventTicketSubmitted:   kindTicket,
+}
+
+// event is the part of a models.Event the metrics read, kept small since a
+// Rollup holds every event it was given.
+type event struct {
+	at       int64 // Unix nanoseconds
+	kind     kind
+	helpful  int8  // +1 helpful, -1 not helpful, 0 no answer
+	results  int32 // search result count
+	article  string
+	query    string // normalised with NormalizeQuery
+	category string
+	articles []string
+}
+
+// session is the state of one session while its events are replayed.
 type session struct {
-	portal       models.Portal
-	first, last  time.Time
-	lastExposure time.Time
-	firstTicket  time.Time
+	lastExposure int64
+	firstTicket  int64
 	exposed      bool
 	reachedForm  bool
 	tickets      int
@@ -155,102 +236,87 @@ type openSearch struct {
 }
 
 type queryStats struct {
-	text     string
 	searches int
 	zero     int
 	clicks   int
 	tickets  int
 	shown    map[string]struct{}
+	// merged holds the shown sets of the summaries merged into this one,
+	// united only for the queries a report lists.
+	merged []map[string]struct{}
+}
+
+// shownIDs returns the articles shown before a ticket after this query,
+// sorted.
+func (q *queryStats) shownIDs() []string {
+	set := q.shown
+	if len(q.merged) > 0 {
+		set = maps.Clone(set)
+		for _, m := range q.merged {
+			maps.Copy(set, m)
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 type articleStats struct {
 	views, shown          int
 	helpfulYes, helpfulNo int
 	ticketsAfterView      int
+	deflections           int
 }
 
-// New returns an Aggregator for q. It returns a models.ErrInvalid error
-// naming the field when q or cfg is malformed.
-func New(cfg Config, q Query) (*Aggregator, error) {
-	if cfg.Window < 0 {
-		return nil, models.Invalid("window", "must not be negative")
-	}
-	if cfg.AgentCost < 0 || cfg.SelfServiceCost < 0 {
-		return nil, models.Invalid("cost", "must not be negative")
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.AgentCost == 0 {
-		cfg.AgentCost = DefaultAgentCost
-	}
-	if cfg.SelfServiceCost == 0 {
-		cfg.SelfServiceCost = DefaultSelfServiceCost
-	}
-	switch q.Portal {
-	case "", models.PortalCustomer, models.PortalITSM:
-	default:
-		return nil, models.Invalid("portal", "unknown portal %q: want %q, %q or empty for both", q.Portal, models.PortalCustomer, models.PortalITSM)
-	}
-	switch q.Interval {
-	case "":
-		q.Interval = IntervalDay
-	case IntervalDay, IntervalWeek:
-	default:
-		return nil, models.Invalid("interval", "unknown interval %q: want %q or %q", q.Interval, IntervalDay, IntervalWeek)
-	}
-	switch q.By {
-	case "", ByCategory, ByArticle, ByPortal:
-	default:
-		return nil, models.Invalid("by", "unknown breakdown %q: want %q, %q or %q", q.By, ByCategory, ByArticle, ByPortal)
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return nil, models.Invalid("to", "must be after from")
-	}
-	return &Aggregator{
-		cfg:      cfg,
-		q:        q,
-		sessions: make(map[string]*session),
-		queries:  make(map[string]*queryStats),
-		articles: make(map[string]*articleStats),
-	}, nil
+// summary is the figures of a set of sessions: a day's, or a report's.
+type summary struct {
+	total      counts
+	categories map[string]*counts // by session category
+	exposedTo  map[string]*counts // by article the sessions were exposed to
+	articles   map[string]*articleStats
+	queries    map[string]*queryStats // by normalised query
+	searches   int                    // search events
 }
 
-// Add counts one event. Events outside the query's range or portal, and
-// events of unknown types, are ignored and return nil. Add returns a
-// models.ErrInvalid error, and counts nothing, for an event older than the
-// last accepted event of its session. Add does not otherwise validate e:
-// callers add events that passed models.Event.Validate.
-func (a *Aggregator) Add(e models.Event) error {
-	t := e.Time
-	if (!a.q.From.IsZero() && t.Before(a.q.From)) || (!a.q.To.IsZero() && !t.Before(a.q.To)) {
-		return nil
+func newSummary() *summary {
+	return &summary{
+		categories: make(map[string]*counts),
+		exposedTo:  make(map[string]*counts),
+		articles:   make(map[string]*articleStats),
+		queries:    make(map[string]*queryStats),
 	}
-	portal := e.Portal
-	if portal == "" {
-		portal = models.PortalCustomer
+}
+
+// addSession replays one session's events, in time order, into m.
+func (m *summary) addSession(events []event, window time.Duration) {
+	var s session
+	for i := range events {
+		m.apply(&s, &events[i])
 	}
-	if a.q.Portal != "" && portal != a.q.Portal {
-		return nil
+	deflected := s.exposed && (s.tickets == 0 || s.firstTicket > s.lastExposure+int64(window))
+	m.total.add(&s, deflected)
+	cat := s.category
+	if cat == "" {
+		cat = Uncategorized
 	}
-	s := a.sessions[e.SessionID]
-	if s == nil {
-		s = &session{portal: portal, first: t, last: t}
-		a.sessions[e.SessionID] = s
-	} else if t.Before(s.last) {
-		return models.Invalid("time", "event %q at %s is older than the last event of session %q (%s): add each session's events in time order",
-			e.ID, t.Format(time.RFC3339Nano), e.SessionID, s.last.Format(time.RFC3339Nano))
+	entry(m.categories, cat).add(&s, deflected)
+	for _, id := range s.articles {
+		entry(m.exposedTo, id).add(&s, deflected)
+		if deflected {
+			m.article(id).deflections++
+		}
 	}
-	s.last = t
-	if s.category == "" && e.Category != "" {
-		s.category = e.Category
+}
+
+// apply counts one event of session s.
+func (m *summary) apply(s *session, e *event) {
+	if s.category == "" && e.category != "" {
+		s.category = e.category
 	}
-	switch e.Type {
-	case models.EventSearch:
-		a.searches++
-		q := a.query(e.Query)
+	switch e.kind {
+	case kindSearch:
+		m.searches++
+		q := m.query(e.query)
 		q.searches++
-		if e.ResultCount == 0 {
+		if e.results == 0 {
 			q.zero++
 		}
 		s.lastSearch, s.clicked = q, false
@@ -262,44 +328,42 @@ func (a *Aggregator) Add(e models.Event) error {
 			}
 			s.open = append(s.open, openSearch{q: q})
 		}
-	case models.EventSuggestionShown, models.EventDeflectionShown:
-		if len(e.ArticleIDs) == 0 {
-			return nil
+	case kindShown:
+		if len(e.articles) == 0 {
+			return
 		}
-		for _, id := range e.ArticleIDs {
-			a.article(id).shown++
+		for _, id := range e.articles {
+			m.article(id).shown++
 		}
-		s.expose(t, e.ArticleIDs...)
-	case models.EventArticleView:
-		a.article(e.ArticleID).views++
+		s.expose(e.at, e.articles...)
+	case kindView:
+		m.article(e.article).views++
 		s.views++
 		if s.lastSearch != nil && !s.clicked {
 			s.lastSearch.clicks++
 			s.clicked = true
 		}
-		if !slices.Contains(s.viewed, e.ArticleID) {
-			s.viewed = append(s.viewed, e.ArticleID)
+		if !slices.Contains(s.viewed, e.article) {
+			s.viewed = append(s.viewed, e.article)
 		}
-		s.expose(t, e.ArticleID)
-	case models.EventArticleFeedback:
-		if e.Helpful != nil {
-			st := a.article(e.ArticleID)
-			if *e.Helpful {
-				st.helpfulYes++
-			} else {
-				st.helpfulNo++
-			}
+		s.expose(e.at, e.article)
+	case kindFeedback:
+		switch e.helpful {
+		case 1:
+			m.article(e.article).helpfulYes++
+		case -1:
+			m.article(e.article).helpfulNo++
 		}
-	case models.EventTicketFormStarted, models.EventTicketAbandoned:
+	case kindForm:
 		s.reachedForm = true
-	case models.EventTicketSubmitted:
+	case kindTicket:
 		s.reachedForm = true
 		if s.tickets == 0 {
-			s.firstTicket = t
+			s.firstTicket = e.at
 		}
 		s.tickets++
 		for _, id := range s.viewed {
-			a.article(id).ticketsAfterView++
+			m.article(id).ticketsAfterView++
 		}
 		for _, o := range s.open {
 			for _, id := range o.shown {
@@ -309,11 +373,10 @@ func (a *Aggregator) Add(e models.Event) error {
 		}
 		s.open = s.open[:0]
 	}
-	return nil
 }
 
 // expose records an exposure at t to the given articles.
-func (s *session) expose(t time.Time, ids ...string) {
+func (s *session) expose(t int64, ids ...string) {
 	s.exposed = true
 	s.lastExposure = t
 	for _, id := range ids {
@@ -330,31 +393,56 @@ func (s *session) expose(t time.Time, ids ...string) {
 	}
 }
 
-// deflected applies the package's deflection rule to s.
-func (s *session) deflected(window time.Duration) bool {
-	if !s.exposed {
-		return false
-	}
-	return s.tickets == 0 || s.firstTicket.After(s.lastExposure.Add(window))
-}
-
-func (a *Aggregator) query(text string) *queryStats {
-	key := NormalizeQuery(text)
-	q := a.queries[key]
+func (m *summary) query(text string) *queryStats {
+	q := m.queries[text]
 	if q == nil {
-		q = &queryStats{text: key, shown: make(map[string]struct{})}
-		a.queries[key] = q
+		q = &queryStats{shown: make(map[string]struct{})}
+		m.queries[text] = q
 	}
 	return q
 }
 
-func (a *Aggregator) article(id string) *articleStats {
-	st := a.articles[id]
-	if st == nil {
-		st = &articleStats{}
-		a.articles[id] = st
+func (m *summary) article(id string) *articleStats {
+	return entry(m.articles, id)
+}
+
+// entry returns the value under key, adding a zero one first if needed.
+func entry[K comparable, V any](m map[K]*V, key K) *V {
+	v := m[key]
+	if v == nil {
+		v = new(V)
+		m[key] = v
 	}
-	return st
+	return v
+}
+
+// mergeArticles adds the article figures of o to m.
+func (m *summary) mergeArticles(o *summary) {
+	for id, a := range o.articles {
+		b := m.article(id)
+		b.views += a.views
+		b.shown += a.shown
+		b.helpfulYes += a.helpfulYes
+		b.helpfulNo += a.helpfulNo
+		b.ticketsAfterView += a.ticketsAfterView
+		b.deflections += a.deflections
+	}
+}
+
+// mergeQueries adds the search figures of o to m.
+func (m *summary) mergeQueries(o *summary) {
+	m.searches += o.searches
+	for text, q := range o.queries {
+		p := m.query(text)
+		p.searches += q.searches
+		p.zero += q.zero
+		p.clicks += q.clicks
+		p.tickets += q.tickets
+		if len(q.shown) > 0 {
+			p.merged = append(p.merged, q.shown)
+		}
+		p.merged = append(p.merged, q.merged...)
+	}
 }
 
 // NormalizeQuery is the form under which search queries are counted

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"slices"
@@ -76,18 +77,50 @@ func loadFixture(t testing.TB) []models.Event {
 	return events
 }
 
-func aggregate(t testing.TB, cfg Config, q Query, events []models.Event) *Aggregator {
+// reports reads the reports of one query from a Rollup, failing the test
+// on an error.
+type reports struct {
+	t testing.TB
+	r *Rollup
+	q Query
+}
+
+func (x reports) Deflection() DeflectionReport {
+	x.t.Helper()
+	rep, err := x.r.Deflection(x.q)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return rep
+}
+
+func (x reports) Search(top int) SearchReport {
+	x.t.Helper()
+	rep, err := x.r.Search(x.q, top)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return rep
+}
+
+func (x reports) Articles() ArticleReport {
+	x.t.Helper()
+	rep, err := x.r.Articles(x.q)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return rep
+}
+
+// aggregate adds events to a new Rollup and returns its reports for q.
+func aggregate(t testing.TB, cfg Config, q Query, events []models.Event) reports {
 	t.Helper()
-	a, err := New(cfg, q)
+	r, err := NewRollup(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range events {
-		if err := a.Add(e); err != nil {
-			t.Fatalf("Add(%s): %v", e.ID, err)
-		}
-	}
-	return a
+	r.Add(events...)
+	return reports{t, r, q}
 }
 
 func fixtureQuery() Query { return Query{From: sunday, To: tuesday} }
@@ -337,56 +370,53 @@ func TestArticleReport(t *testing.T) {
 	}
 }
 
-func TestInterleavedSessionsGiveSameReports(t *testing.T) {
-	// Only each session's own order matters: adding the sessions in reverse
-	// order, one after the other, changes nothing.
+func TestArrivalOrderDoesNotMatter(t *testing.T) {
+	// Events arriving shuffled, one at a time or in batches, with reports
+	// read in between (so day summaries are made and then outdated), give
+	// the reports of the events added in order.
 	events := loadFixture(t)
-	var ids []string
-	bySession := map[string][]models.Event{}
-	for _, e := range events {
-		if _, ok := bySession[e.SessionID]; !ok {
-			ids = append(ids, e.SessionID)
-		}
-		bySession[e.SessionID] = append(bySession[e.SessionID], e)
-	}
-	slices.Reverse(ids)
-	var reordered []models.Event
-	for _, id := range ids {
-		reordered = append(reordered, bySession[id]...)
-	}
 	q := fixtureQuery()
 	q.By = ByArticle
-	a, b := aggregate(t, Config{}, q, events), aggregate(t, Config{}, q, reordered)
-	if !reflect.DeepEqual(a.Deflection(), b.Deflection()) || !reflect.DeepEqual(a.Search(0), b.Search(0)) || !reflect.DeepEqual(a.Articles(), b.Articles()) {
-		t.Error("reports differ when sessions are added in another order")
+	want := aggregate(t, Config{}, q, events)
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		shuffled := slices.Clone(events)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		got := aggregate(t, Config{}, q, nil)
+		for len(shuffled) > 0 {
+			n := min(1+rng.IntN(8), len(shuffled))
+			got.r.Add(shuffled[:n]...)
+			shuffled = shuffled[n:]
+			got.Deflection()
+		}
+		if !reflect.DeepEqual(got.Deflection(), want.Deflection()) || !reflect.DeepEqual(got.Search(0), want.Search(0)) || !reflect.DeepEqual(got.Articles(), want.Articles()) {
+			t.Fatalf("seed %d: reports differ from those of the events in order", seed)
+		}
 	}
 }
 
-func TestOutOfOrderEventRejected(t *testing.T) {
-	a, err := New(Config{}, Query{})
-	if err != nil {
-		t.Fatal(err)
+func TestLateEventMovesItsSession(t *testing.T) {
+	// A session first seen on Monday on the ITSM portal gets an earlier
+	// event from Sunday on the customer portal: it now starts on Sunday,
+	// on the customer portal, with the late event counted.
+	r := aggregate(t, Config{}, Query{}, nil)
+	r.r.Add(models.Event{ID: "2", Type: models.EventTicketSubmitted, SessionID: "s", Portal: models.PortalITSM, Time: monday.Add(time.Hour)})
+	if got := r.Deflection().Series; len(got) != 1 || !got[0].Start.Equal(monday) {
+		t.Fatalf("before the late event: series %+v", got)
 	}
-	at := func(id string, typ models.EventType, min int) models.Event {
-		return models.Event{ID: id, Type: typ, SessionID: "s", Portal: models.PortalCustomer, Time: sunday.Add(time.Duration(min) * time.Minute), ArticleID: "a"}
+	r.r.Add(models.Event{ID: "1", Type: models.EventArticleView, SessionID: "s", Portal: models.PortalCustomer, Time: sunday.Add(23 * time.Hour), ArticleID: "a"})
+	rep := r.Deflection()
+	if len(rep.Series) != 1 || !rep.Series[0].Start.Equal(sunday) || rep.Series[0].Sessions != 1 {
+		t.Errorf("after the late event: series %+v", rep.Series)
 	}
-	if err := a.Add(at("1", models.EventArticleView, 10)); err != nil {
-		t.Fatal(err)
+	// The view came 2 hours before the ticket: not within 30 minutes, so
+	// the session is deflected, and it is the customer portal's now.
+	if rep.Totals.Deflected != 1 || rep.Totals.TicketsSubmitted != 1 || rep.Totals.ArticleViews != 1 {
+		t.Errorf("totals %+v", rep.Totals)
 	}
-	err = a.Add(at("2", models.EventTicketSubmitted, 5))
-	if !errors.Is(err, models.ErrInvalid) {
-		t.Fatalf("Add(older event) = %v, want an invalid error", err)
-	}
-	// The rejected ticket is not counted: the session stays deflected.
-	if got := a.Deflection().Totals; got.TicketsSubmitted != 0 || got.Deflected != 1 {
-		t.Errorf("after a rejected event: %+v", got)
-	}
-	// Same time as the last event is in order.
-	if err := a.Add(at("3", models.EventTicketSubmitted, 10)); err != nil {
-		t.Errorf("Add(event at the same time) = %v", err)
-	}
-	if got := a.Deflection().Totals; got.TicketsSubmitted != 1 || got.Deflected != 0 {
-		t.Errorf("after the ticket: %+v", got)
+	itsm := reports{t, r.r, Query{Portal: models.PortalITSM}}
+	if n := itsm.Deflection().Totals.Sessions; n != 0 {
+		t.Errorf("ITSM still has %d sessions", n)
 	}
 }
 
@@ -407,17 +437,9 @@ func TestWindowBoundary(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := New(Config{Window: tc.window}, Query{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := aggregate(t, Config{Window: tc.window}, Query{}, nil)
 			start := sunday.Add(12 * time.Hour)
-			must := func(e models.Event) {
-				t.Helper()
-				if err := a.Add(e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			must := func(e models.Event) { a.r.Add(e) }
 			must(models.Event{ID: "1", Type: models.EventTicketFormStarted, SessionID: "s", Time: start})
 			must(models.Event{ID: "2", Type: models.EventDeflectionShown, SessionID: "s", Time: start, ArticleIDs: []string{"a"}})
 			if tc.ticketAt >= 0 {
@@ -432,17 +454,13 @@ func TestWindowBoundary(t *testing.T) {
 }
 
 func TestRangeEdges(t *testing.T) {
-	// From is inclusive and To exclusive: [Sunday, Monday) keeps s1..s6
-	// but drops s6's Monday events (deflection_shown 00:05 and the ticket
-	// 00:10), so s6 becomes deflected: last exposure is the 23:52 view and
-	// no ticket follows in range. Sunday then has deflected s1 s3 s5 s6 =
-	// 4, at the form s1 s3 s6 = 3, tickets s2 s3 s4 = 3.
+	// From is inclusive and To exclusive, applied to each session's first
+	// event: [Sunday, Monday) is s1..s6 with all their events, s6's Monday
+	// ticket included, so it equals the Sunday bucket.
 	q := Query{From: sunday, To: monday}
 	r := aggregate(t, Config{}, q, loadFixture(t)).Deflection()
-	want := Metrics{Sessions: 6, ReachedForm: 5, SelfService: 6, Deflected: 4, DeflectedAtForm: 3,
-		ArticleViews: 6, TicketsSubmitted: 3, DeflectionRate: 0.6, SelfServiceScore: 2, CostSaved: 46.64}
-	if r.Totals != want {
-		t.Errorf("totals\n got %+v\nwant %+v", r.Totals, want)
+	if r.Totals != wantSunday || len(r.Series) != 1 {
+		t.Errorf("totals\n got %+v\nwant %+v", r.Totals, wantSunday)
 	}
 	// Without bounds, s14 (Tuesday) is counted too, in a third bucket.
 	all := aggregate(t, Config{}, Query{}, loadFixture(t)).Deflection()
@@ -451,16 +469,43 @@ func TestRangeEdges(t *testing.T) {
 	}
 }
 
-func TestEmptyBucketsFilled(t *testing.T) {
-	a, err := New(Config{}, Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, day := range []time.Time{sunday, sunday.AddDate(0, 0, 3)} {
-		e := models.Event{ID: string(rune('a' + i)), Type: models.EventTicketAbandoned, SessionID: string(rune('a' + i)), Time: day}
-		if err := a.Add(e); err != nil {
-			t.Fatal(err)
+func TestRangesThatCutDays(t *testing.T) {
+	// A range that starts or ends inside a day counts the sessions whose
+	// first event is in it: the same reports as a Rollup given only those
+	// sessions' events and no bounds.
+	events := loadFixture(t)
+	first := map[string]time.Time{}
+	for _, e := range events {
+		if f, ok := first[e.SessionID]; !ok || e.Time.Before(f) {
+			first[e.SessionID] = e.Time
 		}
+	}
+	for _, q := range []Query{
+		{From: sunday.Add(12 * time.Hour), To: monday.Add(12 * time.Hour)},
+		{From: sunday.Add(9*time.Hour + 30*time.Minute), To: sunday.Add(15 * time.Hour)},
+		{From: monday.Add(10 * time.Hour)},
+		{To: monday.Add(time.Minute)},
+	} {
+		var in []models.Event
+		for _, e := range events {
+			if q.contains(first[e.SessionID]) {
+				in = append(in, e)
+			}
+		}
+		got, want := aggregate(t, Config{}, q, events), aggregate(t, Config{}, Query{}, in)
+		if g, w := got.Deflection().Totals, want.Deflection().Totals; g != w || g.Sessions == 0 {
+			t.Errorf("%v to %v: totals\n got %+v\nwant %+v", q.From, q.To, g, w)
+		}
+		if !reflect.DeepEqual(got.Search(0), want.Search(0)) || !reflect.DeepEqual(got.Articles(), want.Articles()) {
+			t.Errorf("%v to %v: search or article reports differ", q.From, q.To)
+		}
+	}
+}
+
+func TestEmptyBucketsFilled(t *testing.T) {
+	a := aggregate(t, Config{}, Query{}, nil)
+	for i, day := range []time.Time{sunday, sunday.AddDate(0, 0, 3)} {
+		a.r.Add(models.Event{ID: string(rune('a' + i)), Type: models.EventTicketAbandoned, SessionID: string(rune('a' + i)), Time: day})
 	}
 	r := a.Deflection()
 	if len(r.Series) != 4 || r.Series[1].Sessions != 0 || r.Series[3].Sessions != 1 {
@@ -481,10 +526,13 @@ func TestNewRejectsBadQueries(t *testing.T) {
 		{Config{Window: -time.Minute}, Query{}, "window"},
 		{Config{AgentCost: -1}, Query{}, "cost"},
 	} {
-		_, err := New(tc.cfg, tc.q)
+		r, err := NewRollup(tc.cfg)
+		if err == nil {
+			_, err = r.Deflection(tc.q)
+		}
 		var me *models.Error
 		if !errors.As(err, &me) || me.Code != models.CodeInvalid || me.Field != tc.field {
-			t.Errorf("New(%+v, %+v) = %v, want invalid %s", tc.cfg, tc.q, err, tc.field)
+			t.Errorf("NewRollup(%+v).Deflection(%+v) = %v, want invalid %s", tc.cfg, tc.q, err, tc.field)
 		}
 	}
 }
@@ -552,10 +600,7 @@ func TestTicketAnywayCountsEachTicketOnce(t *testing.T) {
 	// Session s: "vpn" is searched twice, then a ticket; then "vpn" again
 	// and a second ticket. Each ticket counts the query once: 2 tickets.
 	// Articles: a1 shown after the first searches, a2 after the third.
-	a, err := New(Config{}, Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := aggregate(t, Config{}, Query{}, nil)
 	min := func(m int) time.Time { return sunday.Add(time.Duration(m) * time.Minute) }
 	for _, e := range []models.Event{
 		{Type: models.EventSearch, Query: "vpn", Time: min(0)},
@@ -568,9 +613,7 @@ func TestTicketAnywayCountsEachTicketOnce(t *testing.T) {
 		{Type: models.EventTicketSubmitted, Time: min(7)}, // no search since the last ticket
 	} {
 		e.SessionID = "s"
-		if err := a.Add(e); err != nil {
-			t.Fatal(err)
-		}
+		a.r.Add(e)
 	}
 	r := a.Search(0)
 	want := []TicketQuery{{"vpn", 2, []string{"a1", "a2"}}}

@@ -68,7 +68,8 @@ type counts struct {
 	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets int
 }
 
-func (c *counts) add(s *session, window time.Duration) {
+// add counts one session.
+func (c *counts) add(s *session, deflected bool) {
 	c.sessions++
 	if s.reachedForm {
 		c.reached++
@@ -76,7 +77,7 @@ func (c *counts) add(s *session, window time.Duration) {
 	if s.exposed {
 		c.selfService++
 	}
-	if s.deflected(window) {
+	if deflected {
 		c.deflected++
 		if s.reachedForm {
 			c.deflectedAtForm++
@@ -86,7 +87,18 @@ func (c *counts) add(s *session, window time.Duration) {
 	c.tickets += s.tickets
 }
 
-func (a *Aggregator) metrics(c counts) Metrics {
+// merge adds the counts of o to c.
+func (c *counts) merge(o counts) {
+	c.sessions += o.sessions
+	c.reached += o.reached
+	c.selfService += o.selfService
+	c.deflected += o.deflected
+	c.deflectedAtForm += o.deflectedAtForm
+	c.views += o.views
+	c.tickets += o.tickets
+}
+
+func (r *Rollup) metrics(c counts) Metrics {
 	return Metrics{
 		Sessions:         c.sessions,
 		ReachedForm:      c.reached,
@@ -97,57 +109,46 @@ func (a *Aggregator) metrics(c counts) Metrics {
 		TicketsSubmitted: c.tickets,
 		DeflectionRate:   ratio(c.deflectedAtForm, c.reached),
 		SelfServiceScore: ratio(c.views, c.tickets),
-		CostSaved:        round(float64(c.deflected)*(a.cfg.AgentCost-a.cfg.SelfServiceCost), 2),
+		CostSaved:        round(float64(c.deflected)*(r.cfg.AgentCost-r.cfg.SelfServiceCost), 2),
 	}
 }
 
-// Deflection returns the deflection report of the events added so far.
-func (a *Aggregator) Deflection() DeflectionReport {
+// Deflection returns the deflection report of q. It returns a
+// models.ErrInvalid error naming the field when q is malformed.
+func (r *Rollup) Deflection(q Query) (DeflectionReport, error) {
+	q, err := q.validate()
+	if err != nil {
+		return DeflectionReport{}, err
+	}
 	var total counts
 	series := make(map[time.Time]*counts)
 	groups := make(map[string]*counts)
-	group := func(key string) *counts {
-		c := groups[key]
-		if c == nil {
-			c = &counts{}
-			groups[key] = c
-		}
-		return c
-	}
-	for _, s := range a.sessions {
-		total.add(s, a.cfg.Window)
-		b := bucket(s.first, a.q.Interval)
-		c := series[b]
-		if c == nil {
-			c = &counts{}
-			series[b] = c
-		}
-		c.add(s, a.cfg.Window)
-		switch a.q.By {
+	for _, p := range r.collect(q) {
+		total.merge(p.sum.total)
+		entry(series, bucket(p.key.start(), q.Interval)).merge(p.sum.total)
+		switch q.By {
 		case ByPortal:
-			group(string(s.portal)).add(s, a.cfg.Window)
+			entry(groups, string(p.key.portal)).merge(p.sum.total)
 		case ByCategory:
-			key := s.category
-			if key == "" {
-				key = Uncategorized
+			for k, c := range p.sum.categories {
+				entry(groups, k).merge(*c)
 			}
-			group(key).add(s, a.cfg.Window)
 		case ByArticle:
-			for _, id := range s.articles {
-				group(id).add(s, a.cfg.Window)
+			for k, c := range p.sum.exposedTo {
+				entry(groups, k).merge(*c)
 			}
 		}
 	}
-	r := DeflectionReport{
-		From:            a.q.From,
-		To:              a.q.To,
-		Portal:          a.q.Portal,
-		Interval:        a.q.Interval,
-		By:              a.q.By,
-		WindowSeconds:   a.cfg.Window.Seconds(),
-		AgentCost:       a.cfg.AgentCost,
-		SelfServiceCost: a.cfg.SelfServiceCost,
-		Totals:          a.metrics(total),
+	rep := DeflectionReport{
+		From:            q.From,
+		To:              q.To,
+		Portal:          q.Portal,
+		Interval:        q.Interval,
+		By:              q.By,
+		WindowSeconds:   r.cfg.Window.Seconds(),
+		AgentCost:       r.cfg.AgentCost,
+		SelfServiceCost: r.cfg.SelfServiceCost,
+		Totals:          r.metrics(total),
 		Series:          []Bucket{},
 	}
 	if len(series) > 0 {
@@ -156,22 +157,37 @@ func (a *Aggregator) Deflection() DeflectionReport {
 			starts = append(starts, b)
 		}
 		slices.SortFunc(starts, time.Time.Compare)
-		for b := starts[0]; !b.After(starts[len(starts)-1]); b = next(b, a.q.Interval) {
+		for b := starts[0]; !b.After(starts[len(starts)-1]); b = next(b, q.Interval) {
 			var c counts
 			if p := series[b]; p != nil {
 				c = *p
 			}
-			r.Series = append(r.Series, Bucket{Start: b, Metrics: a.metrics(c)})
+			rep.Series = append(rep.Series, Bucket{Start: b, Metrics: r.metrics(c)})
 		}
 	}
-	if a.q.By != "" {
-		r.Breakdown = make([]Row, 0, len(groups))
+	if q.By != "" {
+		rep.Breakdown = make([]Row, 0, len(groups))
 		for key, c := range groups {
-			r.Breakdown = append(r.Breakdown, Row{Key: key, Metrics: a.metrics(*c)})
+			rep.Breakdown = append(rep.Breakdown, Row{Key: key, Metrics: r.metrics(*c)})
 		}
-		slices.SortFunc(r.Breakdown, func(x, y Row) int { return cmp.Compare(x.Key, y.Key) })
+		slices.SortFunc(rep.Breakdown, func(x, y Row) int { return cmp.Compare(x.Key, y.Key) })
 	}
-	return r
+	return rep, nil
+}
+
+// merged returns the summed figures, article or search ones as merge
+// adds them, of the sessions q selects, or an error naming the field when
+// q is malformed.
+func (r *Rollup) merged(q Query, merge func(m, o *summary)) (*summary, error) {
+	q, err := q.validate()
+	if err != nil {
+		return nil, err
+	}
+	m := newSummary()
+	for _, p := range r.collect(q) {
+		merge(m, p.sum)
+	}
+	return m, nil
 }
 
 // SearchReport is the search figures of a query. Queries are counted under
@@ -221,20 +237,29 @@ type TicketQuery struct {
 	ArticleIDs []string `json:"article_ids"`
 }
 
-// Search returns the search report of the events added so far, with at
-// most top rows in each list; top <= 0 means all rows.
-func (a *Aggregator) Search(top int) SearchReport {
-	r := SearchReport{Searches: a.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, TicketAnyway: []TicketQuery{}}
-	qs := make([]*queryStats, 0, len(a.queries))
-	for _, q := range a.queries {
-		qs = append(qs, q)
-		r.ClickedSearches += q.clicks
-		r.ZeroResultSearches += q.zero
+// Search returns the search report of q, with at most top rows in each
+// list; top <= 0 means all rows. It returns a models.ErrInvalid error
+// naming the field when q is malformed.
+func (r *Rollup) Search(q Query, top int) (SearchReport, error) {
+	m, err := r.merged(q, (*summary).mergeQueries)
+	if err != nil {
+		return SearchReport{}, err
 	}
-	r.ClickThroughRate = ratio(r.ClickedSearches, r.Searches)
-	r.ZeroResultRate = ratio(r.ZeroResultSearches, r.Searches)
-	by := func(f func(*queryStats) int) func(x, y *queryStats) int {
-		return func(x, y *queryStats) int {
+	rep := SearchReport{Searches: m.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, TicketAnyway: []TicketQuery{}}
+	type named struct {
+		text string
+		*queryStats
+	}
+	qs := make([]named, 0, len(m.queries))
+	for text, s := range m.queries {
+		qs = append(qs, named{text, s})
+		rep.ClickedSearches += s.clicks
+		rep.ZeroResultSearches += s.zero
+	}
+	rep.ClickThroughRate = ratio(rep.ClickedSearches, rep.Searches)
+	rep.ZeroResultRate = ratio(rep.ZeroResultSearches, rep.Searches)
+	by := func(f func(named) int) func(x, y named) int {
+		return func(x, y named) int {
 			if c := cmp.Compare(f(y), f(x)); c != 0 {
 				return c
 			}
@@ -243,33 +268,28 @@ func (a *Aggregator) Search(top int) SearchReport {
 	}
 	limit := func(n int) bool { return top <= 0 || n < top }
 
-	slices.SortFunc(qs, by(func(q *queryStats) int { return q.searches }))
+	slices.SortFunc(qs, by(func(q named) int { return q.searches }))
 	for _, q := range qs {
-		if !limit(len(r.TopQueries)) {
+		if !limit(len(rep.TopQueries)) {
 			break
 		}
-		r.TopQueries = append(r.TopQueries, QueryCount{Query: q.text, Searches: q.searches, Clicks: q.clicks, ClickThroughRate: ratio(q.clicks, q.searches)})
+		rep.TopQueries = append(rep.TopQueries, QueryCount{Query: q.text, Searches: q.searches, Clicks: q.clicks, ClickThroughRate: ratio(q.clicks, q.searches)})
 	}
-	slices.SortFunc(qs, by(func(q *queryStats) int { return q.zero }))
+	slices.SortFunc(qs, by(func(q named) int { return q.zero }))
 	for _, q := range qs {
-		if q.zero == 0 || !limit(len(r.ContentGaps)) {
+		if q.zero == 0 || !limit(len(rep.ContentGaps)) {
 			break
 		}
-		r.ContentGaps = append(r.ContentGaps, GapCount{Query: q.text, Searches: q.zero})
+		rep.ContentGaps = append(rep.ContentGaps, GapCount{Query: q.text, Searches: q.zero})
 	}
-	slices.SortFunc(qs, by(func(q *queryStats) int { return q.tickets }))
+	slices.SortFunc(qs, by(func(q named) int { return q.tickets }))
 	for _, q := range qs {
-		if q.tickets == 0 || !limit(len(r.TicketAnyway)) {
+		if q.tickets == 0 || !limit(len(rep.TicketAnyway)) {
 			break
 		}
-		ids := make([]string, 0, len(q.shown))
-		for id := range q.shown {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		r.TicketAnyway = append(r.TicketAnyway, TicketQuery{Query: q.text, Tickets: q.tickets, ArticleIDs: ids})
+		rep.TicketAnyway = append(rep.TicketAnyway, TicketQuery{Query: q.text, Tickets: q.tickets, ArticleIDs: q.shownIDs()})
 	}
-	return r
+	return rep, nil
 }
 
 // ArticleReport is the per-article figures of a query, worst first: by
@@ -300,30 +320,27 @@ type ArticleStats struct {
 	Title string `json:"title,omitempty"`
 }
 
-// Articles returns the article report of the events added so far.
-func (a *Aggregator) Articles() ArticleReport {
-	deflections := make(map[string]int)
-	for _, s := range a.sessions {
-		if s.deflected(a.cfg.Window) {
-			for _, id := range s.articles {
-				deflections[id]++
-			}
-		}
+// Articles returns the article report of q. It returns a
+// models.ErrInvalid error naming the field when q is malformed.
+func (r *Rollup) Articles(q Query) (ArticleReport, error) {
+	m, err := r.merged(q, (*summary).mergeArticles)
+	if err != nil {
+		return ArticleReport{}, err
 	}
-	r := ArticleReport{Articles: make([]ArticleStats, 0, len(a.articles))}
-	for id, st := range a.articles {
-		r.Articles = append(r.Articles, ArticleStats{
+	rep := ArticleReport{Articles: make([]ArticleStats, 0, len(m.articles))}
+	for id, st := range m.articles {
+		rep.Articles = append(rep.Articles, ArticleStats{
 			ArticleID:        id,
 			Views:            st.views,
 			Shown:            st.shown,
 			HelpfulYes:       st.helpfulYes,
 			HelpfulNo:        st.helpfulNo,
 			HelpfulRatio:     ratio(st.helpfulYes, st.helpfulYes+st.helpfulNo),
-			Deflections:      deflections[id],
+			Deflections:      st.deflections,
 			TicketsAfterView: st.ticketsAfterView,
 		})
 	}
-	slices.SortFunc(r.Articles, func(x, y ArticleStats) int {
+	slices.SortFunc(rep.Articles, func(x, y ArticleStats) int {
 		if c := cmp.Compare(y.TicketsAfterView, x.TicketsAfterView); c != 0 {
 			return c
 		}
@@ -332,5 +349,5 @@ func (a *Aggregator) Articles() ArticleReport {
 		}
 		return cmp.Compare(x.ArticleID, y.ArticleID)
 	})
-	return r
+	return rep, nil
 }

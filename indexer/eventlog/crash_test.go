@@ -72,7 +72,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
 		}
 		present := map[string]bool{}
-		l.Scan(context.Background(), time.Time{}, t0.Add(1000*time.Hour), func(e models.Event) error {
+		l.Replay(context.Background(), func(e models.Event) error {
 			present[e.ID] = true
 			return nil
 		})
@@ -86,7 +86,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Errorf("round %d: %d of %d acknowledged events missing after SIGKILL", round, missing, len(acked))
 		}
 		if l.Count() != len(present) {
-			t.Errorf("round %d: Count %d, scan found %d", round, l.Count(), len(present))
+			t.Errorf("round %d: Count %d, replay found %d", round, l.Count(), len(present))
 		}
 		t.Logf("round %d: %d acknowledged, %d stored", round, len(acked), len(present))
 		l.Close()
@@ -111,7 +111,7 @@ func crashChild(dir string) {
 				for i := range evs {
 					evs[i] = event(fmt.Sprintf("r%s-g%d-b%d-%d", round, g, b, i), b%600)
 				}
-				if _, _, err := l.Append(context.Background(), evs); err != nil {
+				if _, err := l.Append(context.Background(), evs); err != nil {
 					fmt.Fprintln(os.Stderr, "child append:", err)
 					os.Exit(2)
 				}

@@ -33,20 +33,13 @@
 // decodes only each record's ID and time: about 2 million events/s on one
 // core (5 s for 10 million events).
 //
-// # Scan order and its cost
+// # Replay and its cost
 //
-// There is no separate time index. The log keeps, per segment, the minimum
-// and maximum event time. Scan reads only segments whose range overlaps the
-// requested one, in order of their minimum time, sorts the matching events
-// of each, and emits an event once no segment still to be read can hold an
-// earlier one. Because events arrive roughly in time order, segments
-// overlap little, and Scan holds in memory about one segment's matching
-// events; with badly out-of-order arrivals (segments whose ranges all
-// overlap) it degrades to holding every matching event of the overlapping
-// segments. Reading costs one sequential read of each overlapping segment
-// and a full decode of its records: 500,000 to 700,000 events/s on one
-// core, so a query over 10 million events that must answer in milliseconds
-// needs aggregates kept by the caller, not a Scan per request.
+// There is no index by time or session: the log's readers (the engine's
+// metrics rollup, type-ahead popularity) keep what they need in memory and
+// build it once at start with Replay, which reads the segments in the order
+// they were written, one at a time, and returns the events in append order:
+// 500,000 to 700,000 events/s on one core, with one segment in memory.
 //
 // # Validation
 //
@@ -64,10 +57,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/siftdesk/sift/models"
 )
@@ -78,7 +69,7 @@ const DefaultSegmentSize = 64 << 20
 // maxGroup bounds how many Append calls one commit serves.
 const maxGroup = 1024
 
-// ErrClosed is returned by Append and Scan after Close.
+// ErrClosed is returned by Append and Replay after Close.
 var ErrClosed = &models.Error{Code: models.CodeUnavailable, Message: "event log is closed"}
 
 // Options configures a Log. The zero value is ready to use.
@@ -118,20 +109,9 @@ type Log struct {
 
 // segment describes one segment file's committed contents.
 type segment struct {
-	seq        uint64
-	size       int64
-	n          int
-	minT, maxT time.Time
-}
-
-func (s *segment) add(t time.Time) {
-	if s.n == 0 || t.Before(s.minT) {
-		s.minT = t
-	}
-	if s.n == 0 || t.After(s.maxT) {
-		s.maxT = t
-	}
-	s.n++
+	seq  uint64
+	size int64
+	n    int // events
 }
 
 type appendReq struct {
@@ -142,8 +122,8 @@ type appendReq struct {
 }
 
 type appendRes struct {
-	accepted, duplicates int
-	err                  error
+	added []int // indexes of the request's new events
+	err   error
 }
 
 // Open opens the log in dir, creating the directory if needed, with default
@@ -222,7 +202,7 @@ func (l *Log) load() error {
 		seg := segment{seq: seq}
 		off := 0
 		for off < len(data) {
-			id, t, n, err := decodeKey(data[off:])
+			id, _, n, err := decodeKey(data[off:])
 			if err != nil {
 				if !last {
 					return fmt.Errorf("open event log: segment %s is damaged at offset %d: %w", path, off, err)
@@ -234,7 +214,7 @@ func (l *Log) load() error {
 				break
 			}
 			l.ids[id] = struct{}{}
-			seg.add(t)
+			seg.n++
 			off += n
 		}
 		seg.size = int64(off)
@@ -314,44 +294,51 @@ func (l *Log) Close() error {
 	return l.closeErr
 }
 
-// Append stores events durably and returns how many were new (accepted) and
-// how many were skipped because an event with the same ID is already in the
-// log or earlier in the same batch (duplicates). When err is nil, every
-// accepted event has been fsync'd. The events must have been validated by
-// the caller (models.Event.Validate); Append checks only that each encodes
-// to at most 1 MiB, and rejects the whole batch with a models.CodeTooLarge
-// error otherwise.
+// Append stores events durably and returns those that were new, in order;
+// an event whose ID is already in the log, or earlier in the same batch, is
+// a duplicate and skipped. When err is nil, every added event has been
+// fsync'd. The events must have been validated by the caller
+// (models.Event.Validate); Append checks only that each encodes to at most
+// 1 MiB, and rejects the whole batch with a models.CodeTooLarge error
+// otherwise.
 //
 // If ctx ends while the batch is being committed, Append returns ctx.Err()
 // and the batch may or may not be stored; retrying it is safe, since stored
 // events count as duplicates. After Close, Append returns ErrClosed. A
 // write or fsync failure is returned to every caller in the group, and to
 // every later Append until the log is reopened.
-func (l *Log) Append(ctx context.Context, events []models.Event) (accepted, duplicates int, err error) {
+func (l *Log) Append(ctx context.Context, events []models.Event) (added []models.Event, err error) {
 	if len(events) == 0 {
-		return 0, 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 	r := &appendReq{events: events, ends: make([]int, len(events)), done: make(chan appendRes, 1)}
 	for i := range events {
 		start := len(r.data)
 		r.data = appendRecord(r.data, &events[i])
 		if len(r.data)-start-headerSize > maxPayload {
-			return 0, 0, models.TooLarge("events", "event %d (%q) encodes to %d bytes, at most %d allowed", i, events[i].ID, len(r.data)-start, maxPayload)
+			return nil, models.TooLarge("events", "event %d (%q) encodes to %d bytes, at most %d allowed", i, events[i].ID, len(r.data)-start, maxPayload)
 		}
 		r.ends[i] = len(r.data)
 	}
 	select {
 	case l.reqs <- r:
 	case <-l.quit:
-		return 0, 0, ErrClosed
+		return nil, ErrClosed
 	case <-ctx.Done():
-		return 0, 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 	select {
 	case res := <-r.done:
-		return res.accepted, res.duplicates, res.err
+		if res.err != nil {
+			return nil, res.err
+		}
+		added = make([]models.Event, len(res.added))
+		for i, at := range res.added {
+			added[i] = events[at]
+		}
+		return added, nil
 	case <-ctx.Done():
-		return 0, 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -413,15 +400,13 @@ func (l *Log) commit(group []*appendReq) {
 		for i := range r.events {
 			end := r.ends[i]
 			id := r.events[i].ID
-			if _, dup := l.ids[id]; dup {
-				res[gi].duplicates++
-			} else {
+			if _, dup := l.ids[id]; !dup {
 				id = strings.Clone(id) // do not pin the caller's memory
 				l.ids[id] = struct{}{}
 				added = append(added, id)
 				l.buf = append(l.buf, r.data[start:end]...)
-				cur.add(r.events[i].Time)
-				res[gi].accepted++
+				cur.n++
+				res[gi].added = append(res[gi].added, i)
 			}
 			start = end
 		}
@@ -484,99 +469,51 @@ func (l *Log) Count() int {
 	return l.count
 }
 
-// scanItem orders events by time, then by position in the log.
-type scanItem struct {
-	t   time.Time
-	seq uint64
-	idx int
-	ev  models.Event
-}
-
-func compareItems(a, b scanItem) int {
-	if c := a.t.Compare(b.t); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.seq, b.seq); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.idx, b.idx)
-}
-
-// Scan calls fn for every event with from <= Time < to, in order of event
-// time; events with equal times come in the order they were appended. It
-// sees the events committed when it starts and checks ctx between segments. It stops at, and returns, the
-// first error from fn or ctx. fn may call Append. See the package comment
-// for the memory Scan uses.
-func (l *Log) Scan(ctx context.Context, from, to time.Time, fn func(models.Event) error) error {
+// Replay calls fn for every event in the log, in the order they were
+// appended. It sees the events committed when it starts, checks ctx
+// between segments, and stops at, and returns, the first error from fn or
+// ctx. fn may call Append.
+func (l *Log) Replay(ctx context.Context, fn func(models.Event) error) error {
 	select {
 	case <-l.quit:
 		return ErrClosed
 	default:
 	}
 	l.mu.RLock()
-	var segs []segment
-	for _, s := range l.segs {
-		if s.n > 0 && s.maxT.Compare(from) >= 0 && s.minT.Before(to) {
-			segs = append(segs, s)
-		}
-	}
+	segs := slices.Clone(l.segs)
 	l.mu.RUnlock()
-	sort.SliceStable(segs, func(i, j int) bool { return segs[i].minT.Before(segs[j].minT) })
-
-	var pending []scanItem
-	for i, s := range segs {
+	for _, s := range segs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		pending, err = l.readSegment(s, from, to, pending)
-		if err != nil {
+		if err := l.replaySegment(s, fn); err != nil {
 			return err
 		}
-		slices.SortFunc(pending, compareItems)
-		// Later segments start at or after next; everything before it is final.
-		k := len(pending)
-		if i+1 < len(segs) {
-			next := segs[i+1].minT
-			k, _ = slices.BinarySearchFunc(pending, next, func(it scanItem, t time.Time) int {
-				if it.t.Before(t) {
-					return -1
-				}
-				return 1
-			})
-		}
-		for _, it := range pending[:k] {
-			if err := fn(it.ev); err != nil {
-				return err
-			}
-		}
-		pending = pending[:copy(pending, pending[k:])]
 	}
 	return nil
 }
 
-// readSegment appends to dst the events of s's committed bytes whose time
-// is in [from, to).
-func (l *Log) readSegment(s segment, from, to time.Time, dst []scanItem) ([]scanItem, error) {
+// replaySegment calls fn for each event of s's committed bytes.
+func (l *Log) replaySegment(s segment, fn func(models.Event) error) error {
 	path := filepath.Join(l.dir, segName(s.seq))
 	f, err := os.Open(path)
 	if err != nil {
-		return dst, fmt.Errorf("event log scan: %w", err)
+		return fmt.Errorf("event log replay: %w", err)
 	}
 	defer f.Close()
 	data := make([]byte, s.size)
 	if _, err := io.ReadFull(f, data); err != nil {
-		return dst, fmt.Errorf("event log scan %s: %w", path, err)
+		return fmt.Errorf("event log replay %s: %w", path, err)
 	}
-	for off, idx := 0, 0; off < len(data); idx++ {
+	for off := 0; off < len(data); {
 		ev, n, err := decodeRecord(data[off:])
 		if err != nil {
-			return dst, fmt.Errorf("event log scan: segment %s is damaged at offset %d: %w", path, off, err)
+			return fmt.Errorf("event log replay: segment %s is damaged at offset %d: %w", path, off, err)
 		}
-		if ev.Time.Compare(from) >= 0 && ev.Time.Before(to) {
-			dst = append(dst, scanItem{t: ev.Time, seq: s.seq, idx: idx, ev: ev})
+		if err := fn(ev); err != nil {
+			return err
 		}
 		off += n
 	}
-	return dst, nil
+	return nil
 }

@@ -41,28 +41,34 @@ func openLog(t *testing.T, dir string, opts Options) *Log {
 
 func appendOK(t *testing.T, l *Log, evs ...models.Event) (int, int) {
 	t.Helper()
-	acc, dup, err := l.Append(context.Background(), evs)
+	added, err := l.Append(context.Background(), evs)
 	if err != nil {
 		t.Fatalf("append: %v", err)
 	}
-	return acc, dup
+	// The added events are the batch's new ones, in the batch's order.
+	at := 0
+	for _, e := range added {
+		for at < len(evs) && evs[at].ID != e.ID {
+			at++
+		}
+		if at == len(evs) {
+			t.Fatalf("added events are not a subsequence of the batch: %v", added)
+		}
+		at++
+	}
+	return len(added), len(evs) - len(added)
 }
 
-// scanAll returns every event in the log, in Scan order.
-func scanAll(t *testing.T, l *Log) []models.Event {
-	t.Helper()
-	return scanRange(t, l, time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-}
-
-func scanRange(t *testing.T, l *Log, from, to time.Time) []models.Event {
+// replayAll returns every event in the log, in Replay order.
+func replayAll(t *testing.T, l *Log) []models.Event {
 	t.Helper()
 	var got []models.Event
-	err := l.Scan(context.Background(), from, to, func(e models.Event) error {
+	err := l.Replay(context.Background(), func(e models.Event) error {
 		got = append(got, e)
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("scan: %v", err)
+		t.Fatalf("replay: %v", err)
 	}
 	return got
 }
@@ -96,7 +102,7 @@ func TestRoundTrip(t *testing.T) {
 	want[0].Time = want[0].Time.UTC() // the log returns times in UTC
 	check := func(l *Log) {
 		t.Helper()
-		got := scanAll(t, l)
+		got := replayAll(t, l)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("scan:\n got %+v\nwant %+v", got, want)
 		}
@@ -153,7 +159,7 @@ func TestDedupe(t *testing.T) {
 	if acc != 1 || dup != 2 {
 		t.Errorf("after reopen: %d accepted, %d duplicates; want 1, 2", acc, dup)
 	}
-	if got := len(scanAll(t, l)); got != 7 {
+	if got := len(replayAll(t, l)); got != 7 {
 		t.Errorf("scan returned %d events, want 7", got)
 	}
 }
@@ -200,7 +206,7 @@ func TestTornTail(t *testing.T) {
 
 			tc.damage(t, path, fi.Size())
 			l = openLog(t, dir, Options{})
-			got := ids(scanAll(t, l))
+			got := ids(replayAll(t, l))
 			if !slices.Equal(got, []string{"a", "b"}) && !slices.Equal(got, []string{"a", "b", "c"}) {
 				t.Fatalf("after repair: %v, want a, b (and c if intact)", got)
 			}
@@ -211,7 +217,7 @@ func TestTornTail(t *testing.T) {
 			appendOK(t, l, event("c", 2), event("d", 3))
 			l.Close()
 			l = openLog(t, dir, Options{})
-			if got := ids(scanAll(t, l)); !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+			if got := ids(replayAll(t, l)); !slices.Equal(got, []string{"a", "b", "c", "d"}) {
 				t.Errorf("after re-append and reopen: %v", got)
 			}
 		})
@@ -247,12 +253,12 @@ func TestRotation(t *testing.T) {
 	if len(seqs) < 5 {
 		t.Errorf("%d segments, want rotation to have made several", len(seqs))
 	}
-	if got := ids(scanAll(t, l)); !slices.Equal(got, want) {
+	if got := ids(replayAll(t, l)); !slices.Equal(got, want) {
 		t.Errorf("scan = %v", got)
 	}
 	l.Close()
 	l = openLog(t, dir, Options{SegmentSize: 300})
-	if got := ids(scanAll(t, l)); !slices.Equal(got, want) {
+	if got := ids(replayAll(t, l)); !slices.Equal(got, want) {
 		t.Errorf("after reopen scan = %v", got)
 	}
 	if _, dup := appendOK(t, l, event("e00", 0), event("e39", 0)); dup != 2 {
@@ -260,45 +266,27 @@ func TestRotation(t *testing.T) {
 	}
 }
 
-func TestScanOrderAndRange(t *testing.T) {
+func TestReplayOrder(t *testing.T) {
 	dir := t.TempDir()
-	// Small segments, events out of order across and within them.
+	// Small segments, event times out of order across and within them:
+	// Replay gives the events in the order they were appended.
 	l := openLog(t, dir, Options{SegmentSize: 200})
-	minutes := []int{50, 10, 30, 0, 70, 20, 60, 40, 10, 90, 80, 5}
-	for i, m := range minutes {
-		appendOK(t, l, event(fmt.Sprintf("e%02d", i), m))
+	var want []string
+	for i, m := range []int{50, 10, 30, 0, 70, 20, 60, 40, 10, 90, 80, 5} {
+		id := fmt.Sprintf("e%02d", i)
+		want = append(want, id)
+		appendOK(t, l, event(id, m))
 	}
-	check := func(from, to int) {
-		t.Helper()
-		var want []int
-		for _, m := range minutes {
-			if m >= from && m < to {
-				want = append(want, m)
-			}
-		}
-		slices.Sort(want)
-		got := scanRange(t, l, t0.Add(time.Duration(from)*time.Minute), t0.Add(time.Duration(to)*time.Minute))
-		var gotM []int
-		for _, e := range got {
-			gotM = append(gotM, int(e.Time.Sub(t0)/time.Minute))
-		}
-		if !slices.Equal(gotM, want) {
-			t.Errorf("scan [%d, %d) = %v, want %v", from, to, gotM, want)
-		}
+	if seqs, _ := listSegments(dir); len(seqs) < 3 {
+		t.Fatalf("%d segments, want several", len(seqs))
 	}
-	check(0, 100)
-	check(10, 11) // both events at minute 10, in append order below
-	check(10, 50) // from inclusive, to exclusive
-	check(95, 200)
-	check(-10, 0)
-	got := scanRange(t, l, t0.Add(10*time.Minute), t0.Add(11*time.Minute))
-	if !slices.Equal(ids(got), []string{"e01", "e08"}) {
-		t.Errorf("equal times out of append order: %v", ids(got))
+	if got := ids(replayAll(t, l)); !slices.Equal(got, want) {
+		t.Errorf("replay = %v, want %v", got, want)
 	}
 
 	stop := errors.New("stop")
 	n := 0
-	err := l.Scan(context.Background(), time.Time{}, t0.Add(time.Hour*24), func(models.Event) error {
+	err := l.Replay(context.Background(), func(models.Event) error {
 		n++
 		if n == 3 {
 			return stop
@@ -306,12 +294,12 @@ func TestScanOrderAndRange(t *testing.T) {
 		return nil
 	})
 	if !errors.Is(err, stop) || n != 3 {
-		t.Errorf("Scan with failing fn: err %v after %d calls, want stop after 3", err, n)
+		t.Errorf("Replay with failing fn: err %v after %d calls, want stop after 3", err, n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := l.Scan(ctx, time.Time{}, t0.Add(time.Hour*24), func(models.Event) error { return nil }); !errors.Is(err, context.Canceled) {
-		t.Errorf("Scan with cancelled ctx: %v", err)
+	if err := l.Replay(ctx, func(models.Event) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("Replay with cancelled ctx: %v", err)
 	}
 }
 
@@ -330,27 +318,27 @@ func TestConcurrentAppend(t *testing.T) {
 					// Writers w and w^1 send the same ids: half are duplicates.
 					evs[i] = event(fmt.Sprintf("w%d-b%d-%d", w/2, b, i), b)
 				}
-				acc, dup, err := l.Append(context.Background(), evs)
+				added, err := l.Append(context.Background(), evs)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				mu.Lock()
-				accepted += acc
-				dups += dup
+				accepted += len(added)
+				dups += len(evs) - len(added)
 				mu.Unlock()
 			}
 		})
 	}
-	// Scans run alongside the writers.
+	// Replays run alongside the writers, and never see an event twice.
 	wg.Go(func() {
 		for range 20 {
-			prev := time.Time{}
-			l.Scan(context.Background(), time.Time{}, t0.Add(time.Hour), func(e models.Event) error {
-				if e.Time.Before(prev) {
-					t.Errorf("scan out of order")
+			seen := map[string]bool{}
+			l.Replay(context.Background(), func(e models.Event) error {
+				if seen[e.ID] {
+					t.Errorf("replay saw %s twice", e.ID)
 				}
-				prev = e.Time
+				seen[e.ID] = true
 				return nil
 			})
 		}
@@ -365,7 +353,7 @@ func TestConcurrentAppend(t *testing.T) {
 	}
 	l.Close()
 	l = openLog(t, dir, Options{})
-	if l.Count() != unique || len(scanAll(t, l)) != unique {
+	if l.Count() != unique || len(replayAll(t, l)) != unique {
 		t.Errorf("after reopen Count = %d, want %d", l.Count(), unique)
 	}
 }
@@ -383,7 +371,7 @@ func TestCloseAndLock(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	_, _, err := l.Append(context.Background(), []models.Event{event("a", 0)})
+	_, err := l.Append(context.Background(), []models.Event{event("a", 0)})
 	if !errors.Is(err, models.ErrUnavailable) {
 		t.Errorf("Append after Close: %v, want unavailable", err)
 	}
@@ -397,7 +385,7 @@ func TestTooLarge(t *testing.T) {
 	l := openLog(t, t.TempDir(), Options{})
 	big := event("big", 0)
 	big.Query = string(make([]byte, maxPayload+1))
-	_, _, err := l.Append(context.Background(), []models.Event{event("ok", 0), big})
+	_, err := l.Append(context.Background(), []models.Event{event("ok", 0), big})
 	if !errors.Is(err, models.ErrTooLarge) {
 		t.Errorf("err = %v, want too large", err)
 	}

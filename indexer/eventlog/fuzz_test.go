@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzDecode feeds arbitrary bytes to the record decoders (decodeRecord
-// for Scan, decodeKey for Open) and, since random
+// for Replay, decodeKey for Open) and, since random
 // bytes rarely pass the checksum, to the payload decoder behind it. Neither
 // may panic, and whatever they accept must re-encode to an equal event.
 func FuzzDecode(f *testing.F) {
