@@ -26,13 +26,31 @@ type TextIndex interface {
 	Write(ctx context.Context, changes []models.Change) error
 }
 
+// Intents is the part of a Store that makes a crash between the indexes
+// and the store repairable: the indexer records the documents a write is
+// about to change before it touches the indexes, the store's Write clears
+// them, and Repair brings the indexes back to the store's state of any
+// that remain. A store that does not implement it (one whose indexes are
+// rebuilt at every start) needs no repair.
+type Intents interface {
+	// Intend durably records the documents changes touch.
+	Intend(ctx context.Context, changes []models.Change) error
+	// Intents returns the store's state of every recorded document: an
+	// upsert of the stored document, or a delete when it is not stored.
+	Intents(ctx context.Context) ([]models.Change, error)
+	// ClearIntents forgets the intents of changes.
+	ClearIntents(ctx context.Context, changes []models.Change) error
+}
+
 // DefaultBatchSize is how many changes go into one write.
 const DefaultBatchSize = 500
 
 // Indexer writes documents to the full-text index, the vector index (when
-// it has an embedder) and the system of record, in that order, so a crash
-// between them leaves the store behind and a re-run repairs the indexes. It is safe for concurrent use if its
-// Store and TextIndex are.
+// it has an embedder) and the system of record, in that order. When the
+// store implements Intents, it records each write's documents first, so
+// Repair can undo a crash between the indexes and the store; otherwise a
+// re-run of the same sources repairs the indexes. It is safe for
+// concurrent use if its Store and TextIndex are.
 type Indexer struct {
 	store     Store
 	text      TextIndex
@@ -65,6 +83,11 @@ func (ix *Indexer) Apply(ctx context.Context, changes []models.Change) error {
 			return err
 		}
 	}
+	if in, ok := ix.store.(Intents); ok {
+		if err := in.Intend(ctx, changes); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	if err := ix.text.Write(ctx, changes); err != nil {
 		return err
 	}
@@ -77,6 +100,32 @@ func (ix *Indexer) Apply(ctx context.Context, changes []models.Change) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+// Repair brings the full-text index to the store's state of the documents
+// whose write a crash interrupted, and returns how many there were. Call
+// it after opening, before the indexes are read; it does nothing when the
+// store does not implement Intents. The vector index needs no repair: it
+// is rebuilt from the store when the store moved on since it was saved.
+func (ix *Indexer) Repair(ctx context.Context) (int, error) {
+	in, ok := ix.store.(Intents)
+	if !ok {
+		return 0, nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	changes, err := in.Intents(ctx)
+	if err != nil || len(changes) == 0 {
+		return 0, err
+	}
+	if err := ix.text.Write(ctx, changes); err != nil {
+		return 0, fmt.Errorf("repair full-text index: %w", err)
+	}
+	if err := in.ClearIntents(ctx, changes); err != nil {
+		return 0, fmt.Errorf("repair: %w", err)
+	}
+	ix.log.Warn("repaired the full-text index after an interrupted write", "documents", len(changes))
+	return len(changes), nil
 }
 
 // Options control IndexSources.

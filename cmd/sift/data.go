@@ -42,7 +42,12 @@ func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) 
 		store.Close()
 		return nil, err
 	}
-	return &dataDir{dir: dir, store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}, nil
+	d := &dataDir{dir: dir, store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}
+	if _, err := d.indexer.Repair(context.Background()); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close saves the vector index, closes the full-text index and the

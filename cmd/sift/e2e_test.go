@@ -175,7 +175,15 @@ func TestUsage(t *testing.T) {
 // address it serves on.
 func startSift(t *testing.T, args ...string) (base string, stop func() int) {
 	t.Helper()
-	cmd := exec.Command(siftBinary(t), args...)
+	base, _, stop = launchSift(t, args...)
+	return base, stop
+}
+
+// launchSift is startSift that also returns the process, for tests that
+// kill it.
+func launchSift(t *testing.T, args ...string) (base string, cmd *exec.Cmd, stop func() int) {
+	t.Helper()
+	cmd = exec.Command(siftBinary(t), args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -208,14 +216,14 @@ func startSift(t *testing.T, args ...string) (base string, stop func() int) {
 	}
 	select {
 	case a := <-addr:
-		return "http://" + a, stop
+		return "http://" + a, cmd, stop
 	case <-time.After(30 * time.Second):
 		stop()
 		mu.Lock()
 		defer mu.Unlock()
 		t.Fatalf("sift %v did not start serving:\n%s", args, logs.String())
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 func getJSON(t *testing.T, url string, into any) int {

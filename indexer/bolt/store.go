@@ -35,8 +35,10 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists([]byte(metaBucket)); err != nil {
-			return err
+		for _, name := range []string{metaBucket, intentBucket} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
 		}
 		for _, k := range models.Kinds {
 			for _, name := range []string{docBucket(k), hashBucket(k), vectorBucket(k)} {
@@ -77,7 +79,7 @@ func bucket(tx *bbolt.Tx, name string, k models.Kind) (*bbolt.Bucket, error) {
 
 // Write applies the changes in one transaction: all of them are durable
 // when it returns nil, none of them when it returns an error. Every write
-// advances the store's generation.
+// advances the store's generation and clears the changes' intents.
 func (s *Store) Write(ctx context.Context, changes []models.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -87,6 +89,9 @@ func (s *Store) Write(ctx context.Context, changes []models.Change) error {
 			if err := writeChange(tx, c); err != nil {
 				return err
 			}
+		}
+		if err := clearIntents(tx, changes); err != nil {
+			return err
 		}
 		meta := tx.Bucket([]byte(metaBucket))
 		gen := binary.BigEndian.AppendUint64(nil, generation(meta)+1)
