@@ -73,14 +73,20 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	depth := req.Offset + limit
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Visibilities: req.Portal.Visibilities(),
-		Limit: depth, Facets: true, Highlight: true,
+		Limit: depth + popularityWindow, Facets: true, Highlight: true,
 	})
 	if err != nil {
 		return models.SearchResult{}, err
 	}
-	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, req.Query, mode, weight, depth, req.Explain)
+	lifts := e.liftByPopularity(res.Hits)
+	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
 	if err != nil {
 		return models.SearchResult{}, err
+	}
+	for i := range hits {
+		if hits[i].Explain != nil {
+			hits[i].Explain.PopularityLift = lifts[hits[i].ID]
+		}
 	}
 	res.Total = max(res.Total, uint64(len(hits)))
 	res.Hits = e.visibleHits(req.Portal, hits[min(req.Offset, len(hits)):])

@@ -87,6 +87,10 @@ type Explanation struct {
 	TextScore   float64 `json:"text_score"`
 	VectorRank  int     `json:"vector_rank"`
 	VectorScore float64 `json:"vector_score"`
+	// PopularityLift is the factor search multiplied the full-text score
+	// by for the article's popularity, before fusion (1 for no views); 0
+	// when full-text search did not find the article, and in deflection.
+	PopularityLift float64 `json:"popularity_lift,omitempty"`
 }
 
 // ArticleHit is an article in a result list, with why it matched.

@@ -235,6 +235,18 @@ func deleteValue(s []int32, v int32) []int32 {
 	return s
 }
 
+// Popularity returns the popularity of the entry with this id, and false
+// when there is none.
+func (x *Index) Popularity(id string) (float64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	slot, ok := x.slots[id]
+	if !ok {
+		return 0, false
+	}
+	return x.entries[slot].Popularity, true
+}
+
 // AddPopularity adds delta to the popularity of the entry with this id, if
 // present, and re-ranks it.
 func (x *Index) AddPopularity(id string, delta float64) {
