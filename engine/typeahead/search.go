@@ -2,6 +2,7 @@ package typeahead
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -34,6 +35,21 @@ type token struct {
 	// when there are few enough to list; nil means test each word.
 	completions map[int32]float64
 	cost        int // how many candidates starting from this word yields
+	lists       int // how many posting lists hold those candidates
+}
+
+// driveCost estimates the work of walking t's candidates best first, most
+// popular first, for up to scan of them: a merge of t.lists posting lists
+// costs one step per list to set up and a heap operation, log2(lists), per
+// candidate. A common whole word (one long list, cut short by the scan
+// bound) drives far more cheaply than a short prefix of thousands of rare
+// words, such as the first digit of error codes.
+func (t *token) driveCost(scan int) float64 {
+	n := float64(t.cost)
+	if scan > 0 {
+		n = min(n, float64(scan))
+	}
+	return float64(t.lists) + n*max(1, math.Log2(float64(t.lists)))
 }
 
 // Search returns the best entries for q, best first. The last word of
@@ -54,8 +70,12 @@ func (x *Index) Search(q Query) []Result {
 	if tokens == nil {
 		return nil
 	}
+	maxScan := q.MaxScan
+	if maxScan == 0 {
+		maxScan = DefaultMaxScan
+	}
 	required := slices.DeleteFunc(slices.Clone(tokens), func(t *token) bool { return t.optional })
-	driver := slices.MinFunc(required, func(a, b *token) int { return cmp.Compare(a.cost, b.cost) })
+	driver := slices.MinFunc(required, func(a, b *token) int { return cmp.Compare(a.driveCost(maxScan), b.driveCost(maxScan)) })
 	top := topResults{limit: q.Limit}
 	if len(required) == 1 && driver.prefix {
 		for _, slot := range x.fromTops(driver, q.Classes) {
@@ -73,10 +93,6 @@ func (x *Index) Search(q Query) []Result {
 	// falls below the worst kept result, nothing later can enter.
 	best := maxText(tokens)
 	m := x.newMerger(x.driverLists(driver))
-	maxScan := q.MaxScan
-	if maxScan == 0 {
-		maxScan = DefaultMaxScan
-	}
 	scanned := 0
 	for slot, ok := m.next(); ok; slot, ok = m.next() {
 		if top.full() && (best+popularityWeight*x.entries[slot].weight < top.worst() || maxScan > 0 && scanned >= maxScan) {
@@ -216,9 +232,11 @@ func (x *Index) match(words []string, partial bool) []*token {
 		for _, m := range t.matches {
 			if t.prefix {
 				t.cost += int(m.n.count)
+				t.lists += int(m.n.words)
 			} else {
 				t.dists[m.n.term] = m.dist
 				t.cost += len(x.posts[m.n.term])
+				t.lists++
 			}
 		}
 		kept = append(kept, t)
