@@ -25,6 +25,7 @@ func commands() []command {
 		{"demo", "index the demo corpus into a fresh data directory and serve it", runDemo},
 		{"index", "upsert articles, tickets and query records from files into a data directory", runIndex},
 		{"serve", "serve the HTTP API over a data directory", runServe},
+		{"keys", "create, list and revoke API keys of a data directory", runKeys},
 		{"bench", "benchmark indexing, type-ahead, embedding, deflection and triage on a seeded synthetic corpus", runBench},
 		{"train", "train ticket classifiers (category, priority, group, department) on the indexed tickets", runTrain},
 		{"eval", "measure retrieval (eval search) or sentiment (eval sentiment) on labelled files", runEval},

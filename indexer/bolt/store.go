@@ -35,8 +35,10 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists([]byte(metaBucket)); err != nil {
-			return err
+		for _, name := range append([]string{metaBucket}, accessBuckets...) {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
 		}
 		for _, k := range models.Kinds {
 			for _, name := range []string{docBucket(k), hashBucket(k), vectorBucket(k)} {
