@@ -60,7 +60,7 @@ func (s *server) rateLimit(c *gin.Context) {
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		writeProblem(c, s.log, &models.Error{Code: models.CodeRateLimited,
-			Message: "this key is over its rate limit of " + strconv.FormatFloat(float64(s.limiters.limit), 'g', -1, 10) +
+			Message: "this key is over its rate limit of " + strconv.FormatFloat(float64(s.limiters.limit), 'g', -1, 64) +
 				" requests a second; retry after " + strconv.Itoa(secs) + " s"})
 		return
 	}
