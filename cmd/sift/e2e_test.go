@@ -335,3 +335,78 @@ func TestDemoServesTheCorpus(t *testing.T) {
 		t.Errorf("demo exited %d after SIGTERM, want 0", code)
 	}
 }
+
+// TestKeysAndFullTextRebuild manages keys with sift keys over a data
+// directory whose full-text index was removed, and checks that sift serve
+// rebuilds the index from the store, honours the keys and filters
+// restricted articles by a portal's end-user headers.
+func TestKeysAndFullTextRebuild(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	articles := filepath.Join(dir, "articles.jsonl")
+	write(t, articles, `{"id":"KB-1","title":"Reset your camera password"}
+{"id":"KB-2","title":"Reset a camera of the pro line","products":["cams-pro"],"tiers":["gold"]}
+`)
+	if _, stderr, code := runSift(t, nil, "index", "--data", data, articles); code != 0 {
+		t.Fatalf("index: exit %d: %s", code, stderr)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "fulltext")); err != nil {
+		t.Fatal(err)
+	}
+	portal, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "portal", "--portal", "customer", "--name", "web")
+	if code != 0 || !strings.Contains(stderr, "shown only once") {
+		t.Fatalf("keys create: exit %d: %s", code, stderr)
+	}
+	portal = strings.TrimSpace(portal)
+	if _, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "portal"); code != 1 || !strings.Contains(stderr, "--portal") {
+		t.Errorf("portal key without a portal: exit %d: %s", code, stderr)
+	}
+	doomed := adminKey(t, data)
+	list, _, _ := runSift(t, nil, "keys", "list", "--data", data)
+	id := ""
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, "admin") {
+			id = strings.Fields(line)[0]
+		}
+	}
+	if strings.Contains(list, portal) || strings.Contains(list, doomed) || id == "" {
+		t.Fatalf("keys list shows a secret, or no admin key:\n%s", list)
+	}
+	if out, stderr, code := runSift(t, nil, "keys", "revoke", "--data", data, id); code != 0 || !strings.Contains(out, "revoked "+id) {
+		t.Fatalf("keys revoke: exit %d: %s%s", code, out, stderr)
+	}
+
+	base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
+	defer stop()
+	var problem struct{ Code string }
+	if code := getJSON(t, doomed, base+"/v1/search?q=camera", &problem); code != 401 {
+		t.Errorf("revoked key: status %d %+v", code, problem)
+	}
+	search := func(headers map[string]string) []string {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/v1/search?q=reset+camera", nil)
+		req.Header.Set("Authorization", "Bearer "+portal)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res struct{ Hits []struct{ ID string } }
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("search: %d %v", resp.StatusCode, err)
+		}
+		var ids []string
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		return ids
+	}
+	if got := search(nil); len(got) != 1 || got[0] != "KB-1" {
+		t.Errorf("no entitlements: hits %v, want KB-1 only", got)
+	}
+	if got := search(map[string]string{"X-Sift-Products": "cams-pro", "X-Sift-Tier": "gold"}); len(got) != 2 {
+		t.Errorf("entitled: hits %v, want both articles", got)
+	}
+}
