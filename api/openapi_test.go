@@ -447,10 +447,20 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"classify problem", "POST", "/v1/classify", map[string]any{"subject": "x"}, "Problem"},
 		{"spikes problem", "GET", "/v1/incidents/spikes", nil, "Problem"},
 		{"triage problem", "POST", "/v1/triage", map[string]any{"ticket_id": "t-missing"}, "Problem"},
+		{"get ticket", "GET", "/v1/tickets/" + tktITSM, nil, "Ticket"},
+		{"create key", "POST", "/v1/keys", map[string]any{"role": "agent", "portal": "itsm", "name": "schema"}, "CreatedKey"},
+		{"list keys", "GET", "/v1/keys", nil, "ApiKeyList"},
+		{"create link", "POST", "/v1/tickets/" + tktITSM + "/links", nil, "CreatedLink"},
+		{"read link problem", "GET", "/v1/links/x.y", nil, "Problem"},
+		{"no key", "GET", "/v1/suggest?q=a&key=none", nil, "Problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.do(tc.method, tc.target, tc.body)
+			caller := s
+			if strings.Contains(tc.target, "key=none") {
+				caller = s.as("")
+			}
+			r := caller.do(tc.method, tc.target, tc.body)
 			if want := tc.schema == "Problem"; (r.Code >= 400) != want {
 				t.Errorf("status %d: %s", r.Code, r.Body)
 			}
@@ -459,6 +469,18 @@ func TestResponsesMatchSchemas(t *testing.T) {
 			checkSchema(t, doc, tc.schema, deref(t, doc, map[string]any{"$ref": "#/components/schemas/" + tc.schema}), v)
 		})
 	}
+}
+
+// TestLinkViewMatchesSchema reads a private link and checks the answer
+// against the LinkView schema.
+func TestLinkViewMatchesSchema(t *testing.T) {
+	s := loadedServer(t)
+	doc := loadOpenAPI(t, s)
+	var l struct{ URL string }
+	s.do(http.MethodPost, "/v1/tickets/"+tktCustomer+"/links", nil).mustStatus(t, http.StatusCreated).decode(t, &l)
+	var v any
+	s.as("").do(http.MethodGet, l.URL, nil).mustStatus(t, http.StatusOK).decode(t, &v)
+	checkSchema(t, doc, "LinkView", deref(t, doc, map[string]any{"$ref": "#/components/schemas/LinkView"}), v)
 }
 
 // checkSchema checks objects' members against properties, required and

@@ -327,16 +327,20 @@ func (w *world) walk(c caller) {
 		}
 		w.check(c, portal, nil, "POST", "/v1/deflect", body)
 	}
+	// Reads by id must answer exactly as the oracle says, so the property
+	// also fails when a filter hides what a caller may see.
 	asked := pick(r, portals)
 	for _, a := range w.articles {
 		target := "/v1/articles/" + a.id
 		if asked != "" {
 			target += "?portal=" + asked
 		}
-		w.check(c, c.effectivePortal(asked), nil, "GET", target, nil)
+		got := w.check(c, c.effectivePortal(asked), nil, "GET", target, nil).Code
+		w.wantReadable(c, target, got, c.mayReadArticle(a, c.effectivePortal(asked)) && (c.portal == "" || asked == "" || asked == string(c.portal)))
 	}
 	for _, tk := range w.tickets {
-		w.check(c, "", nil, "GET", "/v1/tickets/"+tk.id, nil)
+		target := "/v1/tickets/" + tk.id
+		w.wantReadable(c, target, w.check(c, "", nil, "GET", target, nil).Code, c.mayReadTicket(tk))
 		if r.IntN(3) == 0 {
 			w.check(c, tk.portal, &tk, "POST", "/v1/triage", map[string]any{"ticket_id": tk.id})
 		}
@@ -355,6 +359,15 @@ func (w *world) walk(c caller) {
 	}
 	for _, m := range []string{"deflection?by=article&", "search?", "articles?"} {
 		w.check(c, "", nil, "GET", "/v1/metrics/"+m+"from=2026-10-01&to=2026-12-01", nil)
+	}
+}
+
+// wantReadable fails the test unless a read by id answered 200 exactly
+// when the caller may read the document.
+func (w *world) wantReadable(c caller, target string, status int, readable bool) {
+	w.t.Helper()
+	if (status == http.StatusOK) != readable {
+		w.t.Errorf("GET %s as %s (%+v): status %d, but readable is %v", target, c.name, c.headers, status, readable)
 	}
 }
 
