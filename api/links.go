@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -55,7 +57,7 @@ func (s *server) createLink(c *gin.Context) {
 		return
 	}
 	var req createLinkRequest
-	if c.Request.ContentLength != 0 {
+	if !emptyBody(c) {
 		if err := decodeStrict(c, &req); err != nil {
 			writeProblem(c, s.log, err)
 			return
@@ -86,6 +88,21 @@ func (s *server) createLink(c *gin.Context) {
 	token := signLinkToken(s.links.secret, id, t.ID, l.ExpiresAt)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, createdLink{Link: l, Token: token, URL: "/v1/links/" + token})
+}
+
+// emptyBody reports whether the request has no body, also when it is sent
+// chunked, without a length.
+func emptyBody(c *gin.Context) bool {
+	if c.Request.ContentLength >= 0 {
+		return c.Request.ContentLength == 0
+	}
+	br := bufio.NewReader(c.Request.Body)
+	c.Request.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, c.Request.Body}
+	_, err := br.Peek(1)
+	return errors.Is(err, io.EOF)
 }
 
 func (s *server) revokeLink(c *gin.Context) {

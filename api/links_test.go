@@ -95,3 +95,24 @@ func TestPrivateLinkRequests(t *testing.T) {
 	analyst := s.newKey(models.RoleAnalyst, "")
 	checkProblem(t, s.as(analyst).do(http.MethodPost, "/v1/tickets/"+tktITSM+"/links", nil), http.StatusForbidden, models.CodeForbidden, "")
 }
+
+// TestPrivateLinkLimits checks that a link made with a chunked empty body
+// gets the defaults, and that reading links without a key is rate-limited
+// by address.
+func TestPrivateLinkLimits(t *testing.T) {
+	s := newServer(t, api.Config{RateLimit: 0.1, RateBurst: 2})
+	s.do(http.MethodPut, "/v1/tickets/"+tktITSM, fixtureTickets[1]).mustStatus(t, http.StatusCreated)
+	req := newRequest(t, http.MethodPost, "/v1/tickets/"+tktITSM+"/links", nil)
+	req.ContentLength = -1
+	req.Body = http.NoBody
+	var l createdLink
+	s.doRequest(req).mustStatus(t, http.StatusCreated).decode(t, &l)
+	for range 2 {
+		s.as("").do(http.MethodGet, l.URL, nil).mustStatus(t, http.StatusOK)
+	}
+	r := s.as("").do(http.MethodGet, l.URL, nil)
+	checkProblem(t, r, http.StatusTooManyRequests, models.CodeRateLimited, "")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}

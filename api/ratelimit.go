@@ -18,7 +18,8 @@ const (
 	DefaultRateBurst = 200
 )
 
-// keyLimiters holds one token bucket per API key.
+// keyLimiters holds one token bucket per API key (and per client address
+// for requests without a key).
 type keyLimiters struct {
 	limit rate.Limit
 	burst int
@@ -51,16 +52,27 @@ func (l *keyLimiters) allow(key string, now time.Time) (bool, time.Duration) {
 // Retry-After in whole seconds. Keys are authenticated first, so only
 // stored keys get a bucket.
 func (s *server) rateLimit(c *gin.Context) {
+	s.limitBy(c, "key:"+principal(c).KeyID)
+}
+
+// rateLimitByAddress limits requests that carry no key (private links) by
+// the client's address, with the same rate as a key. The address is the
+// connection's, not X-Forwarded-For, which a client could forge.
+func (s *server) rateLimitByAddress(c *gin.Context) {
+	s.limitBy(c, "addr:"+c.RemoteIP())
+}
+
+func (s *server) limitBy(c *gin.Context, bucket string) {
 	if s.limiters == nil {
 		c.Next()
 		return
 	}
-	ok, wait := s.limiters.allow(principal(c).KeyID, time.Now())
+	ok, wait := s.limiters.allow(bucket, time.Now())
 	if !ok {
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		writeProblem(c, s.log, &models.Error{Code: models.CodeRateLimited,
-			Message: "this key is over its rate limit of " + strconv.FormatFloat(float64(s.limiters.limit), 'g', -1, 64) +
+			Message: "over the rate limit of " + strconv.FormatFloat(float64(s.limiters.limit), 'g', -1, 64) +
 				" requests a second; retry after " + strconv.Itoa(secs) + " s"})
 		return
 	}

@@ -98,7 +98,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	r.GET("/dashboard", s.dashboard)
 
 	// A private link is its own credential: no key.
-	r.GET("/v1/links/:token", s.readLink)
+	r.GET("/v1/links/:token", s.rateLimitByAddress, s.readLink)
 
 	v1 := r.Group("/v1", s.authenticate, s.rateLimit, s.authorize)
 	v1.GET("/suggest", s.suggest)
