@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/siftdesk/sift/engine/typeahead"
@@ -86,33 +88,40 @@ func (e *Engine) removeArticleEntry(id string) {
 }
 
 // articleClasses returns the type-ahead classes that may hold articles
-// the filter admits.
-func articleClasses(f models.ArticleFilter) typeahead.Classes {
+// the filter admits: those of unrestricted articles (every one of them
+// admitted) and those of restricted ones (to be checked one by one).
+func articleClasses(f models.ArticleFilter) (open, restricted typeahead.Classes) {
 	entitled := f.Entitled == nil || len(f.Entitled.Products) > 0 || f.Entitled.Tier != ""
-	var c typeahead.Classes
 	for _, v := range f.Visibilities {
 		base := classPublic
 		if v == models.VisibilityInternal {
 			base = classInternal
 		}
-		c |= 1 << base
+		open |= 1 << base
 		if entitled {
-			c |= 1 << (base + classPublicRestricted)
+			restricted |= 1 << (base + classPublicRestricted)
 		}
 	}
-	return c
+	return open, restricted
 }
 
 // suggestArticles returns up to limit type-ahead article completions the
-// audience may see, best first.
+// audience may see, best first. Unrestricted and restricted articles are
+// looked up apart, so restricted articles a customer may not see never
+// crowd out the ones they may; the restricted ones are over-fetched and
+// checked against the customer's entitlements.
 func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []typeahead.Result {
 	f := a.Filter()
-	classes := articleClasses(f)
-	fetch := limit
-	if f.Entitled != nil && classes&(1<<classPublicRestricted|1<<classInternalRestricted) != 0 {
-		fetch *= restrictedOverFetch
+	open, restricted := articleClasses(f)
+	found := e.articles.Search(typeahead.Query{Text: text, Classes: open, Limit: limit})
+	if restricted != 0 {
+		fetch := limit
+		if f.Entitled != nil {
+			fetch *= restrictedOverFetch
+		}
+		found = append(found, e.articles.Search(typeahead.Query{Text: text, Classes: restricted, Limit: fetch})...)
+		slices.SortStableFunc(found, func(x, y typeahead.Result) int { return cmp.Compare(y.Score, x.Score) })
 	}
-	found := e.articles.Search(typeahead.Query{Text: text, Classes: classes, Limit: fetch})
 	out := found[:0]
 	for _, r := range found {
 		if len(out) < limit && e.access.allows(f, r.ID, r.Class) {
