@@ -52,7 +52,7 @@ func (s *server) authorize(c *gin.Context) {
 	route := c.Request.Method + " " + c.FullPath()
 	who := principal(c)
 	if !slices.Contains(RouteRoles[route], who.Role) {
-		writeProblem(c, s.log, models.Forbidden("", "a %s key may not call %s; allowed: %s", who.Role, route, roleList(RouteRoles[route])))
+		writeProblem(c, s.log, models.Forbidden("", "%s keys may not call %s; allowed: %s", who.Role, route, roleList(RouteRoles[route])))
 		return
 	}
 	c.Next()
