@@ -105,7 +105,7 @@ func TestProblems(t *testing.T) {
 		// routing
 		{"unknown route", "GET", "/v1/nowhere", nil, 404, models.CodeNotFound, "", []string{"GET /v1/nowhere", "/openapi.json"}},
 		{"unknown version", "POST", "/v2/deflect", `{"subject":"x"}`, 404, models.CodeNotFound, "", []string{"POST /v2/deflect"}},
-		{"get a ticket", "GET", "/v1/tickets/" + tktITSM, nil, 405, models.CodeInvalid, "", []string{"GET is not allowed"}},
+		{"post a ticket", "POST", "/v1/tickets/" + tktITSM, `{}`, 405, models.CodeInvalid, "", []string{"POST is not allowed"}},
 		{"post to search", "POST", "/v1/search", `{}`, 405, models.CodeInvalid, "", []string{"POST is not allowed on /v1/search"}},
 		{"get deflect", "GET", "/v1/deflect?subject=x", nil, 405, models.CodeInvalid, "", []string{"GET is not allowed on /v1/deflect"}},
 		{"patch an article", "PATCH", "/v1/articles/" + pubReset, `{}`, 405, models.CodeInvalid, "", []string{"PATCH"}},
@@ -145,7 +145,7 @@ func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
 		{"PUT", "/v1/suggest", "GET"},
 		{"GET", "/v1/deflect", "POST"},
 		{"POST", "/v1/articles/x", "GET, PUT, DELETE"},
-		{"GET", "/v1/tickets/x", "PUT, DELETE"},
+		{"POST", "/v1/tickets/x", "GET, PUT, DELETE"},
 		{"POST", "/metrics", "GET"},
 	}
 	for _, tc := range tests {

@@ -14,19 +14,19 @@ import (
 )
 
 func (s *server) suggest(c *gin.Context) {
-	portal, limit, err := portalAndLimit(c)
+	aud, limit, err := audienceAndLimit(c)
 	if err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
 	res, err := s.engine.Suggest(c.Request.Context(), models.SuggestRequest{
-		Query: c.Query("q"), Portal: portal, Limit: limit, SessionID: c.Query("session_id"),
+		Query: c.Query("q"), Audience: aud, Limit: limit, SessionID: c.Query("session_id"),
 	})
 	s.respond(c, http.StatusOK, res, err)
 }
 
 func (s *server) search(c *gin.Context) {
-	portal, limit, err := portalAndLimit(c)
+	aud, limit, err := audienceAndLimit(c)
 	if err != nil {
 		writeProblem(c, s.log, err)
 		return
@@ -42,7 +42,7 @@ func (s *server) search(c *gin.Context) {
 		return
 	}
 	res, err := s.engine.Search(c.Request.Context(), models.SearchRequest{
-		Query: c.Query("q"), Portal: portal, Limit: limit, Offset: offset, Retrieval: retrieval,
+		Query: c.Query("q"), Audience: aud, Limit: limit, Offset: offset, Retrieval: retrieval,
 		SessionID: c.Query("session_id"),
 	})
 	s.respond(c, http.StatusOK, res, err)
@@ -82,26 +82,31 @@ func (s *server) deflect(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	portal, err := models.ParsePortal(req.Portal)
+	aud, err := audience(c, req.Portal)
 	if err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
 	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{
-		Subject: req.Subject, Body: req.Body, Portal: portal, Limit: req.Limit, Retrieval: req.Retrieval,
+		Subject: req.Subject, Body: req.Body, Audience: aud, Limit: req.Limit, Retrieval: req.Retrieval,
 		SessionID: req.SessionID,
 	})
 	s.respond(c, http.StatusOK, res, err)
 }
 
 func (s *server) getArticle(c *gin.Context) {
-	portal, err := models.ParsePortal(c.Query("portal"))
+	aud, err := audience(c, c.Query("portal"))
 	if err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
-	a, err := s.engine.Article(c.Request.Context(), portal, c.Param("id"))
+	a, err := s.engine.Article(c.Request.Context(), aud, c.Param("id"))
 	s.respond(c, http.StatusOK, a, err)
+}
+
+func (s *server) getTicket(c *gin.Context) {
+	t, err := s.engine.Ticket(c.Request.Context(), principal(c), c.Param("id"))
+	s.respond(c, http.StatusOK, t, err)
 }
 
 func (s *server) putArticle(c *gin.Context) {
@@ -153,14 +158,26 @@ func createdStatus(created bool) int {
 	return http.StatusOK
 }
 
-// portalAndLimit reads the portal and limit query parameters.
-func portalAndLimit(c *gin.Context) (models.Portal, int, error) {
-	portal, err := models.ParsePortal(c.Query("portal"))
+// audience returns what the request's principal may read on the portal
+// it asks for (requested; empty means the key's own portal, or the
+// customer portal). A key bound to a portal may not ask for another.
+func audience(c *gin.Context, requested string) (models.Audience, error) {
+	who := principal(c)
+	portal, err := who.ResolvePortal(requested)
 	if err != nil {
-		return "", 0, err
+		return models.Audience{}, err
+	}
+	return who.Audience(portal), nil
+}
+
+// audienceAndLimit reads the portal and limit query parameters.
+func audienceAndLimit(c *gin.Context) (models.Audience, int, error) {
+	aud, err := audience(c, c.Query("portal"))
+	if err != nil {
+		return aud, 0, err
 	}
 	limit, err := intParam(c, "limit")
-	return portal, limit, err
+	return aud, limit, err
 }
 
 // intParam reads an optional integer query parameter; absent means 0.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,18 +26,66 @@ import (
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/bleve"
 	"github.com/siftdesk/sift/indexer/bolt"
+	"github.com/siftdesk/sift/models"
 )
 
 // testServer is the API over a real engine, store and full-text index in a
-// temporary directory.
+// temporary directory. Its requests carry key, an admin key unless as
+// says otherwise.
 type testServer struct {
 	t       *testing.T
 	handler http.Handler
+	store   *bolt.Store // keeps the API keys and links
+	key     string
 }
 
-// openServer opens fresh backends in dir and returns the API over them and
-// a function that closes the backends.
-func openServer(ctx context.Context, dir string, cfg api.Config, logOut io.Writer) (http.Handler, func() error, error) {
+// testLinkSecret signs the test servers' private links.
+var testLinkSecret = bytes.Repeat([]byte("k"), api.MinLinkSecretBytes)
+
+// newAPI returns the API over eng with the store keeping keys and links,
+// and an admin key to call it with. Rate limits are off unless cfg sets
+// them.
+func newAPI(cfg api.Config, eng *engine.Engine, store *bolt.Store, log *slog.Logger) (http.Handler, string, error) {
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = -1
+	}
+	cfg.Keys, cfg.Links, cfg.LinkSecret = store, store, testLinkSecret
+	secret, err := createKey(store, models.RoleAdmin, "")
+	if err != nil {
+		return nil, "", err
+	}
+	return api.New(cfg, eng, prometheus.NewRegistry(), log), secret, nil
+}
+
+// createKey stores a new key and returns its secret.
+func createKey(store *bolt.Store, role models.Role, portal models.Portal) (string, error) {
+	k, secret, err := api.NewKey(role, portal, "test", time.Now())
+	if err == nil {
+		err = store.CreateKey(context.Background(), k)
+	}
+	return secret, err
+}
+
+// newKey returns the secret of a new key of the server.
+func (s *testServer) newKey(role models.Role, portal models.Portal) string {
+	s.t.Helper()
+	secret, err := createKey(s.store, role, portal)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return secret
+}
+
+// as returns the server called with another key ("" for none).
+func (s *testServer) as(key string) *testServer {
+	c := *s
+	c.key = key
+	return &c
+}
+
+// openServer opens fresh backends in dir and returns the API over them, an
+// admin key, the store and a function that closes the backends.
+func openServer(ctx context.Context, dir string, cfg api.Config, logOut io.Writer) (*testServer, func() error, error) {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store, err := bolt.Open(filepath.Join(dir, "store.db"))
 	if err != nil {
@@ -54,14 +103,19 @@ func openServer(ctx context.Context, dir string, cfg api.Config, logOut io.Write
 		closeAll()
 		return nil, nil, err
 	}
-	return api.New(cfg, eng, prometheus.NewRegistry(), log), closeAll, nil
+	h, key, err := newAPI(cfg, eng, store, log)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return &testServer{handler: h, store: store, key: key}, closeAll, nil
 }
 
 // newServer returns the API over fresh, empty backends in t.TempDir().
 // Tests do not run in parallel: api.New sets gin's global mode.
 func newServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
-	h, closeAll, err := openServer(t.Context(), t.TempDir(), cfg, t.Output())
+	s, closeAll, err := openServer(t.Context(), t.TempDir(), cfg, t.Output())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +124,8 @@ func newServer(t *testing.T, cfg api.Config) *testServer {
 			t.Errorf("close backends: %v", err)
 		}
 	})
-	return &testServer{t: t, handler: h}
+	s.t = t
+	return s
 }
 
 // shared is one server with the fixture loaded, for the tests that leave
@@ -78,11 +133,11 @@ func newServer(t *testing.T, cfg api.Config) *testServer {
 // the fixture syncs to disk on every write, which is slow on a busy
 // machine, so it is done once. TestMain closes it.
 var shared struct {
-	once    sync.Once
-	handler http.Handler
-	loaded  bool
-	dir     string
-	close   func() error
+	once   sync.Once
+	server testServer
+	loaded bool
+	dir    string
+	close  func() error
 }
 
 // loadedServer returns the shared server with the fixture loaded.
@@ -94,18 +149,21 @@ func loadedServer(t *testing.T) *testServer {
 			t.Fatal(err)
 		}
 		shared.dir = dir
-		h, closeAll, err := openServer(context.Background(), dir, api.Config{}, os.Stderr)
+		s, closeAll, err := openServer(context.Background(), dir, api.Config{}, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		shared.handler, shared.close = h, closeAll
-		(&testServer{t: t, handler: h}).load()
+		shared.server, shared.close = *s, closeAll
+		s.t = t
+		s.load()
 		shared.loaded = true
 	})
 	if !shared.loaded {
 		t.Fatal("the shared fixture server failed to load; see the first test that used it")
 	}
-	return &testServer{t: t, handler: shared.handler}
+	s := shared.server
+	s.t = t
+	return &s
 }
 
 func TestMain(m *testing.M) {
@@ -149,6 +207,9 @@ func (s *testServer) do(method, target string, body any) response {
 
 func (s *testServer) doRequest(req *http.Request) response {
 	s.t.Helper()
+	if s.key != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+s.key)
+	}
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
 	return response{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}

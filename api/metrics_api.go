@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -22,6 +23,10 @@ func (s *server) postEvents(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
+	if err := ownPortalEvents(principal(c), req.Events); err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
 	res, err := s.engine.RecordEvents(c.Request.Context(), req.Events)
 	if err == nil && res.Accepted+res.Duplicates == 0 {
 		// Nothing in the batch was valid. Like every error this is a
@@ -33,6 +38,24 @@ func (s *server) postEvents(c *gin.Context) {
 		return
 	}
 	s.respond(c, http.StatusOK, res, err)
+}
+
+// ownPortalEvents gives a bound key's events its portal, and refuses an
+// event of the other portal: a portal reports its own users only.
+func ownPortalEvents(who models.Principal, events []models.Event) error {
+	if who.Portal == "" {
+		return nil
+	}
+	for i := range events {
+		switch events[i].Portal {
+		case "":
+			events[i].Portal = who.Portal
+		case who.Portal:
+		default:
+			return models.Forbidden(fmt.Sprintf("events[%d].portal", i), "this key is bound to the %s portal and may not report events of %q", who.Portal, events[i].Portal)
+		}
+	}
+	return nil
 }
 
 // rejectedProblem is the 400 answer to a batch with no valid event.

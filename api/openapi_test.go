@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
@@ -113,6 +114,51 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(routes) < 11 {
 		t.Errorf("only %d routes: %v", len(routes), routes)
 	}
+}
+
+// TestOpenAPIRoles checks that every authenticated operation lists in
+// x-sift-roles exactly the roles api.RouteRoles admits, documents 401, 403
+// and 429, and that the open operations say they need no key.
+func TestOpenAPIRoles(t *testing.T) {
+	s := loadedServer(t)
+	doc := loadOpenAPI(t, s)
+	param := regexp.MustCompile(`:([A-Za-z_]+)`)
+	seen := 0
+	for _, r := range s.gin().Routes() {
+		path := param.ReplaceAllString(r.Path, "{$1}")
+		op, ok := pointer(doc, "#/paths/"+strings.ReplaceAll(path, "/", "~1")+"/"+strings.ToLower(r.Method))
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		m := op.(map[string]any)
+		want, authenticated := api.RouteRoles[r.Method+" "+r.Path]
+		if !authenticated {
+			if sec, ok := m["security"].([]any); !ok || len(sec) != 0 {
+				t.Errorf("%s %s: open, but its security is %v, want []", r.Method, path, m["security"])
+			}
+			continue
+		}
+		seen++
+		if got := asStrings(m["x-sift-roles"]); !slices.Equal(got, roleNames(want)) {
+			t.Errorf("%s %s: x-sift-roles %v, want %v", r.Method, path, got, want)
+		}
+		for _, code := range []string{"401", "403", "429"} {
+			if _, ok := m["responses"].(map[string]any)[code]; !ok {
+				t.Errorf("%s %s: %s not documented", r.Method, path, code)
+			}
+		}
+	}
+	if seen != len(api.RouteRoles) {
+		t.Errorf("%d authenticated routes found, the role table has %d", seen, len(api.RouteRoles))
+	}
+}
+
+func roleNames(roles []models.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // TestOpenAPIDocument checks the document is well formed: OpenAPI 3.1,
@@ -272,6 +318,10 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"article tags", schema("#/components/schemas/Article/properties/tags"), "maxItems", models.MaxTags},
 		{"article tag", schema("#/components/schemas/Article/properties/tags/items"), "maxLength", models.MaxTagLength},
 		{"article category", schema("#/components/schemas/Article/properties/category"), "maxLength", models.MaxLabelLength},
+		{"article products", schema("#/components/schemas/Article/properties/products"), "maxItems", models.MaxEntitlementCodes},
+		{"article tiers", schema("#/components/schemas/Article/properties/tiers"), "maxItems", models.MaxEntitlementCodes},
+		{"link ttl max", schema("#/components/schemas/CreateLinkRequest/properties/ttl_seconds"), "maximum", int(models.MaxLinkTTL / time.Second)},
+		{"link ttl default", schema("#/components/schemas/CreateLinkRequest/properties/ttl_seconds"), "default", int(models.DefaultLinkTTL / time.Second)},
 		{"ticket subject", schema("#/components/schemas/Ticket/properties/subject"), "maxLength", models.MaxTextBytes},
 		{"ticket group", schema("#/components/schemas/Ticket/properties/group"), "maxLength", models.MaxLabelLength},
 		{"sentiment text", schema("#/components/schemas/SentimentRequest/properties/text"), "maxLength", engine.MaxClassifyTextBytes},
@@ -297,12 +347,13 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"#/components/schemas/ClassifyRequest/properties/body/description", strconv.Itoa(engine.MaxClassifyTextBytes)},
 		{"#/components/schemas/TriageRequest/description", strconv.Itoa(engine.MaxClassifyTextBytes)},
 		{"#/components/schemas/Spike/properties/size/description", strconv.Itoa(engine.MinSpikeSize)},
-		// The agent endpoints say where they belong.
-		{"#/info/description", "gateway"},
-		{"#/paths/~1v1~1classify/post/description", "gateway"},
-		{"#/paths/~1v1~1sentiment/post/description", "gateway"},
-		{"#/paths/~1v1~1triage/post/description", "gateway"},
-		{"#/paths/~1v1~1incidents~1spikes/get/description", "gateway"},
+		// The agent endpoints say who may call them.
+		{"#/info/description", "Bearer"},
+		{"#/info/description", api.HeaderProducts},
+		{"#/paths/~1v1~1classify/post/description", "agent and admin keys"},
+		{"#/paths/~1v1~1sentiment/post/description", "agent and admin keys"},
+		{"#/paths/~1v1~1triage/post/description", "agent and admin keys"},
+		{"#/paths/~1v1~1incidents~1spikes/get/description", "agent and admin keys"},
 		{"#/paths/~1v1~1classify/post/description", "sift train"},
 		{"#/paths/~1v1~1incidents~1spikes/get/description", "embedder"},
 	}
@@ -327,7 +378,9 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"#/components/schemas/SentimentResult/properties/label/enum", []string{sentiment.Negative, sentiment.Neutral, sentiment.Positive}},
 		{"#/components/schemas/Signal/properties/kind/enum", []string{sentiment.Frustration, sentiment.Urgency, sentiment.ChurnRisk}},
 		{"#/components/schemas/Problem/properties/code/enum", []string{models.CodeInvalid, models.CodeNotFound, models.CodeConflict,
-			models.CodeForbidden, models.CodeUnavailable, models.CodeTooLarge, models.CodeInternal}},
+			models.CodeForbidden, models.CodeUnavailable, models.CodeTooLarge, models.CodeInternal,
+			models.CodeUnauthorized, models.CodeRateLimited, models.CodeGone}},
+		{"#/components/schemas/Role/enum", roleNames(models.Roles)},
 	}
 	for _, e := range enums {
 		v, _ := pointer(doc, e.ptr)
@@ -394,10 +447,20 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"classify problem", "POST", "/v1/classify", map[string]any{"subject": "x"}, "Problem"},
 		{"spikes problem", "GET", "/v1/incidents/spikes", nil, "Problem"},
 		{"triage problem", "POST", "/v1/triage", map[string]any{"ticket_id": "t-missing"}, "Problem"},
+		{"get ticket", "GET", "/v1/tickets/" + tktITSM, nil, "Ticket"},
+		{"create key", "POST", "/v1/keys", map[string]any{"role": "agent", "portal": "itsm", "name": "schema"}, "CreatedKey"},
+		{"list keys", "GET", "/v1/keys", nil, "ApiKeyList"},
+		{"create link", "POST", "/v1/tickets/" + tktITSM + "/links", nil, "CreatedLink"},
+		{"read link problem", "GET", "/v1/links/x.y", nil, "Problem"},
+		{"no key", "GET", "/v1/suggest?q=a&key=none", nil, "Problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.do(tc.method, tc.target, tc.body)
+			caller := s
+			if strings.Contains(tc.target, "key=none") {
+				caller = s.as("")
+			}
+			r := caller.do(tc.method, tc.target, tc.body)
 			if want := tc.schema == "Problem"; (r.Code >= 400) != want {
 				t.Errorf("status %d: %s", r.Code, r.Body)
 			}
@@ -406,6 +469,18 @@ func TestResponsesMatchSchemas(t *testing.T) {
 			checkSchema(t, doc, tc.schema, deref(t, doc, map[string]any{"$ref": "#/components/schemas/" + tc.schema}), v)
 		})
 	}
+}
+
+// TestLinkViewMatchesSchema reads a private link and checks the answer
+// against the LinkView schema.
+func TestLinkViewMatchesSchema(t *testing.T) {
+	s := loadedServer(t)
+	doc := loadOpenAPI(t, s)
+	var l struct{ URL string }
+	s.do(http.MethodPost, "/v1/tickets/"+tktCustomer+"/links", nil).mustStatus(t, http.StatusCreated).decode(t, &l)
+	var v any
+	s.as("").do(http.MethodGet, l.URL, nil).mustStatus(t, http.StatusOK).decode(t, &v)
+	checkSchema(t, doc, "LinkView", deref(t, doc, map[string]any{"$ref": "#/components/schemas/LinkView"}), v)
 }
 
 // checkSchema checks objects' members against properties, required and

@@ -24,13 +24,16 @@ type Problem struct {
 
 // statusByCode maps application error codes to HTTP statuses.
 var statusByCode = map[string]int{
-	models.CodeInvalid:     http.StatusBadRequest,
-	models.CodeNotFound:    http.StatusNotFound,
-	models.CodeConflict:    http.StatusConflict,
-	models.CodeForbidden:   http.StatusForbidden,
-	models.CodeUnavailable: http.StatusServiceUnavailable,
-	models.CodeTooLarge:    http.StatusRequestEntityTooLarge,
-	models.CodeInternal:    http.StatusInternalServerError,
+	models.CodeInvalid:      http.StatusBadRequest,
+	models.CodeNotFound:     http.StatusNotFound,
+	models.CodeConflict:     http.StatusConflict,
+	models.CodeForbidden:    http.StatusForbidden,
+	models.CodeUnauthorized: http.StatusUnauthorized,
+	models.CodeRateLimited:  http.StatusTooManyRequests,
+	models.CodeGone:         http.StatusGone,
+	models.CodeUnavailable:  http.StatusServiceUnavailable,
+	models.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	models.CodeInternal:     http.StatusInternalServerError,
 }
 
 // problemFor turns an error into a problem. Application errors keep their

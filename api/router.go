@@ -19,11 +19,24 @@ import (
 // DefaultMaxBodyBytes bounds a request body unless Config says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Config tunes the HTTP layer. The zero value is usable.
+// Config tunes the HTTP layer and names its stores of keys and links.
+// Without Keys every /v1 request is refused; without Links, or without
+// LinkSecret, private links are unavailable.
 type Config struct {
 	// MaxBodyBytes bounds request bodies; larger ones get 413. Zero means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// RateLimit is each key's sustained rate, in requests a second, and
+	// RateBurst how many it may make at once. Zero means DefaultRateLimit
+	// and DefaultRateBurst; a negative RateLimit turns limits off.
+	RateLimit float64
+	RateBurst int
+	// Keys holds the API keys every /v1 request is checked against.
+	Keys KeyStore
+	// Links holds private access links, and LinkSecret (at least 32
+	// bytes, kept secret) signs their tokens.
+	Links      LinkStore
+	LinkSecret []byte
 }
 
 //go:embed openapi.json
@@ -31,9 +44,12 @@ var openAPI []byte
 
 // server holds what the handlers share.
 type server struct {
-	cfg    Config
-	engine *engine.Engine
-	log    *slog.Logger
+	cfg      Config
+	engine   *engine.Engine
+	keys     KeyStore
+	links    *linkService // nil: private links unavailable
+	limiters *keyLimiters // nil: no rate limits
+	log      *slog.Logger
 }
 
 // New returns the HTTP handler for the engine. Metrics are registered on
@@ -43,7 +59,22 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &server{cfg: cfg, engine: e, log: log.With("component", "api")}
+	s := &server{cfg: cfg, engine: e, keys: cfg.Keys, log: log.With("component", "api")}
+	if s.keys == nil {
+		s.keys = noKeys{}
+	}
+	if cfg.RateLimit >= 0 {
+		if cfg.RateLimit == 0 {
+			cfg.RateLimit = DefaultRateLimit
+		}
+		if cfg.RateBurst <= 0 {
+			cfg.RateBurst = DefaultRateBurst
+		}
+		s.limiters = newKeyLimiters(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.Links != nil && len(cfg.LinkSecret) >= MinLinkSecretBytes {
+		s.links = &linkService{store: cfg.Links, secret: cfg.LinkSecret}
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	// Metrics come first so that they count what recover turns a panic
@@ -66,15 +97,21 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
 	r.GET("/dashboard", s.dashboard)
 
-	v1 := r.Group("/v1")
+	// A private link is its own credential: no key.
+	r.GET("/v1/links/:token", s.rateLimitByAddress, s.readLink)
+
+	v1 := r.Group("/v1", s.authenticate, s.rateLimit, s.authorize)
 	v1.GET("/suggest", s.suggest)
 	v1.GET("/search", s.search)
 	v1.POST("/deflect", s.deflect)
 	v1.GET("/articles/:id", s.getArticle)
 	v1.PUT("/articles/:id", s.putArticle)
 	v1.DELETE("/articles/:id", s.deleteArticle)
+	v1.GET("/tickets/:id", s.getTicket)
 	v1.PUT("/tickets/:id", s.putTicket)
 	v1.DELETE("/tickets/:id", s.deleteTicket)
+	v1.POST("/tickets/:id/links", s.createLink)
+	v1.DELETE("/tickets/:id/links/:link", s.revokeLink)
 	v1.POST("/classify", s.classify)
 	v1.POST("/sentiment", s.sentiment)
 	v1.POST("/triage", s.triage)
@@ -83,6 +120,9 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.GET("/metrics/deflection", s.deflectionMetrics)
 	v1.GET("/metrics/search", s.searchMetrics)
 	v1.GET("/metrics/articles", s.articleMetrics)
+	v1.GET("/keys", s.listKeys)
+	v1.POST("/keys", s.createKey)
+	v1.DELETE("/keys/:id", s.revokeKey)
 	return r
 }
 

@@ -31,7 +31,7 @@ func (s *server) classify(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	if _, err := models.ParsePortal(req.Portal); err != nil {
+	if _, err := principal(c).ResolvePortal(req.Portal); err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
@@ -78,29 +78,31 @@ func (s *server) triage(c *gin.Context) {
 			writeProblem(c, s.log, models.Invalid("ticket_id", "is empty: give the id of an indexed ticket, or the ticket itself"))
 			return
 		}
-		stored, err := s.engine.Ticket(c.Request.Context(), id)
+		stored, err := s.engine.Ticket(c.Request.Context(), principal(c), id)
 		if err != nil {
 			writeProblem(c, s.log, err)
 			return
 		}
 		ticket = stored
-	} else if err := validateInline(&t); err != nil {
+	} else if err := validateInline(principal(c), &t); err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
-	res, err := s.engine.TriageTicket(c.Request.Context(), ticket)
+	res, err := s.engine.TriageTicket(c.Request.Context(), principal(c), ticket)
 	s.respond(c, http.StatusOK, res, err)
 }
 
 // validateInline checks a ticket given in full by the rules a stored
 // ticket obeys, except that the id may be left out and the portal defaults
-// to customer; so an unknown priority or a ticket without text is refused
-// naming its member, as PUT /v1/tickets/{id} would.
-func validateInline(t *models.Ticket) error {
+// to the key's (or customer); so an unknown priority or a ticket without
+// text is refused naming its member, as PUT /v1/tickets/{id} would.
+func validateInline(who models.Principal, t *models.Ticket) error {
 	t.Normalize()
-	if t.Portal == "" {
-		t.Portal = models.PortalCustomer
+	portal, err := who.ResolvePortal(string(t.Portal))
+	if err != nil {
+		return err
 	}
+	t.Portal = portal
 	v := *t
 	if v.ID == "" {
 		v.ID = "inline"
@@ -109,11 +111,12 @@ func validateInline(t *models.Ticket) error {
 }
 
 func (s *server) spikes(c *gin.Context) {
+	who := principal(c)
 	p := c.Query("portal")
-	if p == "" {
+	if p == "" && who.Portal == "" {
 		p = string(models.PortalITSM) // spikes are for IT first: omitted or empty means itsm
 	}
-	portal, err := models.ParsePortal(p)
+	portal, err := who.ResolvePortal(p)
 	if err != nil {
 		writeProblem(c, s.log, err)
 		return
@@ -125,6 +128,6 @@ func (s *server) spikes(c *gin.Context) {
 			return
 		}
 	}
-	res, err := s.engine.Spikes(c.Request.Context(), portal, since)
+	res, err := s.engine.Spikes(c.Request.Context(), who, portal, since)
 	s.respond(c, http.StatusOK, gin.H{"spikes": res, "since": since}, err)
 }

@@ -7,22 +7,30 @@ import (
 	"github.com/siftdesk/sift/models"
 )
 
-// Article returns an article the portal may see. An article it may not see
-// is reported as not found, so its existence does not leak.
-func (e *Engine) Article(ctx context.Context, p models.Portal, id string) (*models.Article, error) {
+// Article returns an article the audience may see. An article it may not
+// see is reported as not found, so its existence does not leak.
+func (e *Engine) Article(ctx context.Context, aud models.Audience, id string) (*models.Article, error) {
 	a, err := e.store.Article(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !p.CanSeeArticle(a.Visibility) {
+	if !aud.CanSeeArticle(a) {
 		return nil, models.NotFound("article %q not found", id)
 	}
 	return a, nil
 }
 
-// Ticket returns an indexed ticket, for agents' tools.
-func (e *Engine) Ticket(ctx context.Context, id string) (*models.Ticket, error) {
-	return e.store.Ticket(ctx, id)
+// Ticket returns an indexed ticket the principal may see. A ticket it may
+// not see is reported as not found, so its existence does not leak.
+func (e *Engine) Ticket(ctx context.Context, who models.Principal, id string) (*models.Ticket, error) {
+	t, err := e.store.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !who.CanSeeTicket(t) {
+		return nil, models.NotFound("ticket %q not found", id)
+	}
+	return t, nil
 }
 
 // PutArticle creates or replaces an article. It is searchable and in
@@ -41,9 +49,7 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return false, err
 	}
-	entry := articleEntry(a)
-	entry.Popularity += float64(e.eventViews(a.ID))
-	e.articles.Put(entry)
+	e.putArticleEntry(a, e.eventViews(a.ID))
 	return created, nil
 }
 
@@ -58,7 +64,7 @@ func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
 	if err := e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindArticle, id)}); err != nil {
 		return err
 	}
-	e.articles.Remove(id)
+	e.removeArticleEntry(id)
 	return nil
 }
 

@@ -66,7 +66,8 @@ type Engine struct {
 	text     TextIndex
 	writer   Writer
 	log      *slog.Logger
-	articles *typeahead.Index // article titles, class by visibility
+	articles *typeahead.Index // article titles, class by visibility and restriction
+	access   articleAccess    // products and tiers of restricted articles, for type-ahead
 	queries  *typeahead.Index // past queries, class by portal
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		sentiment: sentiment.New(),
 	}
 	err := store.Articles(ctx, func(a *models.Article) error {
-		e.articles.Put(articleEntry(a))
+		e.putArticleEntry(a, 0)
 		return nil
 	})
 	if err != nil {
@@ -112,45 +113,6 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
 	return e, nil
-}
-
-// Access classes of the type-ahead indexes. Articles are classed by
-// visibility, query records by the portal they were searched on.
-const (
-	classPublic   uint8 = 0
-	classInternal uint8 = 1
-	classCustomer uint8 = 0
-	classITSM     uint8 = 1
-)
-
-func articleEntry(a *models.Article) typeahead.Entry {
-	class := classPublic
-	if a.Visibility == models.VisibilityInternal {
-		class = classInternal
-	}
-	return typeahead.Entry{ID: a.ID, Text: a.Title, Popularity: float64(a.Views), Class: class}
-}
-
-// articleClasses returns the article classes a portal may see.
-func articleClasses(p models.Portal) typeahead.Classes {
-	var c typeahead.Classes
-	for _, v := range p.Visibilities() {
-		switch v {
-		case models.VisibilityPublic:
-			c |= 1 << classPublic
-		case models.VisibilityInternal:
-			c |= 1 << classInternal
-		}
-	}
-	return c
-}
-
-// queryClasses returns the query classes a portal may see: its own.
-func queryClasses(p models.Portal) typeahead.Classes {
-	if p == models.PortalITSM {
-		return 1 << classITSM
-	}
-	return 1 << classCustomer
 }
 
 func (e *Engine) putQuery(q *models.QueryRecord) {

@@ -89,28 +89,28 @@ func TestCustomerPortalNeverSeesInternalArticles(t *testing.T) {
 		foundByITSM := false
 		for _, portal := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
 			var ids []string
-			sug, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: a.Title, Portal: portal, Limit: models.MaxSuggestLimit})
+			sug, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: a.Title, Audience: models.Audience{Portal: portal}, Limit: models.MaxSuggestLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range sug.Suggestions {
 				ids = append(ids, s.ID)
 			}
-			res, err := f.eng.Search(ctx, models.SearchRequest{Query: a.Title, Portal: portal, Limit: models.MaxSearchLimit})
+			res, err := f.eng.Search(ctx, models.SearchRequest{Query: a.Title, Audience: models.Audience{Portal: portal}, Limit: models.MaxSearchLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, h := range res.Hits {
 				ids = append(ids, h.ID)
 			}
-			def, err := f.eng.Deflect(ctx, models.DeflectRequest{Subject: a.Title, Body: a.Body, Portal: portal, Limit: models.MaxDeflectLimit})
+			def, err := f.eng.Deflect(ctx, models.DeflectRequest{Subject: a.Title, Body: a.Body, Audience: models.Audience{Portal: portal}, Limit: models.MaxDeflectLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, h := range def.Articles {
 				ids = append(ids, h.ID)
 			}
-			_, getErr := f.eng.Article(ctx, portal, a.ID)
+			_, getErr := f.eng.Article(ctx, models.Audience{Portal: portal}, a.ID)
 			switch portal {
 			case models.PortalCustomer:
 				if slices.Contains(ids, a.ID) {
@@ -150,7 +150,7 @@ func TestSuggestFindsTitlesWhileTyping(t *testing.T) {
 		if a.Visibility == models.VisibilityInternal {
 			portal = models.PortalITSM
 		}
-		res, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: typed, Portal: portal, Limit: models.MaxSuggestLimit})
+		res, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: typed, Audience: models.Audience{Portal: portal}, Limit: models.MaxSuggestLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestSuggestFindsTitlesWhileTyping(t *testing.T) {
 func TestSuggestQueryCompletions(t *testing.T) {
 	f := openDemo(t)
 	ctx := context.Background()
-	res, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: "track my", Portal: models.PortalCustomer})
+	res, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: "track my", Audience: models.Audience{Portal: models.PortalCustomer}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestSuggestQueryCompletions(t *testing.T) {
 	}) {
 		t.Errorf("customer suggestions for %q lack the popular query: %+v", "track my", res.Suggestions)
 	}
-	res, err = f.eng.Suggest(ctx, models.SuggestRequest{Query: "vpn not", Portal: models.PortalCustomer})
+	res, err = f.eng.Suggest(ctx, models.SuggestRequest{Query: "vpn not", Audience: models.Audience{Portal: models.PortalCustomer}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestRareQueriesStayPrivate(t *testing.T) {
 {"query":"invoice download","portal":"customer","count":7}
 `)
 	f := open(t, dir, src)
-	res, err := f.eng.Suggest(context.Background(), models.SuggestRequest{Query: "invoice", Portal: models.PortalCustomer})
+	res, err := f.eng.Suggest(context.Background(), models.SuggestRequest{Query: "invoice", Audience: models.Audience{Portal: models.PortalCustomer}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r mo
 		s.Recall5 += recall
 	}
 	for _, q := range queries {
-		res, err := e.Search(ctx, models.SearchRequest{Query: q.Query, Portal: q.Portal, Limit: 10,
+		res, err := e.Search(ctx, models.SearchRequest{Query: q.Query, Audience: models.Audience{Portal: q.Portal}, Limit: 10,
 			Retrieval: r})
 		if err != nil {
 			return nil, fmt.Errorf("query %q: %w", q.Query, err)

@@ -21,9 +21,9 @@ type Embedder interface {
 
 // VectorIndex finds documents by vector similarity, within access rules.
 type VectorIndex interface {
-	// SearchArticles returns the k articles nearest to vec among the
-	// allowed visibilities, best first.
-	SearchArticles(ctx context.Context, vec []float32, k int, vis []models.Visibility) ([]models.VectorHit, error)
+	// SearchArticles returns the k articles nearest to vec among those
+	// the filter admits, best first.
+	SearchArticles(ctx context.Context, vec []float32, k int, f models.ArticleFilter) ([]models.VectorHit, error)
 	// SearchTickets returns the k tickets nearest to vec within scope.
 	SearchTickets(ctx context.Context, vec []float32, k int, scope models.TicketScope) ([]models.VectorHit, error)
 }
@@ -165,12 +165,12 @@ func (e *Engine) vectorRanks(ctx context.Context, text string, search func(vec [
 // fuseArticles returns the articles for a query found by full text (the
 // hits of text, best first) and by vector similarity to vectorText, fused
 // best first; at most depth of them.
-func (e *Engine) fuseArticles(ctx context.Context, p models.Portal, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) ([]models.ArticleHit, error) {
+func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) ([]models.ArticleHit, error) {
 	var vector []ranked
 	if mode != models.RetrievalText {
 		var err error
 		vector, err = e.vectorRanks(ctx, vectorText, func(vec []float32) ([]models.VectorHit, error) {
-			return e.vectors.SearchArticles(ctx, vec, depth, p.Visibilities())
+			return e.vectors.SearchArticles(ctx, vec, depth, aud.Filter())
 		})
 		if err != nil {
 			return nil, err
@@ -191,7 +191,7 @@ func (e *Engine) fuseArticles(ctx context.Context, p models.Portal, text []model
 				continue // deleted since the vector index was read
 			}
 			h = models.ArticleHit{ID: a.ID, Title: a.Title, Category: a.Category, Product: a.Product,
-				Visibility: a.Visibility, Snippet: opening(a.Body)}
+				Visibility: a.Visibility, Products: a.Products, Tiers: a.Tiers, Snippet: opening(a.Body)}
 		}
 		h.Score = f.score
 		if explain {

@@ -26,8 +26,8 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 	if err != nil {
 		return models.SuggestResult{}, err
 	}
-	articles := e.articles.Search(typeahead.Query{Text: req.Query, Classes: articleClasses(req.Portal), Limit: limit})
-	queries := e.queries.Search(typeahead.Query{Text: req.Query, Classes: queryClasses(req.Portal), Limit: min(limit/2, maxQuerySuggestions)})
+	articles := e.suggestArticles(req.Query, req.Audience, limit)
+	queries := e.queries.Search(typeahead.Query{Text: req.Query, Classes: queryClasses(req.Audience.Portal), Limit: min(limit/2, maxQuerySuggestions)})
 	articles = articles[:min(len(articles), limit-len(queries))]
 
 	out := make([]models.Suggestion, 0, len(articles)+len(queries))
@@ -44,7 +44,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 			shown = append(shown, s.ID)
 		}
 	}
-	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
+	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
 	return models.SuggestResult{Suggestions: out, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
@@ -72,14 +72,14 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	}
 	depth := req.Offset + limit
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
-		Match: models.MatchSearch, Text: req.Query, Visibilities: req.Portal.Visibilities(),
+		Match: models.MatchSearch, Text: req.Query, Filter: req.Audience.Filter(),
 		Limit: depth + popularityWindow, Facets: true, Highlight: true,
 	})
 	if err != nil {
 		return models.SearchResult{}, err
 	}
 	lifts := e.liftByPopularity(res.Hits)
-	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
+	hits, err := e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
 	if err != nil {
 		return models.SearchResult{}, err
 	}
@@ -89,9 +89,9 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 		}
 	}
 	res.Total = max(res.Total, uint64(len(hits)))
-	res.Hits = e.visibleHits(req.Portal, hits[min(req.Offset, len(hits)):])
+	res.Hits = e.visibleHits(req.Audience, hits[min(req.Offset, len(hits)):])
 	res.TookMicros = time.Since(start).Microseconds()
-	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
+	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
 	return res, nil
 }
 
@@ -115,17 +115,17 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	}
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchDeflect, Subject: req.Subject, Text: models.FirstWords(req.Body, textQueryWords),
-		Visibilities: req.Portal.Visibilities(), Limit: limit, Highlight: true,
+		Filter: req.Audience.Filter(), Limit: limit, Highlight: true,
 	})
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
-	hits, err := e.fuseArticles(ctx, req.Portal, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
+	hits, err := e.fuseArticles(ctx, req.Audience, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
-	articles := e.visibleHits(req.Portal, hits)
-	e.record(req.SessionID, req.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
+	articles := e.visibleHits(req.Audience, hits)
+	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
 	return models.DeflectResult{Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
@@ -142,21 +142,6 @@ const textQueryWords = 60
 // draftGist is the text embedded for a ticket draft.
 func draftGist(subject, body string) string {
 	return models.FirstWords(subject+"\n"+body, gistWords)
-}
-
-// visibleHits drops hits the portal may not see. The index filters them
-// already; this is the engine's own guarantee, and a hit dropped here is a
-// bug worth an error in the log.
-func (e *Engine) visibleHits(p models.Portal, hits []models.ArticleHit) []models.ArticleHit {
-	out := hits[:0]
-	for _, h := range hits {
-		if !p.CanSeeArticle(h.Visibility) {
-			e.log.Error("full-text index returned an article the portal may not see", "portal", p, "article", h.ID, "visibility", h.Visibility)
-			continue
-		}
-		out = append(out, h)
-	}
-	return out
 }
 
 func checkQuery(q string, maxLen int) error {

@@ -50,8 +50,9 @@ func openStatus(s string) bool {
 // SimilarTickets returns up to limit earlier tickets most like t, within
 // t's portal (and organisation, for customer tickets), with their
 // resolutions; open ones close enough to be the same incident are flagged
-// as duplicates. t itself, if indexed, is left out.
-func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int) ([]models.SimilarTicket, error) {
+// as duplicates. t itself, if indexed, is left out, and so is every ticket
+// who may not see.
+func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *models.Ticket, limit int) ([]models.SimilarTicket, error) {
 	limit, err := checkLimit(limit, 5, MaxSimilarTickets)
 	if err != nil {
 		return nil, err
@@ -88,7 +89,7 @@ func (e *Engine) SimilarTickets(ctx context.Context, t *models.Ticket, limit int
 			continue
 		}
 		other, err := e.store.Ticket(ctx, f.id)
-		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org {
+		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org || !who.CanSeeTicket(other) {
 			continue // deleted meanwhile, or (never expected) out of scope
 		}
 		near := math.Abs(other.CreatedAt.Sub(t.CreatedAt).Seconds()) <= duplicateWindow.Seconds() || t.CreatedAt.IsZero()
@@ -117,8 +118,12 @@ type Spike struct {
 // Spikes finds bursts of at least MinSpikeSize near-duplicate tickets of
 // one portal created since the given time: tickets whose embeddings are
 // similar and which were filed within spikeWindow of each other are linked,
-// and each linked group is a spike. Largest first. It needs vectors.
-func (e *Engine) Spikes(ctx context.Context, portal models.Portal, since time.Time) ([]Spike, error) {
+// and each linked group is a spike. Largest first. It needs vectors, and a
+// principal who works the portal's tickets.
+func (e *Engine) Spikes(ctx context.Context, who models.Principal, portal models.Portal, since time.Time) ([]Spike, error) {
+	if !who.CanWorkTickets(portal) {
+		return nil, models.Forbidden("portal", "this key may not read the tickets of the %s portal", portal)
+	}
 	if e.vectors == nil {
 		return nil, models.Invalid("", "spike detection needs vectors, and this server has no embedder configured")
 	}

@@ -58,7 +58,7 @@ func TestSpikesFindTheDemoWaves(t *testing.T) {
 	}
 	found := map[string]bool{}
 	for _, portal := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
-		spikes, err := f.eng.Spikes(context.Background(), portal, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		spikes, err := f.eng.Spikes(context.Background(), admin, portal, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T) {
 	}
 	fresh := &models.Ticket{ID: "A-3", Portal: models.PortalCustomer, Org: "acme", Subject: "cameras offline since the firmware update",
 		Body: "Every camera went offline overnight after the firmware update, red light on all of them.", CreatedAt: day.Add(time.Hour)}
-	similar, err := f.eng.SimilarTickets(ctx, fresh, 10)
+	similar, err := f.eng.SimilarTickets(ctx, admin, fresh, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T) {
 		t.Errorf("similar to an acme ticket: %+v; want A-1 (open, duplicate) and A-2 (resolved, not duplicate) only", similar)
 	}
 	itsm := &models.Ticket{ID: "I-2", Portal: models.PortalITSM, Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}
-	similar, err = f.eng.SimilarTickets(ctx, itsm, 10)
+	similar, err = f.eng.SimilarTickets(ctx, admin, itsm, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,3 +143,6 @@ func readTickets(t *testing.T, path string) []*models.Ticket {
 	}
 	return out
 }
+
+// admin is a principal who may see every ticket.
+var admin = models.Principal{Role: models.RoleAdmin}

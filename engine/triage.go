@@ -119,8 +119,10 @@ type Triage struct {
 // TriageTicket classifies a ticket, reads its sentiment, proposes a
 // priority and routing, and finds similar tickets and the articles that
 // may resolve it. Without trained classifiers the classification is empty
-// and priority and routing come from the ticket and its signals alone.
-func (e *Engine) TriageTicket(ctx context.Context, t *models.Ticket) (Triage, error) {
+// and priority and routing come from the ticket and its signals alone. who
+// must work the tickets of t's portal, and sees only the similar tickets
+// and articles it may see.
+func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *models.Ticket) (Triage, error) {
 	start := time.Now()
 	t.Normalize()
 	if t.Portal == "" {
@@ -128,6 +130,9 @@ func (e *Engine) TriageTicket(ctx context.Context, t *models.Ticket) (Triage, er
 	}
 	if _, err := models.ParsePortal(string(t.Portal)); err != nil {
 		return Triage{}, err
+	}
+	if !who.CanWorkTickets(t.Portal) {
+		return Triage{}, models.Forbidden("portal", "this key may not triage tickets of the %s portal", t.Portal)
 	}
 	clipped := *t // a stored ticket may be longer than the analysers take
 	clipped.Body = clip(t.Body, MaxClassifyTextBytes-len(t.Subject)-1)
@@ -144,10 +149,10 @@ func (e *Engine) TriageTicket(ctx context.Context, t *models.Ticket) (Triage, er
 	}
 	out.Priority = suggestPriority(t, out.Classification, out.Sentiment)
 	out.Routing = route(t, out.Classification)
-	if out.Similar, err = e.SimilarTickets(ctx, t, 5); err != nil {
+	if out.Similar, err = e.SimilarTickets(ctx, who, t, 5); err != nil {
 		return Triage{}, err
 	}
-	def, err := e.Deflect(ctx, models.DeflectRequest{Subject: t.Subject, Body: t.Body, Portal: t.Portal, Limit: 3})
+	def, err := e.Deflect(ctx, models.DeflectRequest{Subject: t.Subject, Body: t.Body, Audience: who.Audience(t.Portal), Limit: 3})
 	if err != nil {
 		return Triage{}, err
 	}

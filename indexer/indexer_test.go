@@ -56,7 +56,7 @@ func (b *backends) search(t *testing.T, q string) []string {
 	t.Helper()
 	res, err := b.text.SearchArticles(context.Background(), models.TextQuery{
 		Text: q, Limit: 50,
-		Visibilities: []models.Visibility{models.VisibilityPublic, models.VisibilityInternal},
+		Filter: models.ArticleFilter{Visibilities: []models.Visibility{models.VisibilityPublic, models.VisibilityInternal}},
 	})
 	if err != nil {
 		t.Fatal(err)

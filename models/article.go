@@ -27,6 +27,12 @@ type Article struct {
 	Category   string     `json:"category,omitempty"`
 	Product    string     `json:"product,omitempty"`
 	Visibility Visibility `json:"visibility,omitempty"`
+	// Products and Tiers restrict the article to customers entitled to one
+	// of the products and, when Tiers is set, of one of the tiers (see
+	// Audience). Employees and staff see it regardless. Codes: lower case,
+	// letters, digits and . _ : -.
+	Products []string `json:"products,omitempty"`
+	Tiers    []string `json:"tiers,omitempty"`
 	// Views is a popularity prior (for example view counts exported from the
 	// previous help centre). Type-ahead and search rank popular articles first
 	// among equal matches.
@@ -38,7 +44,7 @@ type Article struct {
 
 type articleFields Article
 
-var articleKeys = []string{"id", "title", "body", "tags", "category", "product", "visibility", "views", "updated_at"}
+var articleKeys = []string{"id", "title", "body", "tags", "category", "product", "visibility", "products", "tiers", "views", "updated_at"}
 
 // UnmarshalJSON decodes an article, keeping unknown members in Extra.
 func (a *Article) UnmarshalJSON(data []byte) error {
@@ -65,6 +71,8 @@ func (a *Article) Normalize() {
 	a.Category = strings.TrimSpace(a.Category)
 	a.Product = strings.TrimSpace(a.Product)
 	a.Tags = normalizeTags(a.Tags)
+	a.Products = NormalizeCodes(a.Products)
+	a.Tiers = NormalizeCodes(a.Tiers)
 	if a.Visibility == "" {
 		a.Visibility = VisibilityPublic
 	}
@@ -96,6 +104,12 @@ func (a *Article) Validate() error {
 		return err
 	}
 	if _, err := ParseVisibility(string(a.Visibility)); err != nil {
+		return err
+	}
+	if err := ValidateCodes("products", a.Products); err != nil {
+		return err
+	}
+	if err := ValidateCodes("tiers", a.Tiers); err != nil {
 		return err
 	}
 	if a.Views < 0 {

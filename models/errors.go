@@ -10,24 +10,29 @@ import (
 
 // Error codes carried by *Error. The API maps each to one HTTP status.
 const (
-	CodeInvalid     = "invalid"     // the caller sent something malformed or out of bounds
-	CodeNotFound    = "not_found"   // the named document does not exist (or is not visible)
-	CodeConflict    = "conflict"    // the write conflicts with the current state
-	CodeForbidden   = "forbidden"   // the caller may not do this
-	CodeUnavailable = "unavailable" // a dependency is down; retry later
-	CodeTooLarge    = "too_large"   // a body or batch exceeds a documented limit
-	CodeInternal    = "internal"    // anything else; details go to the log, not the caller
+	CodeInvalid      = "invalid"      // the caller sent something malformed or out of bounds
+	CodeNotFound     = "not_found"    // the named document does not exist (or is not visible)
+	CodeConflict     = "conflict"     // the write conflicts with the current state
+	CodeForbidden    = "forbidden"    // the caller may not do this
+	CodeUnauthorized = "unauthorized" // no valid API key: missing, unknown or revoked
+	CodeRateLimited  = "rate_limited" // the key's request rate is over its limit; retry later
+	CodeGone         = "gone"         // the thing existed and is no longer valid (an expired or revoked link)
+	CodeUnavailable  = "unavailable"  // a dependency is down; retry later
+	CodeTooLarge     = "too_large"    // a body or batch exceeds a documented limit
+	CodeInternal     = "internal"     // anything else; details go to the log, not the caller
 )
 
 // Sentinel errors for errors.Is checks. Every *Error with the matching code
 // reports true for errors.Is(err, ErrX).
 var (
-	ErrInvalid     = &Error{Code: CodeInvalid, Message: "invalid request"}
-	ErrNotFound    = &Error{Code: CodeNotFound, Message: "not found"}
-	ErrConflict    = &Error{Code: CodeConflict, Message: "conflict"}
-	ErrForbidden   = &Error{Code: CodeForbidden, Message: "forbidden"}
-	ErrUnavailable = &Error{Code: CodeUnavailable, Message: "unavailable"}
-	ErrTooLarge    = &Error{Code: CodeTooLarge, Message: "too large"}
+	ErrInvalid      = &Error{Code: CodeInvalid, Message: "invalid request"}
+	ErrNotFound     = &Error{Code: CodeNotFound, Message: "not found"}
+	ErrConflict     = &Error{Code: CodeConflict, Message: "conflict"}
+	ErrForbidden    = &Error{Code: CodeForbidden, Message: "forbidden"}
+	ErrUnauthorized = &Error{Code: CodeUnauthorized, Message: "unauthorized"}
+	ErrGone         = &Error{Code: CodeGone, Message: "gone"}
+	ErrUnavailable  = &Error{Code: CodeUnavailable, Message: "unavailable"}
+	ErrTooLarge     = &Error{Code: CodeTooLarge, Message: "too large"}
 )
 
 // Error is an application error: a machine-readable code, a message a user
@@ -61,6 +66,23 @@ func Invalid(field, format string, args ...any) *Error {
 // NotFound returns a CodeNotFound error naming what was missing.
 func NotFound(format string, args ...any) *Error {
 	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden returns a CodeForbidden error about field (which may be
+// empty): the caller is known and may not do this.
+func Forbidden(field, format string, args ...any) *Error {
+	return &Error{Code: CodeForbidden, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unauthorized returns a CodeUnauthorized error: the request carries no
+// valid API key.
+func Unauthorized(format string, args ...any) *Error {
+	return &Error{Code: CodeUnauthorized, Message: fmt.Sprintf(format, args...)}
+}
+
+// Gone returns a CodeGone error naming what is no longer valid.
+func Gone(format string, args ...any) *Error {
+	return &Error{Code: CodeGone, Message: fmt.Sprintf(format, args...)}
 }
 
 // TooLarge returns a CodeTooLarge error about field.

@@ -33,9 +33,11 @@ type Suggestion struct {
 
 // SuggestRequest asks for type-ahead suggestions.
 type SuggestRequest struct {
-	Query  string
-	Portal Portal
-	Limit  int
+	Query string
+	// Audience is who reads the answer; the engine returns only what it
+	// may see.
+	Audience Audience
+	Limit    int
 	// SessionID, when set, makes Sift record the call as an event of that
 	// portal session, for search analytics.
 	SessionID string
@@ -50,7 +52,7 @@ type SuggestResult struct {
 // SearchRequest asks for a page of articles matching a query.
 type SearchRequest struct {
 	Query     string
-	Portal    Portal
+	Audience  Audience // as in SuggestRequest
 	Limit     int
 	Offset    int
 	SessionID string // as in SuggestRequest
@@ -103,9 +105,11 @@ type ArticleHit struct {
 	Score    float64 `json:"score"`
 	// Explain is set when the request asked for an explanation.
 	Explain *Explanation `json:"explain,omitempty"`
-	// Visibility is kept for the engine's own access check; portals do not
-	// need it.
+	// Visibility, Products and Tiers are kept for the engine's own access
+	// check; portals do not need them.
 	Visibility Visibility `json:"-"`
+	Products   []string   `json:"-"`
+	Tiers      []string   `json:"-"`
 }
 
 // FacetCount is one value of a facet and how many hits have it.
@@ -124,11 +128,11 @@ type SearchResult struct {
 
 // DeflectRequest is a ticket being drafted.
 type DeflectRequest struct {
-	Subject   string `json:"subject"`
-	Body      string `json:"body"`
-	Portal    Portal `json:"portal"`
-	Limit     int    `json:"limit"`
-	SessionID string `json:"session_id,omitempty"` // as in SuggestRequest
+	Subject   string   `json:"subject"`
+	Body      string   `json:"body"`
+	Audience  Audience `json:"-"` // as in SuggestRequest
+	Limit     int      `json:"limit"`
+	SessionID string   `json:"session_id,omitempty"` // as in SuggestRequest
 	Retrieval
 }
 
@@ -154,14 +158,14 @@ const (
 
 // TextQuery asks the full-text index for articles.
 type TextQuery struct {
-	Match        TextMatch
-	Text         string // the query, or the draft's body for MatchDeflect
-	Subject      string // the draft's subject, for MatchDeflect
-	Visibilities []Visibility
-	Limit        int
-	Offset       int
-	Facets       bool // count hits by category and product
-	Highlight    bool // return snippets
+	Match     TextMatch
+	Text      string        // the query, or the draft's body for MatchDeflect
+	Subject   string        // the draft's subject, for MatchDeflect
+	Filter    ArticleFilter // the articles the reader may see
+	Limit     int
+	Offset    int
+	Facets    bool // count hits by category and product
+	Highlight bool // return snippets
 }
 
 // QueryRecord is a query people have searched for, with how often. Query

@@ -30,6 +30,7 @@ import (
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -279,7 +280,12 @@ type bench struct {
 	titles  []string
 	queries []benchQuery // timed, in process and over HTTP
 	warmUp  []benchQuery // other queries, so no cache can serve the timed ones
+	apiKey  string       // the admin key of the API serveAPI serves, sent by drive's clients
 }
+
+// benchPrincipal is who the in-process phases act as: an admin, who may
+// triage every ticket.
+var benchPrincipal = models.Principal{Role: models.RoleAdmin}
 
 func (b *bench) progress(format string, args ...any) {
 	fmt.Fprintf(b.stderr, "bench: "+format+"\n", args...)
@@ -347,7 +353,7 @@ func (b *bench) typeahead(ctx context.Context) error {
 	b.rep.Typeahead.HeapAfterLoad = heapBytes()
 
 	sift := func(ctx context.Context, q benchQuery) (int, error) {
-		res, err := eng.Suggest(ctx, models.SuggestRequest{Query: q.Text, Portal: q.Portal})
+		res, err := eng.Suggest(ctx, models.SuggestRequest{Query: q.Text, Audience: models.Audience{Portal: q.Portal}})
 		return len(res.Suggestions), err
 	}
 	baseline := func(ctx context.Context, q benchQuery) (int, error) {
@@ -456,14 +462,30 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 	return err
 }
 
-// serveAPI serves eng's HTTP API on a loopback port until stop is called.
+// serveAPI serves eng's HTTP API on a loopback port until stop is called,
+// with an admin key (in b.apiKey) kept in a key store of its own and no
+// rate limit.
 func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err error) {
+	keys, err := bolt.Open(filepath.Join(b.f.data, "bench-keys.db"))
+	if err != nil {
+		return "", nil, err
+	}
+	k, secret, err := api.NewKey(models.RoleAdmin, "", "sift bench", time.Now())
+	if err == nil {
+		err = keys.CreateKey(context.Background(), k)
+	}
+	if err != nil {
+		keys.Close()
+		return "", nil, err
+	}
+	b.apiKey = secret
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		keys.Close()
 		return "", nil, fmt.Errorf("listen on loopback: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{}, eng, prometheus.NewRegistry(), b.log),
+		Handler:           api.New(api.Config{Keys: keys, RateLimit: -1}, eng, prometheus.NewRegistry(), b.log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
 	}
@@ -472,6 +494,7 @@ func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err erro
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdownCtx)
+		keys.Close()
 	}, nil
 }
 
@@ -487,7 +510,7 @@ func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, 
 		DisableCompression:  true,
 	}
 	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: withKey{transport, b.apiKey}, Timeout: 10 * time.Second}
 
 	var requests, failures atomic.Int64
 	var firstErr atomic.Pointer[string]
@@ -537,6 +560,19 @@ func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, 
 		h.FirstError = *msg
 	}
 	return h, nil
+}
+
+// withKey sends every request with an API key.
+type withKey struct {
+	next http.RoundTripper
+	key  string
+}
+
+// RoundTrip implements http.RoundTripper.
+func (w withKey) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+w.key)
+	return w.next.RoundTrip(r)
 }
 
 // get fetches u and reads the whole body; any status but 200 is an error.

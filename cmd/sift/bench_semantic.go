@@ -253,7 +253,7 @@ func (b *bench) semanticDeflect(ctx context.Context, corpus string, emb *use.Enc
 		return err
 	}
 	if de.Search, err = b.timeEach(ctx, "vector search", semanticWarmUp, len(drafts), func(ctx context.Context, i int) (bool, error) {
-		hits, err := d.vectors.SearchArticles(ctx, vecs[i], models.DefaultDeflectLimit, drafts[i].Portal.Visibilities())
+		hits, err := d.vectors.SearchArticles(ctx, vecs[i], models.DefaultDeflectLimit, drafts[i].Audience.Filter())
 		return len(hits) > 0, err
 	}); err != nil {
 		return err
@@ -340,7 +340,7 @@ func (b *bench) triage(ctx context.Context) error {
 	}
 	if t.InProcess, err = b.timeEach(ctx, "triage", triageWarmUp, len(drafts), func(ctx context.Context, i int) (bool, error) {
 		tk := drafts[i]
-		res, err := eng.TriageTicket(ctx, &tk)
+		res, err := eng.TriageTicket(ctx, benchPrincipal, &tk)
 		if err == nil && i >= triageWarmUp {
 			if len(res.Similar) > 0 {
 				t.WithSimilar++
@@ -957,7 +957,7 @@ func (g *ticketGen) deflectDraft() models.DeflectRequest {
 	if g.r.IntN(2) == 0 {
 		body += " " + g.bodySentence(object, product)
 	}
-	return models.DeflectRequest{Subject: subject, Body: body, Portal: portal}
+	return models.DeflectRequest{Subject: subject, Body: body, Audience: models.Audience{Portal: portal}}
 }
 
 // sentence draws one ticket-like sentence of minWords to maxWords words.

@@ -324,7 +324,7 @@ func TestBenchTickets(t *testing.T) {
 			t.Errorf("sentence %q: want %d to %d words", s, sentenceMinWords, sentenceMaxWords)
 		}
 		d := g.deflectDraft()
-		if !wordsIn(d.Subject, draftMinWords, draftMaxWords) || d.Body == "" || d.Portal == "" {
+		if !wordsIn(d.Subject, draftMinWords, draftMaxWords) || d.Body == "" || d.Audience.Portal == "" {
 			t.Errorf("draft %+v: want a subject of %d to %d words, a body and a portal", d, draftMinWords, draftMaxWords)
 		}
 		if tk := g.triageDraft(); tk.ID != "" || tk.Category != "" || tk.Subject == "" || tk.Portal == models.PortalCustomer && tk.Org == "" {

@@ -42,6 +42,11 @@ func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) 
 		store.Close()
 		return nil, err
 	}
+	if err := rebuildFullText(context.Background(), store, text, log); err != nil {
+		text.Close()
+		store.Close()
+		return nil, err
+	}
 	d := &dataDir{dir: dir, store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}
 	if _, err := d.indexer.Repair(context.Background()); err != nil {
 		d.Close()

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/indexer/bolt"
+	"github.com/siftdesk/sift/models"
 )
 
 // demoSources lists the corpus files sift demo indexes, in order.
@@ -27,6 +29,43 @@ func demoSources(corpus string) ([]string, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("--corpus: no .jsonl, .csv or Markdown folders in %s", corpus)
+	}
+	return out, nil
+}
+
+// demoKey is a key sift demo makes, and how its banner names it.
+type demoKey struct {
+	label  string
+	secret string
+}
+
+// demoKeys creates one key per role in the demo's data directory: the
+// customer portal, the ITSM portal, an agent of both portals, an analyst
+// and an admin, in that order.
+func demoKeys(ctx context.Context, data string) ([]demoKey, error) {
+	store, err := bolt.Open(filepath.Join(data, "store.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	specs := []struct {
+		label  string
+		role   models.Role
+		portal models.Portal
+	}{
+		{"portal-customer", models.RolePortal, models.PortalCustomer},
+		{"portal-itsm", models.RolePortal, models.PortalITSM},
+		{"agent", models.RoleAgent, ""},
+		{"analyst", models.RoleAnalyst, ""},
+		{"admin", models.RoleAdmin, ""},
+	}
+	out := make([]demoKey, len(specs))
+	for i, s := range specs {
+		_, secret, err := createKey(ctx, store, s.role, s.portal, "sift demo "+s.label)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = demoKey{s.label, secret}
 	}
 	return out, nil
 }
@@ -64,6 +103,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := indexFiles(ctx, idx, sources, stdout, stderr); err != nil {
 		return err
 	}
+	keys, err := demoKeys(ctx, f.data)
+	if err != nil {
+		return err
+	}
 	f.trainOnStart = true
 	if seedEvents {
 		f.onEvents = func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error {
@@ -72,13 +115,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return serve(ctx, f, stderr, func(addr string) {
 		base := "http://" + strings.Replace(addr, "[::]", "localhost", 1)
-		fmt.Fprintf(stdout, "\nSift demo is up on %s (data in %s). Try:\n", base, f.data)
-		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=pasword+res'\n", base)
-		fmt.Fprintf(stdout, "  curl '%s/v1/search?q=refund+for+a+damaged+parcel'\n", base)
-		fmt.Fprintf(stdout, "  curl '%s/v1/suggest?q=vpn&portal=itsm'\n", base)
-		fmt.Fprintf(stdout, "  curl -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", base)
-		fmt.Fprintf(stdout, "  curl -X POST %s/v1/triage -d '{\"portal\":\"itsm\",\"subject\":\"VPN keeps dropping\",\"body\":\"third time today, I cannot work\"}'\n", base)
-		fmt.Fprintf(stdout, "  %s/dashboard shows deflection analytics over the seeded event history.\n", base)
+		fmt.Fprintf(stdout, "\nSift demo is up on %s (data in %s).\nAPI keys, one per role (sift keys list --data %s):\n", base, f.data, f.data)
+		for _, k := range keys {
+			fmt.Fprintf(stdout, "  %-16s %s\n", k.label, k.secret)
+		}
+		cust, itsm, agent, analyst := keys[0].secret, keys[1].secret, keys[2].secret, keys[3].secret
+		fmt.Fprintln(stdout, "Try:")
+		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' '%s/v1/suggest?q=pasword+res'\n", cust, base)
+		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' '%s/v1/search?q=refund+for+a+damaged+parcel'\n", cust, base)
+		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' '%s/v1/suggest?q=vpn'\n", itsm, base)
+		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", cust, base)
+		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' -X POST %s/v1/triage -d '{\"portal\":\"itsm\",\"subject\":\"VPN keeps dropping\",\"body\":\"third time today, I cannot work\"}'\n", agent, base)
+		fmt.Fprintf(stdout, "  %s/dashboard?key=%s shows deflection analytics over the seeded event history.\n", base, analyst)
 		fmt.Fprintf(stdout, "  %s/openapi.json describes every endpoint; %s/metrics has Prometheus metrics.\nPress Ctrl+C to stop.\n", base, base)
 	})
 }

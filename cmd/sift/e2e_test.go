@@ -172,27 +172,33 @@ func TestUsage(t *testing.T) {
 }
 
 // startSift starts a long-running subcommand and waits until it logs the
-// address it serves on.
-func startSift(t *testing.T, args ...string) (base string, stop func() int) {
+// address it serves on and, for sift demo, until it has printed its
+// banner; keys holds the banner's API keys by label ("admin", "agent",
+// "analyst", "portal-customer", "portal-itsm").
+func startSift(t *testing.T, args ...string) (base string, keys map[string]string, stop func() int) {
 	t.Helper()
-	base, _, stop = launchSift(t, args...)
-	return base, stop
+	base, keys, _, stop = launchSift(t, args...)
+	return base, keys, stop
 }
 
 // launchSift is startSift that also returns the process, for tests that
 // kill it.
-func launchSift(t *testing.T, args ...string) (base string, cmd *exec.Cmd, stop func() int) {
+func launchSift(t *testing.T, args ...string) (base string, keys map[string]string, cmd *exec.Cmd, stop func() int) {
 	t.Helper()
 	cmd = exec.Command(siftBinary(t), args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	addr := make(chan string, 1)
+	banner := make(chan map[string]string, 1)
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	go func() {
@@ -206,6 +212,19 @@ func launchSift(t *testing.T, args ...string) (base string, cmd *exec.Cmd, stop 
 			}
 		}
 	}()
+	go func() {
+		keyLine := regexp.MustCompile(`^\s+([a-z-]+)\s+(sk_\S+)$`)
+		found := map[string]string{}
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := keyLine.FindStringSubmatch(sc.Text()); m != nil {
+				found[m[1]] = m[2]
+			}
+			if strings.HasPrefix(sc.Text(), "Try:") {
+				banner <- found
+			}
+		}
+	}()
 	stop = func() int {
 		cmd.Process.Signal(syscall.SIGTERM)
 		err := cmd.Wait()
@@ -214,24 +233,68 @@ func launchSift(t *testing.T, args ...string) (base string, cmd *exec.Cmd, stop 
 		}
 		return 0
 	}
+	timeout := time.After(30 * time.Second)
 	select {
-	case a := <-addr:
-		return "http://" + a, cmd, stop
-	case <-time.After(30 * time.Second):
+	case base = <-addr:
+		base = "http://" + base
+	case <-timeout:
 		stop()
 		mu.Lock()
 		defer mu.Unlock()
 		t.Fatalf("sift %v did not start serving:\n%s", args, logs.String())
 	}
-	return "", nil, nil
+	if args[0] != "demo" {
+		return base, nil, cmd, stop
+	}
+	select {
+	case keys = <-banner:
+		return base, keys, cmd, stop
+	case <-timeout:
+		stop()
+		t.Fatalf("sift %v printed no banner with keys", args)
+	}
+	return "", nil, nil, nil
 }
 
-func getJSON(t *testing.T, url string, into any) int {
+// adminKey creates an admin key in a data directory with sift keys.
+func adminKey(t *testing.T, data string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	stdout, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "admin", "--name", "e2e")
+	if code != 0 {
+		t.Fatalf("keys create: exit %d: %s", code, stderr)
+	}
+	return strings.TrimSpace(stdout)
+}
+
+// call sends a request with an API key and returns the response; the
+// caller closes its body.
+func call(t *testing.T, key, method, url, body string) *http.Response {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, url, r)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// getJSON GETs url with key and decodes the answer into into.
+func getJSON(t *testing.T, key, url string, into any) int {
+	t.Helper()
+	resp := call(t, key, http.MethodGet, url, "")
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
@@ -242,34 +305,116 @@ func getJSON(t *testing.T, url string, into any) int {
 // TestDemoServesTheCorpus runs sift demo as a newcomer would and uses the
 // API it serves, then stops it with SIGTERM.
 func TestDemoServesTheCorpus(t *testing.T) {
-	base, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", filepath.Join("..", "..", "testdata", "demo"))
+	base, keys, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", filepath.Join("..", "..", "testdata", "demo"))
+	for _, label := range []string{"portal-customer", "portal-itsm", "agent", "analyst", "admin"} {
+		if !strings.HasPrefix(keys[label], "sk_") {
+			t.Errorf("the banner has no %s key: %v", label, keys)
+		}
+	}
 	var sug struct {
 		Suggestions []struct{ Kind, ID, Text string }
 	}
-	if code := getJSON(t, base+"/v1/suggest?q=pasword+res", &sug); code != 200 || len(sug.Suggestions) == 0 {
+	if code := getJSON(t, keys["portal-customer"], base+"/v1/suggest?q=pasword+res", &sug); code != 200 || len(sug.Suggestions) == 0 {
 		t.Errorf("suggest: status %d, %+v", code, sug)
 	}
+	var problem struct{ Code string }
+	if code := getJSON(t, "", base+"/v1/suggest?q=pasword+res", &problem); code != 401 || problem.Code != "unauthorized" {
+		t.Errorf("suggest without a key: status %d, %+v", code, problem)
+	}
+	if code := getJSON(t, keys["analyst"], base+"/v1/suggest?q=pasword+res", &problem); code != 403 {
+		t.Errorf("suggest with an analyst key: status %d, %+v", code, problem)
+	}
 	var health struct{ Status string }
-	if code := getJSON(t, base+"/healthz", &health); code != 200 || health.Status != "ok" {
+	if code := getJSON(t, "", base+"/healthz", &health); code != 200 || health.Status != "ok" {
 		t.Errorf("healthz: %d %+v", code, health)
 	}
 
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPut, base+"/v1/articles/KB-NEW",
-		strings.NewReader(`{"title":"Quokka mode on the thermostat"}`))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := call(t, keys["admin"], http.MethodPut, base+"/v1/articles/KB-NEW", `{"title":"Quokka mode on the thermostat"}`)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Errorf("PUT article: status %d", resp.StatusCode)
 	}
 	var res struct{ Hits []struct{ ID string } }
-	getJSON(t, base+"/v1/search?q=quokka", &res)
+	getJSON(t, keys["portal-customer"], base+"/v1/search?q=quokka", &res)
 	if len(res.Hits) != 1 || res.Hits[0].ID != "KB-NEW" {
 		t.Errorf("search right after PUT: %+v", res.Hits)
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d after SIGTERM, want 0", code)
+	}
+}
+
+// TestKeysAndFullTextRebuild manages keys with sift keys over a data
+// directory whose full-text index was removed, and checks that sift serve
+// rebuilds the index from the store, honours the keys and filters
+// restricted articles by a portal's end-user headers.
+func TestKeysAndFullTextRebuild(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	articles := filepath.Join(dir, "articles.jsonl")
+	write(t, articles, `{"id":"KB-1","title":"Reset your camera password"}
+{"id":"KB-2","title":"Reset a camera of the pro line","products":["cams-pro"],"tiers":["gold"]}
+`)
+	if _, stderr, code := runSift(t, nil, "index", "--data", data, articles); code != 0 {
+		t.Fatalf("index: exit %d: %s", code, stderr)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "fulltext")); err != nil {
+		t.Fatal(err)
+	}
+	portal, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "portal", "--portal", "customer", "--name", "web")
+	if code != 0 || !strings.Contains(stderr, "shown only once") {
+		t.Fatalf("keys create: exit %d: %s", code, stderr)
+	}
+	portal = strings.TrimSpace(portal)
+	if _, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "portal"); code != 1 || !strings.Contains(stderr, "--portal") {
+		t.Errorf("portal key without a portal: exit %d: %s", code, stderr)
+	}
+	doomed := adminKey(t, data)
+	list, _, _ := runSift(t, nil, "keys", "list", "--data", data)
+	id := ""
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, "admin") {
+			id = strings.Fields(line)[0]
+		}
+	}
+	if strings.Contains(list, portal) || strings.Contains(list, doomed) || id == "" {
+		t.Fatalf("keys list shows a secret, or no admin key:\n%s", list)
+	}
+	if out, stderr, code := runSift(t, nil, "keys", "revoke", "--data", data, id); code != 0 || !strings.Contains(out, "revoked "+id) {
+		t.Fatalf("keys revoke: exit %d: %s%s", code, out, stderr)
+	}
+
+	base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
+	defer stop()
+	var problem struct{ Code string }
+	if code := getJSON(t, doomed, base+"/v1/search?q=camera", &problem); code != 401 {
+		t.Errorf("revoked key: status %d %+v", code, problem)
+	}
+	search := func(headers map[string]string) []string {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/v1/search?q=reset+camera", nil)
+		req.Header.Set("Authorization", "Bearer "+portal)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res struct{ Hits []struct{ ID string } }
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("search: %d %v", resp.StatusCode, err)
+		}
+		var ids []string
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		return ids
+	}
+	if got := search(nil); len(got) != 1 || got[0] != "KB-1" {
+		t.Errorf("no entitlements: hits %v, want KB-1 only", got)
+	}
+	if got := search(map[string]string{"X-Sift-Products": "cams-pro", "X-Sift-Tier": "gold"}); len(got) != 2 {
+		t.Errorf("entitled: hits %v, want both articles", got)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -44,10 +45,14 @@ func TestHybridBeatsKeywords(t *testing.T) {
 
 func TestRetrievalModeNeedsAnEmbedder(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
-	base, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key := adminKey(t, data)
+	base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
 	defer stop()
 	var problem struct{ Field, Detail string }
-	if code := getJSON(t, base+"/v1/search?q=x&mode=vector", &problem); code != 400 || problem.Field != "mode" {
+	if code := getJSON(t, key, base+"/v1/search?q=x&mode=vector", &problem); code != 400 || problem.Field != "mode" {
 		t.Errorf("mode=vector without an embedder: %d %+v, want 400 about mode", code, problem)
 	}
 }

@@ -26,10 +26,10 @@ func TestLoadOnTheDemo(t *testing.T) {
 		seconds = n
 	}
 	corpus := filepath.Join("..", "..", "testdata", "demo")
-	base, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--seed-events=false")
+	base, keys, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--seed-events=false")
 	defer stop()
 	stdout, stderr, code := runSift(t, nil, "load", "--url", base, "--rate", "40", "--duration", strconv.Itoa(seconds)+"s",
-		"--corpus", corpus, "--json")
+		"--corpus", corpus, "--key", keys["agent"], "--json")
 	if code != 0 {
 		t.Fatalf("sift load: exit %d\n%s%s", code, stdout, stderr)
 	}

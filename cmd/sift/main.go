@@ -26,6 +26,7 @@ func commands() []command {
 		{"index", "upsert articles, tickets and query records from files into a data directory", runIndex},
 		{"serve", "serve the HTTP API over a data directory", runServe},
 		{"load", "drive a running Sift on this machine with suggest, search, deflect and triage at a fixed rate for a while", runLoad},
+		{"keys", "create, list and revoke API keys of a data directory", runKeys},
 		{"bench", "benchmark indexing, type-ahead, embedding, deflection and triage on a seeded synthetic corpus", runBench},
 		{"train", "train ticket classifiers (category, priority, group, department) on the indexed tickets", runTrain},
 		{"eval", "measure retrieval (eval search) or sentiment (eval sentiment) on labelled files", runEval},

@@ -193,32 +193,32 @@ func TestDemoEventsMetrics(t *testing.T) {
 func TestDemoSeedsEvents(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	corpus := filepath.Join("..", "..", "testdata", "demo")
-	sessions := func(base string) int {
+	sessions := func(base string, keys map[string]string) int {
 		var rep struct {
 			Totals struct{ Sessions, ReachedForm int }
 		}
-		if code := getJSON(t, base+"/v1/metrics/deflection?interval=week", &rep); code != 200 {
+		if code := getJSON(t, keys["analyst"], base+"/v1/metrics/deflection?interval=week", &rep); code != 200 {
 			t.Fatalf("metrics: status %d", code)
 		}
 		return rep.Totals.Sessions
 	}
-	base, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--data", data)
-	first := sessions(base)
+	base, keys, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--data", data)
+	first := sessions(base, keys)
 	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d", code)
 	}
 	if first < 1000 {
 		t.Fatalf("%d sessions after the first demo, want a seeded history", first)
 	}
-	base, stop = startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--data", data)
-	again := sessions(base)
+	base, keys, stop = startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--data", data)
+	again := sessions(base, keys)
 	stop()
 	if again != first {
 		t.Errorf("second demo over the same data: %d sessions, first %d", again, first)
 	}
 
-	base, stop = startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--seed-events=false")
-	none := sessions(base)
+	base, keys, stop = startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", corpus, "--seed-events=false")
+	none := sessions(base, keys)
 	stop()
 	if none != 0 {
 		t.Errorf("--seed-events=false: %d sessions, want 0", none)

@@ -28,6 +28,8 @@ type serveFlags struct {
 	data         string
 	addr         string
 	maxBodyBytes int64
+	rateLimit    float64
+	rateBurst    int
 	embedder     embedderFlags
 	trainOnStart bool
 	// onEvents, if set, runs once the engine has its event log, before
@@ -40,6 +42,8 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.StringVar(&f.data, "data", "sift-data", "data directory")
 	f.StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	f.Float64Var(&f.rateLimit, "rate-limit", api.DefaultRateLimit, "requests a second each API key may make, sustained; 0 turns limits off")
+	f.IntVar(&f.rateBurst, "rate-burst", api.DefaultRateBurst, "requests each API key may make at once, above its rate")
 	f.embedder.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	return f
@@ -108,10 +112,18 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 			}
 		})
 	}
+	linkSecret, err := loadLinkSecret(f.data)
+	if err != nil {
+		return err
+	}
+	apiCfg, err := f.apiConfig(d, linkSecret)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := &http.Server{
-		Handler:           api.New(api.Config{MaxBodyBytes: f.maxBodyBytes}, eng, reg, log),
+		Handler:           api.New(apiCfg, eng, reg, log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -140,6 +152,22 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	return nil
+}
+
+// apiConfig is the HTTP layer's configuration from the flags, with the
+// data directory's store keeping keys and links.
+func (f *serveFlags) apiConfig(d *dataDir, linkSecret []byte) (api.Config, error) {
+	cfg := api.Config{MaxBodyBytes: f.maxBodyBytes, RateLimit: f.rateLimit, RateBurst: f.rateBurst,
+		Keys: d.store, Links: d.store, LinkSecret: linkSecret}
+	switch {
+	case f.rateLimit < 0:
+		return cfg, fmt.Errorf("--rate-limit: must be 0 (no limit) or more, got %g", f.rateLimit)
+	case f.rateLimit == 0:
+		cfg.RateLimit = -1
+	case f.rateBurst < 1:
+		return cfg, fmt.Errorf("--rate-burst: must be at least 1, got %d", f.rateBurst)
+	}
+	return cfg, nil
 }
 
 // trainOnStart trains the classifiers from the indexed tickets and hands

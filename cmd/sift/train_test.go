@@ -41,13 +41,11 @@ func TestTrainThenClassify(t *testing.T) {
 		t.Fatalf("manifest: %v, %+v", err, manifest["category"])
 	}
 
-	base, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
+	key := adminKey(t, data)
+	base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
 	defer stop()
-	resp, err := http.Post(base+"/v1/classify", "application/json",
-		strings.NewReader(`{"subject":"VPN keeps disconnecting","body":"GlobalProtect drops every ten minutes from home","portal":"itsm"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := call(t, key, http.MethodPost, base+"/v1/classify",
+		`{"subject":"VPN keeps disconnecting","body":"GlobalProtect drops every ten minutes from home","portal":"itsm"}`)
 	defer resp.Body.Close()
 	var res struct {
 		Fields map[string]struct {

@@ -59,7 +59,7 @@ func (x *Index) TitleCompletions(ctx context.Context, text string, visibilities 
 	if musts == 0 {
 		return nil, nil
 	}
-	root.AddFilter(articleFilter(visibilities))
+	root.AddFilter(articleFilter(models.ArticleFilter{Visibilities: visibilities}))
 
 	req := bv.NewSearchRequestOptions(root, limit, 0, false)
 	req.Fields = []string{fieldTitle}

@@ -39,7 +39,23 @@ func Open(dir string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open full-text index %s: %w", dir, err)
 	}
+	if !hasRestrictionFields(idx) {
+		idx.Close()
+		return nil, fmt.Errorf("open full-text index %s: it was built by a Sift without article products and tiers, "+
+			"and would not filter by them; remove the directory and start sift again to rebuild it from the store", dir)
+	}
 	return &Index{idx: idx}, nil
+}
+
+// hasRestrictionFields reports whether the index's mapping has the
+// article fields that product and tier filters need.
+func hasRestrictionFields(idx bv.Index) bool {
+	m, ok := idx.Mapping().(*mapping.IndexMappingImpl)
+	if !ok {
+		return false
+	}
+	art := m.TypeMapping[string(models.KindArticle)]
+	return art != nil && art.Properties[fieldProducts] != nil && art.Properties[fieldTiers] != nil
 }
 
 // Close flushes and releases the index.
@@ -57,6 +73,11 @@ const (
 	fieldCategory   = "category"
 	fieldProduct    = "product"
 	fieldVisibility = "visibility"
+	// fieldProducts and fieldTiers hold an article's product and tier
+	// codes, or anyValue when it is not restricted by them, so that a
+	// filter can name "unrestricted" as a term.
+	fieldProducts = "products"
+	fieldTiers    = "tiers"
 	// Ticket fields have their own names: bleve keeps one set of fields for
 	// all document types, and a ticket's body must not change how article
 	// bodies are stored, highlighted or scored.
@@ -78,7 +99,13 @@ type articleDoc struct {
 	Category   string   `json:"category"`
 	Product    string   `json:"product"`
 	Visibility string   `json:"visibility"`
+	Products   []string `json:"products"`
+	Tiers      []string `json:"tiers"`
 }
+
+// anyValue stands for "no restriction" in fieldProducts and fieldTiers; it
+// is not a valid product or tier code.
+const anyValue = "*"
 
 type ticketDoc struct {
 	Type       string `json:"type"`
@@ -119,6 +146,8 @@ func indexMapping() *mapping.IndexMappingImpl {
 	article.AddFieldMappingsAt(fieldCategory, label(true))
 	article.AddFieldMappingsAt(fieldProduct, label(true))
 	article.AddFieldMappingsAt(fieldVisibility, label(true))
+	article.AddFieldMappingsAt(fieldProducts, label(true))
+	article.AddFieldMappingsAt(fieldTiers, label(true))
 
 	ticket := bv.NewDocumentStaticMapping()
 	ticket.AddFieldMappingsAt(fieldType, label(false))
@@ -183,7 +212,16 @@ func newArticleDoc(a *models.Article) articleDoc {
 		Category:   a.Category,
 		Product:    a.Product,
 		Visibility: string(a.Visibility),
+		Products:   orAny(a.Products),
+		Tiers:      orAny(a.Tiers),
 	}
+}
+
+func orAny(codes []string) []string {
+	if len(codes) == 0 {
+		return []string{anyValue}
+	}
+	return codes
 }
 
 func newTicketDoc(t *models.Ticket) ticketDoc {

@@ -118,7 +118,7 @@ func TestSearchVisibility(t *testing.T) {
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {
 			for _, m := range []models.TextMatch{models.MatchSearch, models.MatchDeflect} {
-				res := search(t, x, models.TextQuery{Match: m, Text: q, Subject: q, Visibilities: publicOnly, Facets: true, Highlight: true})
+				res := search(t, x, models.TextQuery{Match: m, Text: q, Subject: q, Filter: models.ArticleFilter{Visibilities: publicOnly}, Facets: true, Highlight: true})
 				for _, h := range res.Hits {
 					if internal[h.ID] || h.Visibility != models.VisibilityPublic {
 						t.Errorf("match %d: public-only query returned %s (visibility %q)", m, h.ID, h.Visibility)
@@ -141,7 +141,7 @@ func TestSearchVisibility(t *testing.T) {
 		})
 	}
 	t.Run("employees see internal articles", func(t *testing.T) {
-		res := search(t, x, models.TextQuery{Text: "vpn", Visibilities: everything})
+		res := search(t, x, models.TextQuery{Text: "vpn", Filter: models.ArticleFilter{Visibilities: everything}})
 		if !slices.Contains(ids(res), "kb-int-vpn") {
 			t.Errorf("hits %q lack kb-int-vpn", ids(res))
 		}
@@ -152,13 +152,13 @@ func TestSearchVisibility(t *testing.T) {
 		}
 	})
 	t.Run("no visibility allowed finds nothing", func(t *testing.T) {
-		res := search(t, x, models.TextQuery{Text: "password", Visibilities: nil})
+		res := search(t, x, models.TextQuery{Text: "password", Filter: models.ArticleFilter{Visibilities: nil}})
 		if res.Total != 0 || len(res.Hits) != 0 {
 			t.Errorf("hits %q", ids(res))
 		}
 	})
 	t.Run("internal only", func(t *testing.T) {
-		res := search(t, x, models.TextQuery{Text: "password", Visibilities: []models.Visibility{models.VisibilityInternal}})
+		res := search(t, x, models.TextQuery{Text: "password", Filter: models.ArticleFilter{Visibilities: []models.Visibility{models.VisibilityInternal}}})
 		for _, h := range res.Hits {
 			if !internal[h.ID] {
 				t.Errorf("internal-only query returned %s", h.ID)
@@ -169,7 +169,7 @@ func TestSearchVisibility(t *testing.T) {
 
 func TestSearchRanking(t *testing.T) {
 	x := openCorpus(t)
-	res := search(t, x, models.TextQuery{Text: "password", Visibilities: publicOnly})
+	res := search(t, x, models.TextQuery{Text: "password", Filter: models.ArticleFilter{Visibilities: publicOnly}})
 	got := ids(res)
 	ti, bi := slices.Index(got, "kb-title"), slices.Index(got, "kb-body")
 	if ti < 0 || bi < 0 {
@@ -187,11 +187,11 @@ func TestSearchRanking(t *testing.T) {
 	}
 
 	t.Run("paging", func(t *testing.T) {
-		all := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything})
+		all := search(t, x, models.TextQuery{Text: "password printer", Filter: models.ArticleFilter{Visibilities: everything}})
 		if len(all.Hits) < 3 {
 			t.Fatalf("only %d hits", len(all.Hits))
 		}
-		page := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything, Limit: 1, Offset: 1})
+		page := search(t, x, models.TextQuery{Text: "password printer", Filter: models.ArticleFilter{Visibilities: everything}, Limit: 1, Offset: 1})
 		if len(page.Hits) != 1 || page.Hits[0].ID != all.Hits[1].ID || page.Total != all.Total {
 			t.Errorf("page 2 = %q (total %d), want %q (total %d)", ids(page), page.Total, all.Hits[1].ID, all.Total)
 		}
@@ -200,7 +200,7 @@ func TestSearchRanking(t *testing.T) {
 
 func TestSearchHighlight(t *testing.T) {
 	x := openCorpus(t)
-	res := search(t, x, models.TextQuery{Text: "paper", Visibilities: publicOnly, Highlight: true})
+	res := search(t, x, models.TextQuery{Text: "paper", Filter: models.ArticleFilter{Visibilities: publicOnly}, Highlight: true})
 	if len(res.Hits) != 1 || res.Hits[0].ID != "kb-printer" {
 		t.Fatalf("hits %q, want kb-printer", ids(res))
 	}
@@ -211,7 +211,7 @@ func TestSearchHighlight(t *testing.T) {
 	if strings.Contains(s, "**") || strings.Contains(s, "](") {
 		t.Errorf("snippet %q contains Markdown", s)
 	}
-	res = search(t, x, models.TextQuery{Text: "paper", Visibilities: publicOnly})
+	res = search(t, x, models.TextQuery{Text: "paper", Filter: models.ArticleFilter{Visibilities: publicOnly}})
 	if res.Hits[0].Snippet != "" {
 		t.Errorf("snippet %q without Highlight", res.Hits[0].Snippet)
 	}
@@ -219,7 +219,7 @@ func TestSearchHighlight(t *testing.T) {
 
 func TestSearchFacets(t *testing.T) {
 	x := openCorpus(t)
-	res := search(t, x, models.TextQuery{Text: "password printer", Visibilities: everything, Facets: true})
+	res := search(t, x, models.TextQuery{Text: "password printer", Filter: models.ArticleFilter{Visibilities: everything}, Facets: true})
 	facet := func(name string) map[string]int {
 		out := map[string]int{}
 		for _, c := range res.Facets[name] {
@@ -241,7 +241,7 @@ func TestSearchFacets(t *testing.T) {
 	if res.Total != 5 {
 		t.Errorf("total = %d, want 5 (%q)", res.Total, ids(res))
 	}
-	res = search(t, x, models.TextQuery{Text: "password", Visibilities: everything})
+	res = search(t, x, models.TextQuery{Text: "password", Filter: models.ArticleFilter{Visibilities: everything}})
 	if res.Facets != nil {
 		t.Errorf("facets %v without Facets", res.Facets)
 	}
@@ -273,7 +273,7 @@ func TestSearchDeflect(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: tc.subject, Text: tc.body, Visibilities: publicOnly})
+			res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: tc.subject, Text: tc.body, Filter: models.ArticleFilter{Visibilities: publicOnly}})
 			if tc.want == "" {
 				if len(res.Hits) != 0 {
 					t.Errorf("hits %q, want none", ids(res))
@@ -287,11 +287,11 @@ func TestSearchDeflect(t *testing.T) {
 	}
 	t.Run("subject weighs more than body", func(t *testing.T) {
 		// "rollers" and "change" are each in one body only.
-		res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "rollers", Text: "change", Visibilities: publicOnly})
+		res := search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "rollers", Text: "change", Filter: models.ArticleFilter{Visibilities: publicOnly}})
 		if len(res.Hits) < 2 || res.Hits[0].ID != "kb-printer" {
 			t.Errorf("hits %q, want kb-printer first", ids(res))
 		}
-		res = search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "change", Text: "rollers", Visibilities: publicOnly})
+		res = search(t, x, models.TextQuery{Match: models.MatchDeflect, Subject: "change", Text: "rollers", Filter: models.ArticleFilter{Visibilities: publicOnly}})
 		if len(res.Hits) < 2 || res.Hits[0].ID != "kb-body" {
 			t.Errorf("swapped: hits %q, want kb-body first", ids(res))
 		}
@@ -316,7 +316,7 @@ func TestSearchFuzzyRetry(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
-			res := search(t, x, models.TextQuery{Text: tc.query, Visibilities: publicOnly})
+			res := search(t, x, models.TextQuery{Text: tc.query, Filter: models.ArticleFilter{Visibilities: publicOnly}})
 			got := ids(res)
 			for _, id := range tc.want {
 				if !slices.Contains(got, id) {
@@ -338,7 +338,7 @@ func TestSearchFuzzyRetry(t *testing.T) {
 func TestWriteDeleteAndReplace(t *testing.T) {
 	ctx := context.Background()
 	x := openCorpus(t)
-	if got := ids(search(t, x, models.TextQuery{Text: "printer", Visibilities: publicOnly})); !slices.Contains(got, "kb-printer") {
+	if got := ids(search(t, x, models.TextQuery{Text: "printer", Filter: models.ArticleFilter{Visibilities: publicOnly}})); !slices.Contains(got, "kb-printer") {
 		t.Fatalf("before delete: %q", got)
 	}
 	// A ticket with the same id as an article is a different document.
@@ -353,7 +353,7 @@ func TestWriteDeleteAndReplace(t *testing.T) {
 	if err := x.Write(ctx, []models.Change{models.NewDelete(models.KindTicket, "kb-printer")}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(search(t, x, models.TextQuery{Text: "printer", Visibilities: publicOnly})); !slices.Contains(got, "kb-printer") {
+	if got := ids(search(t, x, models.TextQuery{Text: "printer", Filter: models.ArticleFilter{Visibilities: publicOnly}})); !slices.Contains(got, "kb-printer") {
 		t.Fatalf("deleting a ticket removed the article with its id: %q", got)
 	}
 
@@ -366,7 +366,7 @@ func TestWriteDeleteAndReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"printer", "paper tray", "printr"} {
-		if got := ids(search(t, x, models.TextQuery{Text: q, Visibilities: publicOnly})); slices.Contains(got, "kb-printer") {
+		if got := ids(search(t, x, models.TextQuery{Text: q, Filter: models.ArticleFilter{Visibilities: publicOnly}})); slices.Contains(got, "kb-printer") {
 			t.Errorf("%q still finds the deleted article: %q", q, got)
 		}
 	}
@@ -383,10 +383,10 @@ func TestWriteDeleteAndReplace(t *testing.T) {
 	if err := x.Write(ctx, []models.Change{c}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(search(t, x, models.TextQuery{Text: "reset", Visibilities: publicOnly})); slices.Contains(got, "kb-title") {
+	if got := ids(search(t, x, models.TextQuery{Text: "reset", Filter: models.ArticleFilter{Visibilities: publicOnly}})); slices.Contains(got, "kb-title") {
 		t.Errorf("old title still matches: %q", got)
 	}
-	if got := ids(search(t, x, models.TextQuery{Text: "passphrase", Visibilities: publicOnly})); !slices.Equal(got, []string{"kb-title"}) {
+	if got := ids(search(t, x, models.TextQuery{Text: "passphrase", Filter: models.ArticleFilter{Visibilities: publicOnly}})); !slices.Equal(got, []string{"kb-title"}) {
 		t.Errorf("new title: %q", got)
 	}
 }
@@ -403,7 +403,7 @@ func TestWriteCancelled(t *testing.T) {
 	if n, _ := x.Count(); n != 0 {
 		t.Errorf("Count = %d after a cancelled write", n)
 	}
-	if _, err := x.SearchArticles(ctx, models.TextQuery{Text: "t", Visibilities: publicOnly, Limit: 1}); err == nil {
+	if _, err := x.SearchArticles(ctx, models.TextQuery{Text: "t", Filter: models.ArticleFilter{Visibilities: publicOnly}, Limit: 1}); err == nil {
 		t.Error("search with a cancelled context succeeded")
 	}
 }
@@ -427,7 +427,7 @@ func TestReopenKeepsDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer y.Close()
-	if got := ids(search(t, y, models.TextQuery{Text: "persistent", Visibilities: publicOnly})); !slices.Equal(got, []string{"kb-1"}) {
+	if got := ids(search(t, y, models.TextQuery{Text: "persistent", Filter: models.ArticleFilter{Visibilities: publicOnly}})); !slices.Equal(got, []string{"kb-1"}) {
 		t.Errorf("after reopening: %q", got)
 	}
 }

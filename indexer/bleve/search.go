@@ -48,10 +48,10 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 	}
 	root := bv.NewBooleanQuery()
 	root.AddMust(text)
-	root.AddFilter(articleFilter(q.Visibilities))
+	root.AddFilter(articleFilter(q.Filter))
 
 	req := bv.NewSearchRequestOptions(root, q.Limit, q.Offset, false)
-	req.Fields = []string{fieldTitle, fieldCategory, fieldProduct, fieldVisibility}
+	req.Fields = []string{fieldTitle, fieldCategory, fieldProduct, fieldVisibility, fieldProducts, fieldTiers}
 	if q.Highlight {
 		req.Highlight = bv.NewHighlightWithStyle("html")
 		req.Highlight.Fields = []string{fieldBody}
@@ -93,17 +93,50 @@ func articleFields(text string, boost float64, fuzziness int) query.Query {
 	)
 }
 
-// articleFilter admits articles of the allowed visibilities only. With no
-// visibility allowed it admits nothing.
-func articleFilter(visibilities []models.Visibility) query.Query {
-	if len(visibilities) == 0 {
+// articleFilter admits the articles f admits: of the allowed visibilities,
+// and when f has entitlements, unrestricted or restricted to an entitled
+// product and tier. With no visibility allowed it admits nothing.
+func articleFilter(f models.ArticleFilter) query.Query {
+	if len(f.Visibilities) == 0 {
 		return bv.NewMatchNoneQuery()
 	}
 	var allowed []query.Query
-	for _, v := range visibilities {
+	for _, v := range f.Visibilities {
 		allowed = append(allowed, term(fieldVisibility, string(v)))
 	}
-	return bv.NewConjunctionQuery(term(fieldType, string(models.KindArticle)), bv.NewDisjunctionQuery(allowed...))
+	parts := []query.Query{term(fieldType, string(models.KindArticle)), bv.NewDisjunctionQuery(allowed...)}
+	if e := f.Entitled; e != nil {
+		products := []query.Query{term(fieldProducts, anyValue)}
+		for _, p := range e.Products {
+			products = append(products, term(fieldProducts, p))
+		}
+		tiers := []query.Query{term(fieldTiers, anyValue)}
+		if e.Tier != "" {
+			tiers = append(tiers, term(fieldTiers, e.Tier))
+		}
+		parts = append(parts, bv.NewDisjunctionQuery(products...), bv.NewDisjunctionQuery(tiers...))
+	}
+	return bv.NewConjunctionQuery(parts...)
+}
+
+// codes reads a stored product or tier field: one value is a string,
+// several a list; anyValue means none.
+func codes(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case string:
+		out = []string{x}
+	case []any:
+		for _, s := range x {
+			if s, ok := s.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) == 1 && out[0] == anyValue {
+		return nil
+	}
+	return out
 }
 
 func articleHit(h *search.DocumentMatch) models.ArticleHit {
@@ -117,6 +150,8 @@ func articleHit(h *search.DocumentMatch) models.ArticleHit {
 		Category:   str(fieldCategory),
 		Product:    str(fieldProduct),
 		Visibility: models.Visibility(str(fieldVisibility)),
+		Products:   codes(h.Fields[fieldProducts]),
+		Tiers:      codes(h.Fields[fieldTiers]),
 		Score:      h.Score,
 	}
 	if frags := h.Fragments[fieldBody]; len(frags) > 0 {

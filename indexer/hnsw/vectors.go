@@ -80,11 +80,14 @@ func (v *Vectors) graph(k models.Kind) *Index {
 	return nil
 }
 
+// articleAttrs classes an article by visibility; Group holds its product
+// and tier restriction (models.Restriction), empty when it has none.
 func articleAttrs(a *models.Article) Attrs {
+	group := models.Restriction(a.Products, a.Tiers)
 	if a.Visibility == models.VisibilityInternal {
-		return Attrs{Classes: ClassInternalArticle}
+		return Attrs{Classes: ClassInternalArticle, Group: group}
 	}
-	return Attrs{Classes: ClassPublicArticle}
+	return Attrs{Classes: ClassPublicArticle, Group: group}
 }
 
 func ticketAttrs(t *models.Ticket) Attrs {
@@ -94,14 +97,29 @@ func ticketAttrs(t *models.Ticket) Attrs {
 	return Attrs{Classes: ClassCustomerTicket, Group: t.Org}
 }
 
-// SearchArticles returns the k articles nearest to vec among the
-// visibilities allowed, best first.
-func (v *Vectors) SearchArticles(ctx context.Context, vec []float32, k int, vis []models.Visibility) ([]models.VectorHit, error) {
+// SearchArticles returns the k articles nearest to vec among those f
+// admits, best first.
+func (v *Vectors) SearchArticles(ctx context.Context, vec []float32, k int, f models.ArticleFilter) ([]models.VectorHit, error) {
 	var allowed uint64
-	for _, x := range vis {
+	for _, x := range f.Visibilities {
 		allowed |= articleAttrs(&models.Article{Visibility: x}).Classes
 	}
-	return hits(v.articles.Search(vec, k, func(a Attrs) bool { return a.Classes&allowed != 0 })), nil
+	// Restrictions are few and repeat: decide each once per search. The
+	// filter runs on the searching goroutine only.
+	decided := map[string]bool{}
+	admits := func(restriction string) bool {
+		if restriction == "" || f.Entitled == nil {
+			return true
+		}
+		ok, seen := decided[restriction]
+		if !seen {
+			products, tiers := models.ParseRestriction(restriction)
+			ok = f.Entitles(products, tiers)
+			decided[restriction] = ok
+		}
+		return ok
+	}
+	return hits(v.articles.Search(vec, k, func(a Attrs) bool { return a.Classes&allowed != 0 && admits(a.Group) })), nil
 }
 
 // SearchTickets returns the k tickets nearest to vec within scope, best

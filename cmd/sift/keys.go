@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/indexer/bolt"
+	"github.com/siftdesk/sift/models"
+)
+
+const keysUsage = "sift keys create --role ROLE [--portal P] [--name N] | list | revoke ID"
+
+// runKeys manages the API keys of a data directory: create (printing the
+// secret once), list, revoke. While sift serve holds the directory, use
+// its /v1/keys endpoints with an admin key instead.
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "Usage: "+keysUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub, args := args[0], args[1:]
+	f := newFlagSet("keys "+sub, "", "Manage API keys of a data directory (stop sift serve first, or use /v1/keys).", stderr)
+	var data, role, portal, name string
+	f.StringVar(&data, "data", "sift-data", "data directory")
+	switch sub {
+	case "create":
+		f.StringVar(&role, "role", "", "role: portal, agent, analyst or admin (required)")
+		f.StringVar(&portal, "portal", "", "portal the key is bound to: customer or itsm (required for portal keys, optional for agents)")
+		f.StringVar(&name, "name", "", "a name to tell the key by")
+	case "list", "revoke":
+	default:
+		fmt.Fprintf(stderr, "sift keys: unknown subcommand %q\nUsage: %s\n", sub, keysUsage)
+		return errUsage
+	}
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if sub == "revoke" && f.NArg() != 1 || sub != "revoke" && f.NArg() != 0 {
+		fmt.Fprintln(stderr, "Usage: "+keysUsage)
+		return errUsage
+	}
+	if _, err := os.Stat(data); err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	store, err := bolt.Open(filepath.Join(data, "store.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch sub {
+	case "create":
+		r, err := models.ParseRole(role)
+		if err != nil {
+			return fmt.Errorf("--role: %w", err)
+		}
+		_, secret, err := createKey(ctx, store, r, models.Portal(portal), name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret)
+		fmt.Fprintln(stderr, "Keep this key: it is shown only once.")
+		return nil
+	case "list":
+		return listKeys(ctx, store, stdout)
+	}
+	k, err := store.RevokeKey(ctx, f.Arg(0), time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Role, k.RevokedAt.Format(time.RFC3339))
+	return nil
+}
+
+// createKey makes and stores a key, returning it and its secret.
+func createKey(ctx context.Context, keys api.KeyStore, role models.Role, portal models.Portal, name string) (models.APIKey, string, error) {
+	k, secret, err := api.NewKey(role, portal, name, time.Now())
+	if err != nil {
+		var appErr *models.Error
+		if errors.As(err, &appErr) && appErr.Field != "" {
+			return k, "", fmt.Errorf("--%s: %s", appErr.Field, appErr.Message)
+		}
+		return k, "", err
+	}
+	return k, secret, keys.CreateKey(ctx, k)
+}
+
+func listKeys(ctx context.Context, keys api.KeyStore, w io.Writer) error {
+	all, err := keys.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPREFIX\tROLE\tPORTAL\tNAME\tCREATED\tREVOKED")
+	for _, k := range all {
+		revoked := "-"
+		if k.Revoked() {
+			revoked = k.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Role, orDash(string(k.Portal)), orDash(k.Name), k.CreatedAt.Format(time.RFC3339), revoked)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

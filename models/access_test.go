@@ -1,0 +1,139 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/siftdesk/sift/models"
+)
+
+func TestArticleFilterAllows(t *testing.T) {
+	pub, internal := models.VisibilityPublic, models.VisibilityInternal
+	customer := func(tier string, products ...string) models.ArticleFilter {
+		return models.Audience{Portal: models.PortalCustomer, Entitlements: models.Entitlements{Tier: tier, Products: products}}.Filter()
+	}
+	tests := []struct {
+		name            string
+		f               models.ArticleFilter
+		vis             models.Visibility
+		products, tiers []string
+		want            bool
+	}{
+		{"zero filter admits nothing", models.ArticleFilter{}, pub, nil, nil, false},
+		{"zero audience: public unrestricted", models.Audience{}.Filter(), pub, nil, nil, true},
+		{"zero audience: no internal", models.Audience{}.Filter(), internal, nil, nil, false},
+		{"zero audience: no restricted", models.Audience{}.Filter(), pub, []string{"cams"}, nil, false},
+		{"entitled product", customer("", "cams"), pub, []string{"cams", "locks"}, nil, true},
+		{"other product", customer("", "locks2"), pub, []string{"cams"}, nil, false},
+		{"product and tier", customer("gold", "cams"), pub, []string{"cams"}, []string{"gold", "platinum"}, true},
+		{"product without tier", customer("", "cams"), pub, []string{"cams"}, []string{"gold"}, false},
+		{"wrong tier", customer("silver", "cams"), pub, []string{"cams"}, []string{"gold"}, false},
+		{"tier only", customer("gold"), pub, nil, []string{"gold"}, true},
+		{"customer never internal", customer("gold", "cams"), internal, nil, nil, false},
+		{"customer-portal staff: all products, no internal", models.Audience{Staff: true}.Filter(), pub, []string{"cams"}, []string{"gold"}, true},
+		{"customer-portal staff: no internal", models.Audience{Staff: true}.Filter(), internal, nil, nil, false},
+		{"employees: restricted internal", models.Audience{Portal: models.PortalITSM}.Filter(), internal, []string{"cams"}, []string{"gold"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Allows(tc.vis, tc.products, tc.tiers); got != tc.want {
+				t.Errorf("Allows = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRestrictionRoundTrip(t *testing.T) {
+	for _, tc := range []struct{ products, tiers []string }{
+		{nil, nil}, {[]string{"a"}, nil}, {nil, []string{"gold"}}, {[]string{"a", "b.c"}, []string{"x", "y"}},
+	} {
+		s := models.Restriction(tc.products, tc.tiers)
+		p, tr := models.ParseRestriction(s)
+		if len(p) != len(tc.products) || len(tr) != len(tc.tiers) {
+			t.Errorf("%q: got %v %v, want %v %v", s, p, tr, tc.products, tc.tiers)
+		}
+	}
+}
+
+func TestPrincipalPortalAndTickets(t *testing.T) {
+	portal := models.Principal{Role: models.RolePortal, Portal: models.PortalCustomer, Org: "acme"}
+	if p, err := portal.ResolvePortal(""); err != nil || p != models.PortalCustomer {
+		t.Errorf("portal key, no portal: %v %v", p, err)
+	}
+	if _, err := portal.ResolvePortal("itsm"); !errors.Is(err, models.ErrForbidden) {
+		t.Errorf("portal key asking for itsm: %v, want forbidden", err)
+	}
+	if _, err := (models.Principal{Role: models.RoleAdmin}).ResolvePortal("intranet"); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("unknown portal: %v, want invalid", err)
+	}
+	acme := &models.Ticket{ID: "t", Portal: models.PortalCustomer, Org: "acme"}
+	globex := &models.Ticket{ID: "u", Portal: models.PortalCustomer, Org: "globex"}
+	itsm := &models.Ticket{ID: "v", Portal: models.PortalITSM}
+	tests := []struct {
+		who  models.Principal
+		t    *models.Ticket
+		want bool
+	}{
+		{portal, acme, true},
+		{portal, globex, false},
+		{portal, itsm, false},
+		{models.Principal{Role: models.RolePortal, Portal: models.PortalCustomer}, &models.Ticket{Portal: models.PortalCustomer}, false},
+		{models.Principal{Role: models.RolePortal, Portal: models.PortalITSM}, itsm, true},
+		{models.Principal{Role: models.RoleAgent, Portal: models.PortalITSM}, acme, false},
+		{models.Principal{Role: models.RoleAgent, Portal: models.PortalITSM}, itsm, true},
+		{models.Principal{Role: models.RoleAgent}, globex, true},
+		{models.Principal{Role: models.RoleAnalyst}, acme, false},
+		{models.Principal{Role: models.RoleAdmin}, globex, true},
+		{models.Principal{}, acme, false},
+	}
+	for _, tc := range tests {
+		if got := tc.who.CanSeeTicket(tc.t); got != tc.want {
+			t.Errorf("%+v sees %+v: %v, want %v", tc.who, tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestAPIKeyValidate(t *testing.T) {
+	tests := []struct {
+		key   models.APIKey
+		field string // "" for valid
+	}{
+		{models.APIKey{Role: models.RolePortal, Portal: models.PortalCustomer}, ""},
+		{models.APIKey{Role: models.RoleAgent}, ""},
+		{models.APIKey{Role: models.RoleAgent, Portal: models.PortalITSM}, ""},
+		{models.APIKey{Role: models.RolePortal}, "portal"},
+		{models.APIKey{Role: models.RoleAnalyst, Portal: models.PortalITSM}, "portal"},
+		{models.APIKey{Role: models.RoleAgent, Portal: "intranet"}, "portal"},
+		{models.APIKey{Role: "root"}, "role"},
+		{models.APIKey{Role: models.RoleAdmin, Name: string(make([]byte, models.MaxKeyNameLength+1))}, "name"},
+	}
+	for _, tc := range tests {
+		err := tc.key.Validate()
+		var e *models.Error
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%+v: %v", tc.key, err)
+		case tc.field != "" && (!errors.As(err, &e) || e.Field != tc.field):
+			t.Errorf("%+v: %v, want an error about %s", tc.key, err, tc.field)
+		}
+	}
+}
+
+func TestArticleProductsAndTiers(t *testing.T) {
+	a := models.Article{ID: "a", Title: "t", Products: []string{" Cams ", "locks", "cams", ""}, Tiers: []string{"Gold"}}
+	a.Normalize()
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Products) != 2 || a.Products[0] != "cams" || a.Products[1] != "locks" || a.Tiers[0] != "gold" {
+		t.Errorf("normalised to %v %v", a.Products, a.Tiers)
+	}
+	for _, bad := range [][]string{{"two words"}, {"a,b"}, {"*"}} {
+		b := models.Article{ID: "a", Title: "t", Products: bad}
+		b.Normalize()
+		var e *models.Error
+		if err := b.Validate(); !errors.As(err, &e) || e.Field != "products" {
+			t.Errorf("products %q: %v, want an error about products", bad, err)
+		}
+	}
+}

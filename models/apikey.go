@@ -1,0 +1,73 @@
+package models
+
+import "time"
+
+// APIKey is a stored API key: everything about it but its secret, of which
+// only a hash is kept.
+type APIKey struct {
+	ID string `json:"id"`
+	// Prefix is the start of the secret, enough for a person to tell keys
+	// apart and never enough to use one.
+	Prefix string `json:"prefix"`
+	Name   string `json:"name,omitempty"`
+	Role   Role   `json:"role"`
+	// Portal binds a portal key (required) or an agent key (optional) to
+	// one portal.
+	Portal    Portal    `json:"portal,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	// Hash is the SHA-256 of the secret; it is never shown.
+	Hash []byte `json:"hash,omitempty"`
+}
+
+// MaxKeyNameLength bounds an API key's name.
+const MaxKeyNameLength = 200
+
+// Revoked reports whether the key was revoked.
+func (k *APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// Validate checks the key's role, portal binding and name.
+func (k *APIKey) Validate() error {
+	if _, err := ParseRole(string(k.Role)); err != nil {
+		return err
+	}
+	if err := checkText("name", k.Name, MaxKeyNameLength); err != nil {
+		return err
+	}
+	switch {
+	case k.Role == RolePortal && k.Portal == "":
+		return Invalid("portal", "a portal key must be bound to a portal: customer or itsm")
+	case k.Portal == "":
+		return nil
+	case k.Role != RolePortal && k.Role != RoleAgent:
+		return Invalid("portal", "only portal and agent keys are bound to a portal, not %s keys", k.Role)
+	}
+	if k.Portal != PortalCustomer && k.Portal != PortalITSM {
+		return Invalid("portal", "unknown portal %q: want %q or %q", k.Portal, PortalCustomer, PortalITSM)
+	}
+	return nil
+}
+
+// Principal returns the principal of a request made with the key, before
+// any end user is named.
+func (k *APIKey) Principal() Principal {
+	return Principal{KeyID: k.ID, Role: k.Role, Portal: k.Portal}
+}
+
+// Link is a private access link to one ticket: whoever holds its token may
+// read that ticket's status and the public articles suggested for it,
+// until it expires or is revoked.
+type Link struct {
+	ID        string    `json:"id"`
+	TicketID  string    `json:"ticket_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedBy string    `json:"created_by"` // the id of the key that made it
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
+// Link lifetimes.
+const (
+	DefaultLinkTTL = 7 * 24 * time.Hour
+	MaxLinkTTL     = 90 * 24 * time.Hour
+)
