@@ -41,9 +41,7 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return false, err
 	}
-	entry := articleEntry(a)
-	entry.Popularity += float64(e.eventViews(a.ID))
-	e.articles.Put(entry)
+	e.Refresh([]models.Change{c})
 	return created, nil
 }
 
@@ -55,10 +53,11 @@ func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
 	if _, err := e.store.Article(ctx, id); err != nil {
 		return err
 	}
-	if err := e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindArticle, id)}); err != nil {
+	c := models.NewDelete(models.KindArticle, id)
+	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return err
 	}
-	e.articles.Remove(id)
+	e.Refresh([]models.Change{c})
 	return nil
 }
 

@@ -111,6 +111,9 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		return nil, fmt.Errorf("load query completions: %w", err)
 	}
 	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
+	if r, ok := writer.(*Replicated); ok {
+		r.eng.Store(e)
+	}
 	return e, nil
 }
 
