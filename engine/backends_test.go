@@ -99,12 +99,8 @@ func openPostgres(t *testing.T, dir string, log *slog.Logger) *fixture {
 			t.Errorf("drop test schema: %v", err)
 		}
 	})
-	feed, err := store.Feed(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ix := indexer.New(store, nil, 0, log)
-	writer := engine.NewReplicated(ix, text, feed)
+	writer := engine.NewReplicated(ix, text, store.Feed())
 	return &fixture{
 		store: store, text: text, ix: ix, writer: writer, catchUp: writer.CatchUp,
 		vectors: func(model string, dims int) vectorIndex {

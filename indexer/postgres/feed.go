@@ -19,9 +19,9 @@ const feedBatch = 1000
 
 // Feed reads the changes committed to the store in commit order: upserts
 // of articles, tickets and query records, with their documents, and
-// deletes. A replica takes a Feed before it loads its caches from the
-// store, then applies every change the Feed delivers, so it misses none
-// (some may arrive twice; applying a change twice is harmless). A document
+// deletes. A replica applies every change its Feed delivers, from the
+// first, so it misses none (its own writes may arrive after it applied
+// them; applying a change twice is harmless). A document
 // changed several times between two catch-ups arrives once, in its latest
 // state, at the place of its last change. It is safe
 // for concurrent use; catch-ups are serialised.
@@ -31,23 +31,10 @@ type Feed struct {
 	after int64 // last sequence number delivered
 }
 
-// Feed returns a feed positioned at the store's latest committed change.
-func (s *Store) Feed(ctx context.Context) (*Feed, error) {
-	var after int64
-	err := s.pool.QueryRow(ctx, `SELECT greatest(
-		(SELECT coalesce(max(seq), 0) FROM documents), (SELECT coalesce(max(seq), 0) FROM tombstones))`).Scan(&after)
-	if err != nil {
-		return nil, fmt.Errorf("change feed: %w", classify(err))
-	}
-	return &Feed{s: s, after: after}, nil
-}
-
-// Position returns the sequence number of the last change delivered.
-func (f *Feed) Position() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.after
-}
+// Feed returns a feed positioned before the first change: its first
+// catch-up delivers every stored document, which is how a replica builds
+// its caches at start.
+func (s *Store) Feed() *Feed { return &Feed{s: s} }
 
 // CatchUp calls apply with the changes committed since the last change
 // delivered, in order and in batches, until none are left. When apply fails
