@@ -16,14 +16,17 @@
 # The URL (last line of start's output) is what SIFT_TEST_DATABASE_URL or
 # --database-url take. Environment: SIFT_PG_ROOT (default
 # /var/lib/sift-pg-root, outside the repository so clean clones reuse it),
-# SIFT_PG_PORT (default 55432).
+# SIFT_PG_PORT (default 55432; each port is a cluster of its own, which
+# is how the restart test gets a server it may stop without disturbing the
+# other tests).
 set -euo pipefail
 
 ROOT="${SIFT_PG_ROOT:-/var/lib/sift-pg-root}"
 PORT="${SIFT_PG_PORT:-55432}"
 PGBIN=/usr/lib/postgresql/17/bin
-PGDATA=/var/lib/sift-pg/data
-LOG=/var/lib/sift-pg/server.log
+HOME_DIR=/var/lib/sift-pg/$PORT # one cluster per port, so tests can run a second
+PGDATA=$HOME_DIR/data
+LOG=$HOME_DIR/server.log
 URL="postgres://sift:sift@127.0.0.1:${PORT}/sift?sslmode=disable"
 
 say() { echo "postgres.sh: $*" >&2; }
@@ -82,12 +85,12 @@ as_postgres() {
   local uid gid
   uid=$(awk -F: '$1 == "postgres" {print $3}' "$ROOT/etc/passwd")
   gid=$(awk -F: '$1 == "postgres" {print $4}' "$ROOT/etc/passwd")
-  chroot --userspec="$uid:$gid" "$ROOT" env -i HOME=/var/lib/sift-pg PATH="$PGBIN:/usr/bin:/bin" \
+  chroot --userspec="$uid:$gid" "$ROOT" env -i HOME=/tmp PATH="$PGBIN:/usr/bin:/bin" \
     LANG=C.UTF-8 /bin/sh -c "$1"
 }
 
 running() {
-  [ -d "$ROOT/var/lib/sift-pg/data" ] || return 1
+  [ -d "$ROOT$PGDATA" ] || return 1
   as_postgres "pg_isready -q -h 127.0.0.1 -p $PORT" >/dev/null 2>&1
 }
 
@@ -95,11 +98,11 @@ init_cluster() {
   if [ -f "$ROOT$PGDATA/PG_VERSION" ]; then
     return
   fi
-  mkdir -p "$ROOT/var/lib/sift-pg"
-  chroot "$ROOT" chown postgres:postgres /var/lib/sift-pg
+  mkdir -p "$ROOT$HOME_DIR"
+  chroot "$ROOT" chown postgres:postgres /var/lib/sift-pg "$HOME_DIR"
   say "initdb"
-  as_postgres "echo postgres > /var/lib/sift-pg/pw && initdb -D $PGDATA -U postgres --pwfile=/var/lib/sift-pg/pw \
-    -A scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >/var/lib/sift-pg/initdb.log && rm /var/lib/sift-pg/pw"
+  as_postgres "echo postgres > $HOME_DIR/pw && initdb -D $PGDATA -U postgres --pwfile=$HOME_DIR/pw \
+    -A scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >$HOME_DIR/initdb.log && rm $HOME_DIR/pw"
   cat >>"$ROOT$PGDATA/postgresql.conf" <<CONF
 # Sift test server (.ci/postgres.sh)
 listen_addresses = '127.0.0.1'
@@ -124,9 +127,11 @@ start() {
     }
   fi
   as_postgres "psql -h /tmp -p $PORT -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt" <<'SQL' >/dev/null
+SET client_min_messages = warning;
 SELECT 'CREATE ROLE sift LOGIN PASSWORD ''sift'' CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sift') \gexec
 SELECT 'CREATE DATABASE sift OWNER sift' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'sift') \gexec
 \c sift
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS vector;
 SQL
   echo "$URL"

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
-	"github.com/siftdesk/sift/indexer/eventlog"
 )
 
 // serveFlags are the flags of sift serve.
@@ -29,6 +27,7 @@ type serveFlags struct {
 	addr         string
 	maxBodyBytes int64
 	embedder     embedderFlags
+	db           dbFlags
 	trainOnStart bool
 	// onEvents, if set, runs once the engine has its event log, before
 	// serving, with the number of events the log holds (sift demo seeds it).
@@ -41,6 +40,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	f.embedder.register(f.flagSet)
+	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	return f
 }
@@ -57,26 +57,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // ready, if set, is called with the listening address once requests can be
 // served. It is the whole of sift serve, shared with sift demo.
 func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr string)) error {
-	d, log, err := f.openDataDir(f.data, 0, stderr)
+	d, log, err := f.openDataDir(ctx, f.data, &f.db, 0, true, stderr)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
 	if err != nil {
 		return err
 	}
-	events, err := eventlog.OpenOptions(filepath.Join(f.data, "events"), eventlog.Options{Logger: log})
+	events, stored, closeEvents, err := d.openEvents(ctx, log)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
+	defer closeEvents()
 	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
 		return err
 	}
 	defer eng.Close() // flushes the engine's own events before the log closes
 	if f.onEvents != nil {
-		if err := f.onEvents(ctx, eng, events.Count(), log); err != nil {
+		if err := f.onEvents(ctx, eng, stored, log); err != nil {
 			return err
 		}
 	}
@@ -87,6 +87,9 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	eng.UseClassifiers(classifiers)
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching() // runs before background.Wait
+	background.Go(func() { d.watch(watchCtx) })
 	if len(classifiers) == 0 && f.trainOnStart {
 		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
 	}
@@ -110,7 +113,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := &http.Server{
-		Handler:           api.New(api.Config{MaxBodyBytes: f.maxBodyBytes}, eng, reg, log),
+		Handler:           api.New(api.Config{MaxBodyBytes: f.maxBodyBytes, Checks: d.healthChecks()}, eng, reg, log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
