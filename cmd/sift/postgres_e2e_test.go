@@ -29,7 +29,7 @@ func testDatabase(t *testing.T, base string) string {
 	return url
 }
 
-func needDatabase(t *testing.T) string {
+func needDatabase(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("SIFT_TEST_DATABASE_URL")
 	if base == "" {
