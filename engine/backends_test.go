@@ -105,6 +105,9 @@ func openPostgres(t *testing.T, dir string, log *slog.Logger) *fixture {
 		store: store, text: text, ix: ix, writer: writer, catchUp: writer.CatchUp,
 		vectors: func(model string, dims int) vectorIndex {
 			v, err := store.VectorIndex(ctx, model, dims)
+			if err == nil {
+				err = v.EnsureIndex(ctx)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return false, err
 	}
-	e.Refresh([]models.Change{c})
+	e.refreshOwn(c)
 	return created, nil
 }
 
@@ -57,7 +57,7 @@ func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return err
 	}
-	e.Refresh([]models.Change{c})
+	e.refreshOwn(c)
 	return nil
 }
 
@@ -86,6 +86,15 @@ func (e *Engine) DeleteTicket(ctx context.Context, id string) error {
 		return err
 	}
 	return e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindTicket, id)})
+}
+
+// refreshOwn updates type-ahead after the engine's own write, unless the
+// change feed does (a replica), which applies changes in commit order: a
+// later write from another replica must not be undone by this one.
+func (e *Engine) refreshOwn(c models.Change) {
+	if !e.replicated {
+		e.Refresh([]models.Change{c})
+	}
 }
 
 // isNew turns the result of a store lookup into "does not exist yet".

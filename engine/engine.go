@@ -81,6 +81,9 @@ type Engine struct {
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained
 
 	writeMu sync.Mutex // orders writes so the indexes see them in one order
+	// replicated is set when the writer is a Replicated: type-ahead then
+	// learns of every write, this replica's too, from the change feed.
+	replicated bool
 }
 
 // New returns an engine over the given backends and loads the type-ahead
@@ -113,6 +116,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
 	if r, ok := writer.(*Replicated); ok {
 		r.eng.Store(e)
+		e.replicated = true
 	}
 	return e, nil
 }

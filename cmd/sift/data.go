@@ -48,6 +48,10 @@ type dataDir struct {
 	bolt *bolt.Store     // embedded only
 	hnsw *hnsw.Vectors   // embedded only, saved at Close
 	pg   *postgres.Store // PostgreSQL only
+	// pgVectors is the pgvector index in use; with deferVectorIndex its
+	// HNSW indexes are built by ensureVectorIndex after a bulk load.
+	pgVectors        *postgres.Vectors
+	deferVectorIndex bool
 	// replica feeds the full-text cache and type-ahead from the database
 	// (PostgreSQL with a full-text index only).
 	replica  *engine.Replicated

@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		f.data = dir
 	}
 	idx := newIndexFlags(stderr)
-	idx.data, idx.logLevel, idx.logFormat = f.data, f.logLevel, f.logFormat
+	idx.data, idx.logLevel, idx.logFormat, idx.db = f.data, f.logLevel, f.logFormat, f.db
 	// Index text only, so the demo is up in seconds; serve then embeds the
 	// documents in the background, as it does for any index lacking vectors.
 	idx.embedder.kind = "none"

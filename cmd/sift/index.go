@@ -71,6 +71,9 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	if err != nil {
 		return err
 	}
+	// Over PostgreSQL, load first and build the HNSW indexes after: rows
+	// go in by COPY far faster than an index can take them one by one.
+	d.deferVectorIndex = true
 	bar := newProgressLine(stderr)
 	if emb != nil {
 		if err := d.useVectors(ctx, emb, log); err != nil {
@@ -85,6 +88,9 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 		Kind: kind, DeleteMissing: f.deleteMissing, Progress: bar.update,
 	})
 	bar.done()
+	if ixErr := d.ensureVectorIndex(ctx, log); err == nil {
+		err = ixErr
+	}
 	for _, p := range sum.Problems {
 		fmt.Fprintf(stderr, "%s: skipped: %v\n", p.Location(), p.Err)
 	}

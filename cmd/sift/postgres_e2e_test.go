@@ -76,6 +76,11 @@ func TestExportIndexRoundTrip(t *testing.T) {
 	if got := summary(t, run("index", "--embedder", "none", "--database-url", db, exported)); got != "0 added, 0 updated, 4 unchanged, 0 deleted, 0 skipped" {
 		t.Errorf("index into PostgreSQL again: %s", got)
 	}
+	// With the built-in embedder, the stored documents get vectors and the
+	// HNSW indexes are built after the load.
+	if got := summary(t, run("index", "--embedder", "use", "--database-url", db, exported)); got != "0 added, 0 updated, 4 unchanged, 0 deleted, 0 skipped" {
+		t.Errorf("index into PostgreSQL with the embedder: %s", got)
+	}
 	fromDB := run("export", "--database-url", db)
 	if fromDB != first {
 		t.Errorf("export from PostgreSQL differs:\n%s\nwant\n%s", fromDB, first)

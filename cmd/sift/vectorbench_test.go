@@ -50,23 +50,10 @@ func clustered(seed uint64, centres [][]float32, n int) [][]float32 {
 	return out
 }
 
-// centres returns vbClusters random unit directions.
+// centres returns vbClusters random unit directions: draws about the
+// origin, which normalising turns into uniform directions.
 func centres(seed uint64) [][]float32 {
-	r := rand.New(rand.NewPCG(seed, 3))
-	out := make([][]float32, vbClusters)
-	for i := range out {
-		v := make([]float32, vbDims)
-		var norm float64
-		for j := range v {
-			v[j] = float32(r.NormFloat64())
-			norm += float64(v[j]) * float64(v[j])
-		}
-		for j := range v {
-			v[j] /= float32(math.Sqrt(norm))
-		}
-		out[i] = v
-	}
-	return out
+	return clustered(seed, [][]float32{make([]float32, vbDims)}, vbClusters)
 }
 
 func vbChange(i int, vec []float32) models.Change {
@@ -130,6 +117,9 @@ func BenchmarkVectorBackends(b *testing.B) {
 	copyRate := float64(bulk) / time.Since(start).Seconds()
 	start = time.Now()
 	pgIndex, err := store.VectorIndex(ctx, vbModel, vbDims)
+	if err == nil {
+		err = pgIndex.EnsureIndex(ctx)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -67,15 +67,16 @@ func (e *embedderFlags) open(ctx context.Context, log *slog.Logger) (embedder, e
 // Documents without a vector get one from syncVectors.
 func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger) error {
 	if d.pg != nil {
-		start := time.Now()
 		vecs, err := d.pg.VectorIndex(ctx, emb.Model(), emb.Dimensions())
 		if err != nil {
 			return err
 		}
-		log.Info("vector index ready", "model", emb.Model(), "backend", "pgvector", "took", time.Since(start).Round(time.Millisecond))
 		d.indexer.UseVectors(emb, vecs)
-		d.vectors = vecs
-		return nil
+		d.vectors, d.pgVectors = vecs, vecs
+		if d.deferVectorIndex {
+			return nil
+		}
+		return d.ensureVectorIndex(ctx, log)
 	}
 	gen, err := d.bolt.Generation(ctx)
 	if err != nil {
@@ -97,6 +98,20 @@ func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger
 		"loaded", ok, "took", time.Since(start).Round(time.Millisecond))
 	d.indexer.UseVectors(emb, vecs)
 	d.vectors, d.hnsw = vecs, vecs
+	return nil
+}
+
+// ensureVectorIndex builds the PostgreSQL HNSW indexes of the vector index
+// in use, when they are missing; embedded, it does nothing.
+func (d *dataDir) ensureVectorIndex(ctx context.Context, log *slog.Logger) error {
+	if d.pgVectors == nil {
+		return nil
+	}
+	start := time.Now()
+	if err := d.pgVectors.EnsureIndex(ctx); err != nil {
+		return err
+	}
+	log.Info("vector index ready", "model", d.pgVectors.Model(), "backend", "pgvector", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

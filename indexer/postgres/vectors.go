@@ -25,28 +25,19 @@ type Vectors struct {
 	// article and ticket are the two searches, with the model and its
 	// dimensions inlined so the planner matches the partial HNSW indexes.
 	article, ticket string
+	ddl             []string // creates the partial HNSW indexes
 }
 
-// VectorIndex returns the vector index for embeddings of model with dims
-// dimensions, creating its HNSW indexes when they do not exist yet (which
-// takes a while over many stored vectors). Replicas starting together
-// create each index once.
-func (s *Store) VectorIndex(ctx context.Context, model string, dims int) (*Vectors, error) {
-	if model == "" || dims < 1 || dims > 16000 {
-		return nil, models.Invalid("model", "vector index needs a model name and 1 to 16000 dimensions, got %q and %d", model, dims)
-	}
-	v := &Vectors{s: s, model: model, dims: dims}
-	lit := quoteLiteral(model)
-	cast := fmt.Sprintf("embedding::vector(%d)", dims)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+// EnsureIndex creates the model's HNSW indexes (one per kind) when they do
+// not exist yet, which takes a while over many stored vectors: a bulk load
+// is fastest before it, since every later write maintains the index.
+// Replicas calling it together create each index once.
+func (v *Vectors) EnsureIndex(ctx context.Context) error {
+	err := pgx.BeginFunc(ctx, v.s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('sift.vectorindex.' || current_schema()))"); err != nil {
 			return err
 		}
-		for _, kind := range []models.Kind{models.KindArticle, models.KindTicket} {
-			sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", kind, model, dims))
-			name := "documents_hnsw_" + hex.EncodeToString(sum[:6])
-			ddl := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON documents USING hnsw ((%s) vector_cosine_ops) WHERE kind = '%s' AND model = %s",
-				name, cast, kind, lit)
+		for _, ddl := range v.ddl {
 			if _, err := tx.Exec(ctx, ddl); err != nil {
 				return err
 			}
@@ -54,7 +45,25 @@ func (s *Store) VectorIndex(ctx context.Context, model string, dims int) (*Vecto
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create vector index: %w", classify(err))
+		return fmt.Errorf("create vector index: %w", classify(err))
+	}
+	return nil
+}
+
+// VectorIndex returns the vector index for embeddings of model with dims
+// dimensions. It searches correctly at once, by exact scan until
+// EnsureIndex has built the HNSW indexes.
+func (s *Store) VectorIndex(ctx context.Context, model string, dims int) (*Vectors, error) {
+	if model == "" || dims < 1 || dims > 16000 {
+		return nil, models.Invalid("model", "vector index needs a model name and 1 to 16000 dimensions, got %q and %d", model, dims)
+	}
+	v := &Vectors{s: s, model: model, dims: dims}
+	lit := quoteLiteral(model)
+	cast := fmt.Sprintf("embedding::vector(%d)", dims)
+	for _, kind := range []models.Kind{models.KindArticle, models.KindTicket} {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", kind, model, dims))
+		v.ddl = append(v.ddl, fmt.Sprintf("CREATE INDEX IF NOT EXISTS documents_hnsw_%s ON documents USING hnsw ((%s) vector_cosine_ops) WHERE kind = '%s' AND model = %s",
+			hex.EncodeToString(sum[:6]), cast, kind, lit))
 	}
 	// relaxed_order scans may return hits slightly out of order: the outer
 	// query sorts them again.

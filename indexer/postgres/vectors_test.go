@@ -102,8 +102,11 @@ func TestVectorSearchFiltersAndRecall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.VectorIndex(ctx, "m", dims); err != nil {
-		t.Fatalf("second VectorIndex (indexes exist): %v", err)
+	if err := idx.EnsureIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.EnsureIndex(ctx); err != nil {
+		t.Fatalf("second EnsureIndex (indexes exist): %v", err)
 	}
 	found, total := 0, 0
 	for range 30 {
