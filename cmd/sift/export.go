@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/siftdesk/sift/indexer/bolt"
-	"github.com/siftdesk/sift/indexer/postgres"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -36,7 +36,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return fmt.Errorf("--kind: want article, ticket or query, got %q", kind)
 	}
-	src, closeSrc, err := openExportSource(ctx, data, &db)
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	src, closeSrc, err := openExportSource(ctx, data, &db, log)
 	if err != nil {
 		return err
 	}
@@ -62,13 +66,13 @@ type exportSource interface {
 
 // openExportSource opens the store alone: export needs no index, and must
 // not create a data directory that is not there.
-func openExportSource(ctx context.Context, data string, db *dbFlags) (exportSource, func(), error) {
+func openExportSource(ctx context.Context, data string, db *dbFlags, log *slog.Logger) (exportSource, func(), error) {
 	if db.url != "" {
-		pg, err := postgres.Open(ctx, postgres.Config{URL: db.url, MaxConns: 2})
+		d, err := db.open(ctx, "", 0, false, log)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--database-url %s: %w", postgres.MaskURL(db.url), err)
+			return nil, nil, err
 		}
-		return pg, pg.Close, nil
+		return d.store, func() { d.Close() }, nil
 	}
 	if data == "" {
 		return nil, nil, errors.New("--data or --database-url is required")

@@ -24,7 +24,7 @@ func NewSchema(ctx context.Context, rawURL, name string) (string, func(context.C
 	name = fmt.Sprintf("s_%.40s_%d", name, time.Now().UnixNano())
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", nil, fmt.Errorf("database URL %s: want postgres://...", MaskURL(rawURL))
+		return "", nil, fmt.Errorf("database URL %s: want a postgres:// URL", MaskURL(rawURL))
 	}
 	conn, err := pgx.Connect(ctx, rawURL)
 	if err != nil {
