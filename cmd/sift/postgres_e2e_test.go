@@ -231,3 +231,63 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 		t.Errorf("serve exited %d after SIGTERM, want 0", code)
 	}
 }
+
+// TestTwoServeReplicas runs two sift serve processes over one database: an
+// article written through one is found by search and type-ahead on the
+// other within 2 seconds, and so is its deletion.
+func TestTwoServeReplicas(t *testing.T) {
+	db := testDatabase(t, needDatabase(t))
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--embedder", "none", "--database-url", db}
+	a, stopA := startSift(t, append(args, "--data", t.TempDir())...)
+	defer stopA()
+	b, stopB := startSift(t, append(args, "--data", t.TempDir())...)
+	defer stopB()
+
+	req, _ := http.NewRequest(http.MethodPut, a+"/v1/articles/KB-77", strings.NewReader(`{"title":"Quokka mode on the thermostat"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT on replica A: %d", resp.StatusCode)
+	}
+	seen := func(base string) bool {
+		var res struct{ Hits []struct{ ID string } }
+		var sug struct{ Suggestions []struct{ ID string } }
+		getJSON(t, base+"/v1/search?q=quokka", &res)
+		getJSON(t, base+"/v1/suggest?q=quok", &sug)
+		return len(res.Hits) == 1 && res.Hits[0].ID == "KB-77" && len(sug.Suggestions) == 1
+	}
+	start := time.Now()
+	for !seen(b) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("replica B does not find replica A's write within 2s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("replica B found A's write after %s", time.Since(start).Round(time.Millisecond))
+
+	req, _ = http.NewRequest(http.MethodDelete, b+"/v1/articles/KB-77", nil)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	start = time.Now()
+	for seen(a) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("replica A still finds the article B deleted after 2s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var health struct {
+		Status string
+		Checks map[string]string
+	}
+	if getJSON(t, a+"/healthz", &health); health.Status != "ok" || health.Checks["database"] != "ok" {
+		t.Errorf("healthz: %+v", health)
+	}
+	if code := stopA(); code != 0 {
+		t.Errorf("replica A exited %d", code)
+	}
+}
