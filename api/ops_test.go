@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,5 +93,30 @@ func TestPanicIsAProblemAndCounted(t *testing.T) {
 	m := string(s.do(http.MethodGet, "/metrics", nil).mustStatus(t, http.StatusOK).Body)
 	if want := `sift_http_requests_total{code="500",method="GET",route="/v1/test-panic"} 1`; !strings.Contains(m, want) {
 		t.Errorf("metrics lack %q", want)
+	}
+}
+
+func TestHealthReportsChecks(t *testing.T) {
+	down := false
+	s := newServer(t, api.Config{Checks: map[string]func(context.Context) error{
+		"database": func(context.Context) error {
+			if down {
+				return models.ErrUnavailable
+			}
+			return nil
+		},
+	}})
+	var h struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK).decode(t, &h)
+	if h.Status != "ok" || h.Checks["database"] != "ok" {
+		t.Errorf("healthy: %+v", h)
+	}
+	down = true
+	s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK).decode(t, &h)
+	if h.Status != "degraded" || h.Checks["database"] != "unavailable" {
+		t.Errorf("database down: %+v, want degraded and unavailable", h)
 	}
 }

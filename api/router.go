@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,9 @@ type Config struct {
 	// bytes, kept secret) signs their tokens.
 	Links      LinkStore
 	LinkSecret []byte
+	// Checks are the dependencies /healthz reports by name (e.g.
+	// "database"), each a function that returns nil while it works.
+	Checks map[string]func(context.Context) error
 }
 
 //go:embed openapi.json
@@ -63,6 +67,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	if s.keys == nil {
 		s.keys = noKeys{}
 	}
+	s.keys = newKeyCache(s.keys)
 	if cfg.RateLimit >= 0 {
 		if cfg.RateLimit == 0 {
 			cfg.RateLimit = DefaultRateLimit
@@ -146,6 +151,23 @@ func (s *server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
+// health answers 200 while the server can serve requests. With checks, it
+// reports each as ok or unavailable, and the status as degraded when one
+// fails: reads served from memory still work then, so a load balancer
+// should keep the replica.
 func (s *server) health(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "engine": s.engine.Stats()})
+	body := gin.H{"status": "ok", "engine": s.engine.Stats()}
+	if len(s.cfg.Checks) > 0 {
+		checks := map[string]string{}
+		for name, check := range s.cfg.Checks {
+			checks[name] = "ok"
+			if err := check(c.Request.Context()); err != nil {
+				checks[name] = "unavailable"
+				body["status"] = "degraded"
+				s.log.Warn("health check failed", "check", name, "err", err)
+			}
+		}
+		body["checks"] = checks
+	}
+	c.JSON(http.StatusOK, body)
 }

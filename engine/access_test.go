@@ -17,9 +17,11 @@ import (
 // restricted ones crowd the unrestricted one out of a customer's answer
 // (type-ahead once fetched 4 x limit candidates of every class and
 // filtered after: 50 better-ranked restricted titles starved it).
-func TestEntitlementsOnEveryPath(t *testing.T) {
+func TestEntitlementsOnEveryPath(t *testing.T) { eachBackend(t, testEntitlementsOnEveryPath) }
+
+func testEntitlementsOnEveryPath(t *testing.T, b backend) {
 	ctx := context.Background()
-	f := open(t, t.TempDir())
+	f := open(t, b, t.TempDir())
 	withVectors(t, f)
 	put := func(a models.Article) {
 		t.Helper()

@@ -49,7 +49,7 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return false, err
 	}
-	e.putArticleEntry(a, e.eventViews(a.ID))
+	e.refreshOwn(c)
 	return created, nil
 }
 
@@ -61,10 +61,11 @@ func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
 	if _, err := e.store.Article(ctx, id); err != nil {
 		return err
 	}
-	if err := e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindArticle, id)}); err != nil {
+	c := models.NewDelete(models.KindArticle, id)
+	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return err
 	}
-	e.removeArticleEntry(id)
+	e.refreshOwn(c)
 	return nil
 }
 
@@ -93,6 +94,15 @@ func (e *Engine) DeleteTicket(ctx context.Context, id string) error {
 		return err
 	}
 	return e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindTicket, id)})
+}
+
+// refreshOwn updates type-ahead after the engine's own write, unless the
+// change feed does (a replica), which applies changes in commit order: a
+// later write from another replica must not be undone by this one.
+func (e *Engine) refreshOwn(c models.Change) {
+	if !e.replicated {
+		e.Refresh([]models.Change{c})
+	}
 }
 
 // isNew turns the result of a store lookup into "does not exist yet".

@@ -82,6 +82,9 @@ type Engine struct {
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained
 
 	writeMu sync.Mutex // orders writes so the indexes see them in one order
+	// replicated is set when the writer is a Replicated: type-ahead then
+	// learns of every write, this replica's too, from the change feed.
+	replicated bool
 }
 
 // New returns an engine over the given backends and loads the type-ahead
@@ -112,6 +115,10 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		return nil, fmt.Errorf("load query completions: %w", err)
 	}
 	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
+	if r, ok := writer.(*Replicated); ok {
+		r.eng.Store(e)
+		e.replicated = true
+	}
 	return e, nil
 }
 

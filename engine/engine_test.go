@@ -3,8 +3,6 @@ package engine_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +12,6 @@ import (
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/bleve"
-	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -22,42 +19,43 @@ import (
 var demo = filepath.Join("..", "testdata", "demo")
 
 type fixture struct {
-	eng   *engine.Engine
-	store *bolt.Store
-	text  *bleve.Index
-	ix    *indexer.Indexer
+	eng     *engine.Engine
+	store   engine.Store
+	text    *bleve.Index
+	ix      *indexer.Indexer
+	writer  engine.Writer                   // the engine's writer: ix, or a replica's
+	catchUp func(ctx context.Context) error // nil, or brings a replica's caches up to date
+	vectors func(model string, dims int) vectorIndex
+	events  func(t *testing.T) engine.EventStore
 }
 
-// open returns an engine over real backends in dir, indexing sources first.
-func open(t *testing.T, dir string, sources ...string) *fixture {
+// open returns an engine over real backends of kind b in dir, indexing
+// sources first.
+func open(t *testing.T, b backend, dir string, sources ...string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := bolt.Open(filepath.Join(dir, "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := bleve.Open(filepath.Join(dir, "fulltext"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { text.Close(); store.Close() })
-	ix := indexer.New(store, text, 0, log)
+	f := b.open(t, dir, discard)
 	if len(sources) > 0 {
-		sum, err := ix.IndexSources(ctx, sources, indexer.Options{})
+		sum, err := f.ix.IndexSources(ctx, sources, indexer.Options{})
 		if err != nil || sum.Skipped > 0 {
 			t.Fatalf("index %v: %v, %d problems, first %v", sources, err, len(sum.Problems), sum.Problems[:min(1, len(sum.Problems))])
 		}
 	}
-	eng, err := engine.New(ctx, engine.Config{}, store, text, ix, log)
+	if f.catchUp != nil {
+		if err := f.catchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := engine.New(ctx, engine.Config{}, f.store, f.text, f.writer, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{eng: eng, store: store, text: text, ix: ix}
+	f.eng = eng
+	return f
 }
 
-func openDemo(t *testing.T) *fixture {
-	return open(t, t.TempDir(),
+func openDemo(t *testing.T, b backend) *fixture {
+	return open(t, b, t.TempDir(),
 		filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb"), filepath.Join(demo, "queries.jsonl"))
 }
 
@@ -77,7 +75,11 @@ func demoArticles(t *testing.T, f *fixture) []*models.Article {
 // article, the questions most likely to surface it, and checks the
 // customer portal never gets it while the ITSM portal does.
 func TestCustomerPortalNeverSeesInternalArticles(t *testing.T) {
-	f := openDemo(t)
+	eachBackend(t, testCustomerPortalNeverSeesInternalArticles)
+}
+
+func testCustomerPortalNeverSeesInternalArticles(t *testing.T, b backend) {
+	f := openDemo(t, b)
 	ctx := context.Background()
 	articles := demoArticles(t, f)
 	internal := 0
@@ -136,7 +138,11 @@ func TestCustomerPortalNeverSeesInternalArticles(t *testing.T) {
 }
 
 func TestSuggestFindsTitlesWhileTyping(t *testing.T) {
-	f := openDemo(t)
+	eachBackend(t, testSuggestFindsTitlesWhileTyping)
+}
+
+func testSuggestFindsTitlesWhileTyping(t *testing.T, b backend) {
+	f := openDemo(t, b)
 	ctx := context.Background()
 	for _, a := range demoArticles(t, f) {
 		words := strings.Fields(a.Title)
@@ -161,8 +167,10 @@ func TestSuggestFindsTitlesWhileTyping(t *testing.T) {
 	}
 }
 
-func TestSuggestQueryCompletions(t *testing.T) {
-	f := openDemo(t)
+func TestSuggestQueryCompletions(t *testing.T) { eachBackend(t, testSuggestQueryCompletions) }
+
+func testSuggestQueryCompletions(t *testing.T, b backend) {
+	f := openDemo(t, b)
 	ctx := context.Background()
 	res, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: "track my", Audience: models.Audience{Portal: models.PortalCustomer}})
 	if err != nil {
@@ -184,13 +192,15 @@ func TestSuggestQueryCompletions(t *testing.T) {
 	}
 }
 
-func TestRareQueriesStayPrivate(t *testing.T) {
+func TestRareQueriesStayPrivate(t *testing.T) { eachBackend(t, testRareQueriesStayPrivate) }
+
+func testRareQueriesStayPrivate(t *testing.T, b backend) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "queries.jsonl")
 	writeFile(t, src, `{"query":"invoice for harbor dental march","portal":"customer","count":1}
 {"query":"invoice download","portal":"customer","count":7}
 `)
-	f := open(t, dir, src)
+	f := open(t, b, dir, src)
 	res, err := f.eng.Suggest(context.Background(), models.SuggestRequest{Query: "invoice", Audience: models.Audience{Portal: models.PortalCustomer}})
 	if err != nil {
 		t.Fatal(err)
@@ -204,8 +214,10 @@ func TestRareQueriesStayPrivate(t *testing.T) {
 	}
 }
 
-func TestWritesAreVisibleAtOnce(t *testing.T) {
-	f := open(t, t.TempDir())
+func TestWritesAreVisibleAtOnce(t *testing.T) { eachBackend(t, testWritesAreVisibleAtOnce) }
+
+func testWritesAreVisibleAtOnce(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir())
 	ctx := context.Background()
 	a := &models.Article{ID: "KB-9", Title: "Quarantined parcels at customs", Body: "Customs hold parcels for **inspection**."}
 	created, err := f.eng.PutArticle(ctx, a)
@@ -231,7 +243,7 @@ func TestWritesAreVisibleAtOnce(t *testing.T) {
 	if _, err := f.eng.PutArticle(ctx, &models.Article{ID: "KB-10", Title: "Reboot the hub"}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := engine.New(ctx, engine.Config{}, f.store, f.text, f.ix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	again, err := engine.New(ctx, engine.Config{}, f.store, f.text, f.writer, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,8 +253,10 @@ func TestWritesAreVisibleAtOnce(t *testing.T) {
 	}
 }
 
-func TestTicketWrites(t *testing.T) {
-	f := open(t, t.TempDir())
+func TestTicketWrites(t *testing.T) { eachBackend(t, testTicketWrites) }
+
+func testTicketWrites(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir())
 	ctx := context.Background()
 	tk := &models.Ticket{ID: "CS-1", Portal: models.PortalCustomer, Subject: "Parcel late"}
 	if created, err := f.eng.PutTicket(ctx, tk); err != nil || !created {
@@ -282,8 +296,10 @@ func assertFound(t *testing.T, f *fixture, typed, word, id string, want bool) {
 	}
 }
 
-func TestLimits(t *testing.T) {
-	f := open(t, t.TempDir())
+func TestLimits(t *testing.T) { eachBackend(t, testLimits) }
+
+func testLimits(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir())
 	ctx := context.Background()
 	long := strings.Repeat("a", models.MaxSearchQueryLength+1)
 	cases := []struct {

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"slices"
@@ -172,7 +173,13 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 		vector, err = e.vectorRanks(ctx, vectorText, func(vec []float32) ([]models.VectorHit, error) {
 			return e.vectors.SearchArticles(ctx, vec, depth, aud.Filter())
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, models.ErrUnavailable) && mode == models.RetrievalHybrid:
+			// A vector index in a database that is away: full text, which
+			// is in memory, still answers.
+			e.log.Warn("vector index unavailable; answering from full text only", "err", err)
+			vector = nil
+		case err != nil:
 			return nil, err
 		}
 	}

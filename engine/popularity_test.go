@@ -11,9 +11,11 @@ import (
 // full-text search scores them alike, and checks that the one with more
 // views comes first, whichever it is, and that the explanation says by how
 // much it was lifted.
-func TestPopularityLiftsSearchRank(t *testing.T) {
+func TestPopularityLiftsSearchRank(t *testing.T) { eachBackend(t, testPopularityLiftsSearchRank) }
+
+func testPopularityLiftsSearchRank(t *testing.T, b backend) {
 	ctx := context.Background()
-	f := open(t, t.TempDir())
+	f := open(t, b, t.TempDir())
 	put := func(id string, views int64) {
 		t.Helper()
 		a := &models.Article{ID: id, Title: "Quokka configuration guide", Body: "How to configure the quokka.", Views: views}

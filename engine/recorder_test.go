@@ -8,21 +8,18 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/engine/analytics"
-	"github.com/siftdesk/sift/indexer/eventlog"
 	"github.com/siftdesk/sift/models"
 )
 
 // TestOwnCallsAreRecorded checks that suggest, search and deflect made
 // with a session id become events that the search metrics count, and that
 // calls without one leave no trace.
-func TestOwnCallsAreRecorded(t *testing.T) {
-	f := open(t, t.TempDir(), filepath.Join(demo, "articles.jsonl"))
+func TestOwnCallsAreRecorded(t *testing.T) { eachBackend(t, testOwnCallsAreRecorded) }
+
+func testOwnCallsAreRecorded(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir(), filepath.Join(demo, "articles.jsonl"))
 	ctx := context.Background()
-	log, err := eventlog.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
+	log := f.events(t)
 	if err := f.eng.UseEvents(ctx, log, analytics.Config{}); err != nil {
 		t.Fatal(err)
 	}

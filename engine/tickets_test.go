@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siftdesk/sift/indexer/hnsw"
 	"github.com/siftdesk/sift/indexer/use"
 	"github.com/siftdesk/sift/models"
 )
@@ -23,7 +22,7 @@ func withVectors(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vecs := hnsw.NewVectors(emb.Model(), emb.Dimensions())
+	vecs := f.vectors(emb.Model(), emb.Dimensions())
 	f.ix.UseVectors(emb, vecs)
 	f.eng.UseVectors(emb, vecs)
 }
@@ -34,11 +33,13 @@ var waveDays = []string{"2026-04-22", "2026-06-30", "2026-08-11", "2026-09-14", 
 // TestSpikesFindTheDemoWaves indexes the demo tickets of the wave days and
 // of a few quiet days, and checks every wave is reported as a spike and
 // nothing else is.
-func TestSpikesFindTheDemoWaves(t *testing.T) {
+func TestSpikesFindTheDemoWaves(t *testing.T) { eachBackend(t, testSpikesFindTheDemoWaves) }
+
+func testSpikesFindTheDemoWaves(t *testing.T, b backend) {
 	if testing.Short() {
 		t.Skip("embeds tickets; skipped with -short")
 	}
-	f := open(t, t.TempDir())
+	f := open(t, b, t.TempDir())
 	withVectors(t, f)
 	days := append(slices.Clone(waveDays), "2026-03-02", "2026-05-12", "2026-07-07", "2026-09-01", "2026-11-03")
 	var changes []models.Change
@@ -53,7 +54,7 @@ func TestSpikesFindTheDemoWaves(t *testing.T) {
 			}
 		}
 	}
-	if err := f.ix.Apply(context.Background(), changes); err != nil {
+	if err := f.writer.Apply(context.Background(), changes); err != nil {
 		t.Fatal(err)
 	}
 	found := map[string]bool{}
@@ -83,7 +84,11 @@ func TestSpikesFindTheDemoWaves(t *testing.T) {
 // with ITSM tickets, and that an open near-identical ticket is a duplicate
 // while a resolved one is not.
 func TestSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T) {
-	f := open(t, t.TempDir())
+	eachBackend(t, testSimilarTicketsStayInScopeAndFlagDuplicates)
+}
+
+func testSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir())
 	withVectors(t, f)
 	ctx := context.Background()
 	day := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)

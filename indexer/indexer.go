@@ -62,7 +62,8 @@ type Indexer struct {
 }
 
 // New returns an indexer over store and text. A batchSize of 0 means
-// DefaultBatchSize.
+// DefaultBatchSize. text may be nil when the full-text index is fed another
+// way (a scale-out replica's is fed from the database's change feed).
 func New(store Store, text TextIndex, batchSize int, log *slog.Logger) *Indexer {
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
@@ -88,8 +89,10 @@ func (ix *Indexer) Apply(ctx context.Context, changes []models.Change) error {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
-	if err := ix.text.Write(ctx, changes); err != nil {
-		return err
+	if ix.text != nil {
+		if err := ix.text.Write(ctx, changes); err != nil {
+			return err
+		}
 	}
 	if ix.vectors != nil {
 		if err := ix.vectors.Write(ctx, changes); err != nil {

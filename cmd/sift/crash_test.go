@@ -229,7 +229,7 @@ func TestIndexSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := d.store.Count(context.Background(), models.KindArticle)
+	stored, err := d.bolt.Count(context.Background(), models.KindArticle)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,23 +9,60 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/bleve"
 	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/indexer/hnsw"
+	"github.com/siftdesk/sift/indexer/postgres"
 )
 
-// dataDir is an opened embedded data directory: the system of record and
-// the full-text index, and the indexer that writes both.
-type dataDir struct {
-	dir     string
-	store   *bolt.Store
-	text    *bleve.Index
-	indexer *indexer.Indexer
-	vectors *hnsw.Vectors // nil until useVectors
+// store is the system of record as the commands use it: what the engine
+// reads and the indexer writes. bolt and postgres both provide it.
+type store interface {
+	engine.Store
+	indexer.Store
+	indexer.VectorStore
+	api.KeyStore
+	api.LinkStore
 }
 
-// openDataDir opens (creating if needed) the data directory at dir.
+// vectorIndex is a vector index as the indexer writes it and the engine
+// searches it.
+type vectorIndex interface {
+	engine.VectorIndex
+	indexer.VectorIndex
+}
+
+// dataDir is an opened backend: the system of record and the full-text
+// index, the indexer that writes them, and the data directory for what
+// stays per process (classifier models; embedded: everything). Embedded,
+// the store is a bbolt file in the directory; over PostgreSQL it is the
+// database, and the full-text index is a cache fed from its change feed.
+type dataDir struct {
+	dir     string
+	store   store
+	text    *bleve.Index // nil when the command asked for none
+	indexer *indexer.Indexer
+	writer  engine.Writer // what the engine writes through
+	vectors vectorIndex   // nil until useVectors
+
+	bolt *bolt.Store     // embedded only
+	hnsw *hnsw.Vectors   // embedded only, saved at Close
+	pg   *postgres.Store // PostgreSQL only
+	// pgVectors is the pgvector index in use; with deferVectorIndex its
+	// HNSW indexes are built by ensureVectorIndex after a bulk load.
+	pgVectors        *postgres.Vectors
+	deferVectorIndex bool
+	// replica feeds the full-text cache and type-ahead from the database
+	// (PostgreSQL with a full-text index only).
+	replica  *engine.Replicated
+	cacheDir string // PostgreSQL: the full-text cache, removed at Close
+}
+
+// openDataDir opens (creating if needed) the embedded data directory at
+// dir.
 func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) {
 	if dir == "" {
 		return nil, errors.New("--data is required")
@@ -47,27 +84,50 @@ func openDataDir(dir string, batchSize int, log *slog.Logger) (*dataDir, error) 
 		store.Close()
 		return nil, err
 	}
-	d := &dataDir{dir: dir, store: store, text: text, indexer: indexer.New(store, text, batchSize, log)}
-	if _, err := d.indexer.Repair(context.Background()); err != nil {
+	ix := indexer.New(store, text, batchSize, log)
+	d := &dataDir{dir: dir, store: store, bolt: store, text: text, indexer: ix, writer: ix}
+	if _, err := ix.Repair(context.Background()); err != nil {
 		d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-// Close saves the vector index, closes the full-text index and the
-// store, and reports what failed.
+// Close saves the vector index (embedded), closes the full-text index and
+// the store, and reports what failed.
 func (d *dataDir) Close() error {
-	return errors.Join(d.saveVectors(context.Background()), d.text.Close(), d.store.Close())
+	var errs []error
+	if d.hnsw != nil {
+		errs = append(errs, d.saveVectors(context.Background()))
+	}
+	if d.text != nil {
+		errs = append(errs, d.text.Close())
+	}
+	if d.bolt != nil {
+		errs = append(errs, d.bolt.Close())
+	}
+	if d.pg != nil {
+		d.pg.Close()
+	}
+	if d.cacheDir != "" {
+		errs = append(errs, os.RemoveAll(d.cacheDir))
+	}
+	return errors.Join(errs...)
 }
 
-// openDataDir builds the logger the flags describe and opens the data
-// directory with it: the first steps of every command that reads one.
-func (fs *flagSet) openDataDir(dir string, batchSize int, stderr io.Writer) (*dataDir, *slog.Logger, error) {
+// openDataDir builds the logger the flags describe and opens the backend
+// db and dir describe with it: the first steps of every command that reads
+// one. withText asks for the full-text index, which over PostgreSQL is
+// built from the database (commands that only write skip it).
+func (fs *flagSet) openDataDir(ctx context.Context, dir string, db *dbFlags, batchSize int, withText bool, stderr io.Writer) (*dataDir, *slog.Logger, error) {
 	log, err := fs.logger(stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := openDataDir(dir, batchSize, log)
+	if db == nil || db.url == "" {
+		d, err := openDataDir(dir, batchSize, log)
+		return d, log, err
+	}
+	d, err := db.open(ctx, dir, batchSize, withText, log)
 	return d, log, err
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/siftdesk/sift/engine"
-	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -39,15 +38,16 @@ type demoKey struct {
 	secret string
 }
 
-// demoKeys creates one key per role in the demo's data directory: the
-// customer portal, the ITSM portal, an agent of both portals, an analyst
-// and an admin, in that order.
-func demoKeys(ctx context.Context, data string) ([]demoKey, error) {
-	store, err := bolt.Open(filepath.Join(data, "store.db"))
+// demoKeys creates one key per role in the demo's backend: the customer
+// portal, the ITSM portal, an agent of both portals, an analyst and an
+// admin, in that order.
+func demoKeys(ctx context.Context, f *serveFlags) ([]demoKey, error) {
+	d, _, err := f.openDataDir(ctx, f.data, &f.db, 0, false, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
+	defer d.Close()
+	store := d.store
 	specs := []struct {
 		label  string
 		role   models.Role
@@ -96,14 +96,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		f.data = dir
 	}
 	idx := newIndexFlags(stderr)
-	idx.data, idx.logLevel, idx.logFormat = f.data, f.logLevel, f.logFormat
+	idx.data, idx.logLevel, idx.logFormat, idx.db = f.data, f.logLevel, f.logFormat, f.db
 	// Index text only, so the demo is up in seconds; serve then embeds the
 	// documents in the background, as it does for any index lacking vectors.
 	idx.embedder.kind = "none"
 	if err := indexFiles(ctx, idx, sources, stdout, stderr); err != nil {
 		return err
 	}
-	keys, err := demoKeys(ctx, f.data)
+	keys, err := demoKeys(ctx, f)
 	if err != nil {
 		return err
 	}

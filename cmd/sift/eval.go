@@ -41,7 +41,9 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var data string
 	var emb embedderFlags
 	var weight float64
+	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory")
+	db.register(f)
 	f.Float64Var(&weight, "vector-weight", models.DefaultVectorWeight, "the vector side's share in hybrid fusion, 0 to 1")
 	emb.register(f)
 	if err := f.parse(args); err != nil {
@@ -55,12 +57,12 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	d, log, err := f.openDataDir(data, 0, stderr)
+	d, log, err := f.openDataDir(ctx, data, &db, 0, true, stderr)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ type indexFlags struct {
 	batchSize     int
 	reembed       bool
 	embedder      embedderFlags
+	db            dbFlags
 }
 
 func newIndexFlags(stderr io.Writer) *indexFlags {
@@ -34,6 +35,7 @@ func newIndexFlags(stderr io.Writer) *indexFlags {
 	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
 	f.BoolVar(&f.reembed, "reembed", false, "embed every document again, as after changing the embedder")
 	f.embedder.register(f.flagSet)
+	f.db.register(f.flagSet)
 	return f
 }
 
@@ -60,7 +62,7 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)
 	}
-	d, log, err := f.openDataDir(f.data, f.batchSize, stderr)
+	d, log, err := f.openDataDir(ctx, f.data, &f.db, f.batchSize, false, stderr)
 	if err != nil {
 		return err
 	}
@@ -69,6 +71,9 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	if err != nil {
 		return err
 	}
+	// Over PostgreSQL, load first and build the HNSW indexes after: rows
+	// go in by COPY far faster than an index can take them one by one.
+	d.deferVectorIndex = true
 	bar := newProgressLine(stderr)
 	if emb != nil {
 		if err := d.useVectors(ctx, emb, log); err != nil {
@@ -83,6 +88,9 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 		Kind: kind, DeleteMissing: f.deleteMissing, Progress: bar.update,
 	})
 	bar.done()
+	if ixErr := d.ensureVectorIndex(ctx, log); err == nil {
+		err = ixErr
+	}
 	for _, p := range sum.Problems {
 		fmt.Fprintf(stderr, "%s: skipped: %v\n", p.Location(), p.Err)
 	}

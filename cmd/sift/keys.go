@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/siftdesk/sift/api"
-	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -31,7 +29,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sub, args := args[0], args[1:]
 	f := newFlagSet("keys "+sub, "", "Manage API keys of a data directory (stop sift serve first, or use /v1/keys).", stderr)
 	var data, role, portal, name string
+	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory")
+	db.register(f)
 	switch sub {
 	case "create":
 		f.StringVar(&role, "role", "", "role: portal, agent, analyst or admin (required)")
@@ -49,14 +49,15 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "Usage: "+keysUsage)
 		return errUsage
 	}
-	if _, err := os.Stat(data); err != nil {
+	if _, err := os.Stat(data); db.url == "" && err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}
-	store, err := bolt.Open(filepath.Join(data, "store.db"))
+	d, _, err := f.openDataDir(ctx, data, &db, 0, false, stderr)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer d.Close()
+	store := d.store
 	switch sub {
 	case "create":
 		r, err := models.ParseRole(role)

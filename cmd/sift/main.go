@@ -29,6 +29,8 @@ func commands() []command {
 		{"keys", "create, list and revoke API keys of a data directory", runKeys},
 		{"bench", "benchmark indexing, type-ahead, embedding, deflection and triage on a seeded synthetic corpus", runBench},
 		{"train", "train ticket classifiers (category, priority, group, department) on the indexed tickets", runTrain},
+		{"migrate", "apply PostgreSQL schema migrations (serve and index also do at start)", runMigrate},
+		{"export", "write stored articles, tickets and query records as JSON Lines, from either backend", runExport},
 		{"eval", "measure retrieval (eval search) or sentiment (eval sentiment) on labelled files", runEval},
 	}
 }

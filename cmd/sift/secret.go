@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -42,4 +43,14 @@ func loadLinkSecret(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("link secret %s is %d bytes, at least %d needed: remove it to have a new one made (links issued so far stop working)", path, len(secret), api.MinLinkSecretBytes)
 	}
 	return secret, nil
+}
+
+// linkSecret returns the secret that signs private link tokens: the data
+// directory's, or over PostgreSQL the database's, so that every replica
+// accepts the links any of them issued.
+func (d *dataDir) linkSecret(ctx context.Context) ([]byte, error) {
+	if d.pg != nil {
+		return d.pg.LinkSecret(ctx)
+	}
+	return loadLinkSecret(d.dir)
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
-	"github.com/siftdesk/sift/indexer/eventlog"
 )
 
 // serveFlags are the flags of sift serve.
@@ -31,6 +29,7 @@ type serveFlags struct {
 	rateLimit    float64
 	rateBurst    int
 	embedder     embedderFlags
+	db           dbFlags
 	trainOnStart bool
 	// onEvents, if set, runs once the engine has its event log, before
 	// serving, with the number of events the log holds (sift demo seeds it).
@@ -45,6 +44,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.Float64Var(&f.rateLimit, "rate-limit", api.DefaultRateLimit, "requests a second each API key may make, sustained; 0 turns limits off")
 	f.IntVar(&f.rateBurst, "rate-burst", api.DefaultRateBurst, "requests each API key may make at once, above its rate")
 	f.embedder.register(f.flagSet)
+	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	return f
 }
@@ -61,26 +61,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // ready, if set, is called with the listening address once requests can be
 // served. It is the whole of sift serve, shared with sift demo.
 func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr string)) error {
-	d, log, err := f.openDataDir(f.data, 0, stderr)
+	d, log, err := f.openDataDir(ctx, f.data, &f.db, 0, true, stderr)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.indexer, log)
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
 	if err != nil {
 		return err
 	}
-	events, err := eventlog.OpenOptions(filepath.Join(f.data, "events"), eventlog.Options{Logger: log})
+	events, stored, closeEvents, err := d.openEvents(ctx, log)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
+	defer closeEvents()
 	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
 		return err
 	}
 	defer eng.Close() // flushes the engine's own events before the log closes
 	if f.onEvents != nil {
-		if err := f.onEvents(ctx, eng, events.Count(), log); err != nil {
+		if err := f.onEvents(ctx, eng, stored, log); err != nil {
 			return err
 		}
 	}
@@ -92,6 +92,9 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
 	background.Go(eng.WarmMetrics)
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching() // runs before background.Wait
+	background.Go(func() { d.watch(watchCtx) })
 	if len(classifiers) == 0 && f.trainOnStart {
 		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
 	}
@@ -112,7 +115,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 			}
 		})
 	}
-	linkSecret, err := loadLinkSecret(f.data)
+	linkSecret, err := d.linkSecret(ctx)
 	if err != nil {
 		return err
 	}
@@ -158,7 +161,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 // data directory's store keeping keys and links.
 func (f *serveFlags) apiConfig(d *dataDir, linkSecret []byte) (api.Config, error) {
 	cfg := api.Config{MaxBodyBytes: f.maxBodyBytes, RateLimit: f.rateLimit, RateBurst: f.rateBurst,
-		Keys: d.store, Links: d.store, LinkSecret: linkSecret}
+		Keys: d.store, Links: d.store, LinkSecret: linkSecret, Checks: d.healthChecks()}
 	switch {
 	case f.rateLimit < 0:
 		return cfg, fmt.Errorf("--rate-limit: must be 0 (no limit) or more, got %g", f.rateLimit)

@@ -31,13 +31,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var data string
 	var extra stringList
 	var dense bool
-	f.StringVar(&data, "data", "sift-data", "data directory")
+	var db dbFlags
+	f.StringVar(&data, "data", "sift-data", "data directory (where the models are saved)")
+	db.register(f)
 	f.Var(&extra, "field", "another string field of the tickets to learn (repeatable)")
 	f.BoolVar(&dense, "dense", true, "use the tickets' stored embeddings as features beside the n-grams, when present")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	d, log, err := f.openDataDir(data, 0, stderr)
+	d, log, err := f.openDataDir(ctx, data, &db, 0, false, stderr)
 	if err != nil {
 		return err
 	}

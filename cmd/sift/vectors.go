@@ -66,7 +66,19 @@ func (e *embedderFlags) open(ctx context.Context, log *slog.Logger) (embedder, e
 // one when it matches the store, else one rebuilt from the stored vectors.
 // Documents without a vector get one from syncVectors.
 func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger) error {
-	gen, err := d.store.Generation(ctx)
+	if d.pg != nil {
+		vecs, err := d.pg.VectorIndex(ctx, emb.Model(), emb.Dimensions())
+		if err != nil {
+			return err
+		}
+		d.indexer.UseVectors(emb, vecs)
+		d.vectors, d.pgVectors = vecs, vecs
+		if d.deferVectorIndex {
+			return nil
+		}
+		return d.ensureVectorIndex(ctx, log)
+	}
+	gen, err := d.bolt.Generation(ctx)
 	if err != nil {
 		return err
 	}
@@ -77,7 +89,7 @@ func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger
 	}
 	if !ok {
 		vecs = hnsw.NewVectors(emb.Model(), emb.Dimensions())
-		if err := vecs.Rebuild(ctx, d.store); err != nil {
+		if err := vecs.Rebuild(ctx, d.bolt); err != nil {
 			return fmt.Errorf("rebuild vector index: %w", err)
 		}
 	}
@@ -85,7 +97,21 @@ func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger
 	log.Info("vector index ready", "model", emb.Model(), "articles", articles, "tickets", tickets,
 		"loaded", ok, "took", time.Since(start).Round(time.Millisecond))
 	d.indexer.UseVectors(emb, vecs)
-	d.vectors = vecs
+	d.vectors, d.hnsw = vecs, vecs
+	return nil
+}
+
+// ensureVectorIndex builds the PostgreSQL HNSW indexes of the vector index
+// in use, when they are missing; embedded, it does nothing.
+func (d *dataDir) ensureVectorIndex(ctx context.Context, log *slog.Logger) error {
+	if d.pgVectors == nil {
+		return nil
+	}
+	start := time.Now()
+	if err := d.pgVectors.EnsureIndex(ctx); err != nil {
+		return err
+	}
+	log.Info("vector index ready", "model", d.pgVectors.Model(), "backend", "pgvector", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -105,12 +131,12 @@ func (d *dataDir) vectorDir() string { return filepath.Join(d.dir, "vectors") }
 // saveVectors saves the vector index with the store generation it
 // reflects, so the next start can load it instead of rebuilding.
 func (d *dataDir) saveVectors(ctx context.Context) error {
-	if d.vectors == nil {
+	if d.hnsw == nil {
 		return nil
 	}
-	gen, err := d.store.Generation(ctx)
+	gen, err := d.bolt.Generation(ctx)
 	if err != nil {
 		return err
 	}
-	return d.vectors.Save(ctx, d.vectorDir(), gen)
+	return d.hnsw.Save(ctx, d.vectorDir(), gen)
 }

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// keyCacheTTL is how long a key looked up is trusted without asking the
+// store again: how late a revocation made elsewhere (another replica, or
+// sift keys over PostgreSQL) takes effect here. A revocation through this
+// server's /v1/keys takes effect at once.
+const keyCacheTTL = 30 * time.Second
+
+// maxCachedKeys bounds the cache; past it, the cache starts over.
+const maxCachedKeys = 10_000
+
+// keyCache is a KeyStore that remembers the keys it looked up, so a
+// request costs no store read, and so that known keys keep working while
+// the store is unavailable (a database restart): reads served from memory
+// then still answer. Unknown keys are never cached. It is safe for
+// concurrent use.
+type keyCache struct {
+	KeyStore
+	mu   sync.Mutex
+	keys map[string]cachedKey // by hash
+	now  func() time.Time
+}
+
+type cachedKey struct {
+	key models.APIKey
+	at  time.Time
+}
+
+func newKeyCache(store KeyStore) *keyCache {
+	return &keyCache{KeyStore: store, keys: map[string]cachedKey{}, now: time.Now}
+}
+
+// KeyByHash answers from the cache when the key was looked up within
+// keyCacheTTL, and otherwise asks the store; when the store is
+// unavailable, a key looked up earlier is answered however old.
+func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, error) {
+	c.mu.Lock()
+	hit, ok := c.keys[string(hash)]
+	c.mu.Unlock()
+	if ok && c.now().Sub(hit.at) < keyCacheTTL {
+		return hit.key, nil
+	}
+	k, err := c.KeyStore.KeyByHash(ctx, hash)
+	switch {
+	case err == nil:
+		c.mu.Lock()
+		if len(c.keys) >= maxCachedKeys {
+			clear(c.keys)
+		}
+		c.keys[string(hash)] = cachedKey{k, c.now()}
+		c.mu.Unlock()
+	case ok && errors.Is(err, models.ErrUnavailable):
+		return hit.key, nil
+	case errors.Is(err, models.ErrNotFound):
+		c.forget(func(k models.APIKey) bool { return string(k.Hash) == string(hash) })
+	}
+	return k, err
+}
+
+// RevokeKey revokes the key in the store and forgets it here.
+func (c *keyCache) RevokeKey(ctx context.Context, id string, at time.Time) (models.APIKey, error) {
+	k, err := c.KeyStore.RevokeKey(ctx, id, at)
+	c.forget(func(k models.APIKey) bool { return k.ID == id })
+	return k, err
+}
+
+func (c *keyCache) forget(match func(models.APIKey) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.keys {
+		if match(e.key) {
+			delete(c.keys, h)
+		}
+	}
+}

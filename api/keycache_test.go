@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// flakyKeys is a key store whose availability the test switches, counting
+// lookups: the real stores' failure (a database away) is not something a
+// unit test can produce on demand.
+type flakyKeys struct {
+	noKeys
+	keys    map[string]models.APIKey
+	down    bool
+	lookups int
+}
+
+func (f *flakyKeys) KeyByHash(_ context.Context, hash []byte) (models.APIKey, error) {
+	f.lookups++
+	if f.down {
+		return models.APIKey{}, fmt.Errorf("%w: connection refused", models.ErrUnavailable)
+	}
+	if k, ok := f.keys[string(hash)]; ok {
+		return k, nil
+	}
+	return models.APIKey{}, models.NotFound("no such key")
+}
+
+func (f *flakyKeys) RevokeKey(_ context.Context, id string, at time.Time) (models.APIKey, error) {
+	for h, k := range f.keys {
+		if k.ID == id {
+			k.RevokedAt = at
+			f.keys[h] = k
+			return k, nil
+		}
+	}
+	return models.APIKey{}, models.NotFound("key %q not found", id)
+}
+
+func TestKeyCache(t *testing.T) {
+	ctx := context.Background()
+	k, secret, err := NewKey(models.RoleAgent, "", "t", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &flakyKeys{keys: map[string]models.APIKey{string(k.Hash): k}}
+	c := newKeyCache(store)
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	hash := HashKey(secret)
+
+	for range 3 {
+		if got, err := c.KeyByHash(ctx, hash); err != nil || got.ID != k.ID {
+			t.Fatalf("KeyByHash = %+v, %v", got, err)
+		}
+	}
+	if store.lookups != 1 {
+		t.Errorf("3 lookups within the TTL asked the store %d times, want 1", store.lookups)
+	}
+	if _, err := c.KeyByHash(ctx, HashKey("sk_unknown")); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("unknown key: %v", err)
+	}
+
+	// Past the TTL with the store away, the known key still works and an
+	// unknown one gets the store's error.
+	now = now.Add(keyCacheTTL + time.Second)
+	store.down = true
+	if got, err := c.KeyByHash(ctx, hash); err != nil || got.ID != k.ID {
+		t.Errorf("store away: KeyByHash = %+v, %v; want the cached key", got, err)
+	}
+	if _, err := c.KeyByHash(ctx, HashKey("sk_other")); !errors.Is(err, models.ErrUnavailable) {
+		t.Errorf("store away, unknown key: %v, want unavailable", err)
+	}
+
+	// A revocation through the cache takes effect at once.
+	store.down = false
+	if _, err := c.RevokeKey(ctx, k.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.KeyByHash(ctx, hash); err != nil || !got.Revoked() {
+		t.Errorf("after revoking: %+v, %v; want the key, revoked", got, err)
+	}
+}

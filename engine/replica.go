@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Scale-out: when the system of record is shared by several replicas, each
+// replica's full-text index and type-ahead are caches, fed in commit order
+// from the database's change feed, for its own writes as for everyone
+// else's.
+
+// TextWriter is a replica's full-text index as its change feed writes it.
+type TextWriter interface {
+	Write(ctx context.Context, changes []models.Change) error
+}
+
+// ChangeFeed delivers the changes committed to a shared system of record.
+type ChangeFeed interface {
+	// CatchUp calls apply with every change committed since the last one
+	// delivered, in commit order, and returns when none are left.
+	CatchUp(ctx context.Context, apply func(context.Context, []models.Change) error) error
+}
+
+// Replicated is the Writer of a replica: it writes through store (which
+// writes the shared system of record only), then catches the replica's
+// caches up with the change feed, so a write is searchable on this replica
+// when Apply returns, and on the others at their next catch-up. Pass it to
+// New as the writer; the engine attaches itself to it. It is safe for
+// concurrent use.
+type Replicated struct {
+	store Writer
+	text  TextWriter
+	feed  ChangeFeed
+	eng   atomic.Pointer[Engine]
+	mu    sync.Mutex // one catch-up at a time, so caches see changes in order
+}
+
+// NewReplicated returns the writer of a replica whose full-text index text
+// is fed from feed.
+func NewReplicated(store Writer, text TextWriter, feed ChangeFeed) *Replicated {
+	return &Replicated{store: store, text: text, feed: feed}
+}
+
+// Apply writes changes to the system of record, then catches up. When the
+// write succeeded but the catch-up failed, the error is returned and the
+// next catch-up applies the change.
+func (r *Replicated) Apply(ctx context.Context, changes []models.Change) error {
+	if err := r.store.Apply(ctx, changes); err != nil {
+		return err
+	}
+	return r.CatchUp(ctx)
+}
+
+// CatchUp applies to the full-text index and type-ahead every change the
+// feed has that the replica has not applied yet. Run it when the database
+// announces a change, and periodically.
+func (r *Replicated) CatchUp(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.feed.CatchUp(ctx, func(ctx context.Context, changes []models.Change) error {
+		if err := r.text.Write(ctx, changes); err != nil {
+			return err
+		}
+		if e := r.eng.Load(); e != nil {
+			e.Refresh(changes)
+		}
+		return nil
+	})
+}
+
+// Refresh brings type-ahead in line with changes that are already in the
+// system of record and the full-text index, as a replica's change feed
+// delivers them: article titles and query completions are added, replaced
+// or removed.
+func (e *Engine) Refresh(changes []models.Change) {
+	for _, c := range changes {
+		switch {
+		case c.Kind == models.KindArticle && c.Delete:
+			e.removeArticleEntry(c.ID)
+		case c.Article != nil:
+			e.putArticleEntry(c.Article, e.eventViews(c.ID))
+		case c.Kind == models.KindQuery && c.Delete:
+			e.queries.Remove(c.ID)
+		case c.Query != nil:
+			e.putQuery(c.Query)
+		}
+	}
+}
