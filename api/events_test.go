@@ -66,7 +66,7 @@ func openEventsServer(t *testing.T, dir string) (*testServer, func() error) {
 		closeAll()
 		t.Fatal(err)
 	}
-	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
+	if err := eng.UseEvents(ctx, events, nil, analytics.Config{}); err != nil {
 		closeAll()
 		t.Fatal(err)
 	}

@@ -569,7 +569,7 @@ func newWorldServer(t *testing.T, changes []models.Change, vectors bool) *testSe
 	if vectors {
 		eng.UseVectors(emb, vecs)
 	}
-	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
+	if err := eng.UseEvents(ctx, events, nil, analytics.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })

@@ -72,11 +72,12 @@ type Engine struct {
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
 
-	events   EventStore        // nil: no analytics
-	rollup   *analytics.Rollup // the metrics, kept as events arrive; nil without events
-	recorder *recorder         // nil until UseEvents
-	viewsMu  sync.Mutex
-	views    map[string]int64 // article views from events, by article
+	events    EventStore        // nil: no analytics
+	eventFeed EventFeed         // nil: the log is this engine's alone
+	rollup    *analytics.Rollup // the metrics, kept as events arrive; nil without events
+	recorder  *recorder         // nil until UseEvents
+	viewsMu   sync.Mutex
+	views     map[string]int64 // article views from events, by article
 
 	sentiment   *sentiment.Analyzer
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained

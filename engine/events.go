@@ -20,38 +20,69 @@ type EventStore interface {
 	Replay(ctx context.Context, fn func(models.Event) error) error
 }
 
+// EventFeed delivers the events of a log that several replicas share:
+// every event any of them appended, once each, in the order appended.
+type EventFeed interface {
+	// CatchUp calls apply with the events appended since the last one it
+	// delivered (all of them, the first time), in batches, until none are
+	// left; a batch apply fails comes again next time.
+	CatchUp(ctx context.Context, apply func([]models.Event) error) error
+}
+
 // MaxEventBatch bounds the events of one RecordEvents call.
 const MaxEventBatch = 1000
 
 // UseEvents gives the engine an event log and the settings of its
-// deflection metrics, and replays the log into the metrics' rollup and the
-// article views of type-ahead popularity. Call it before the engine serves
-// requests.
-func (e *Engine) UseEvents(ctx context.Context, store EventStore, cfg analytics.Config) error {
+// deflection metrics, and counts the log's events into the metrics' rollup
+// and the article views of type-ahead popularity. Without a feed the log
+// is this engine's alone: it is replayed now, and the engine counts what
+// it appends. With a feed (a log replicas share) the engine counts what
+// the feed delivers, its own appends included: everything now, and the
+// rest at each CatchUpEvents. Call it before the engine serves requests.
+func (e *Engine) UseEvents(ctx context.Context, store EventStore, feed EventFeed, cfg analytics.Config) error {
 	rollup, err := analytics.NewRollup(cfg)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int64{}
-	batch := make([]models.Event, 0, 1024)
-	err = store.Replay(ctx, func(ev models.Event) error {
-		if ev.Type == models.EventArticleView {
-			counts[ev.ArticleID]++
-		}
-		if batch = append(batch, ev); len(batch) == cap(batch) {
-			rollup.Add(batch...)
-			batch = batch[:0]
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("replay event log: %w", err)
+	e.events, e.eventFeed, e.rollup = store, feed, rollup
+	if feed != nil {
+		err = e.CatchUpEvents(ctx)
+	} else {
+		batch := make([]models.Event, 0, 1024)
+		err = store.Replay(ctx, func(ev models.Event) error {
+			if batch = append(batch, ev); len(batch) == cap(batch) {
+				e.count(batch)
+				batch = batch[:0]
+			}
+			return nil
+		})
+		e.count(batch)
 	}
-	rollup.Add(batch...)
-	e.events, e.rollup = store, rollup
-	e.addViews(counts)
+	if err != nil {
+		return fmt.Errorf("read event log: %w", err)
+	}
 	e.startRecorder()
 	return nil
+}
+
+// CatchUpEvents counts the events the feed has that the engine has not
+// counted yet: other replicas' and its own. It does nothing without a
+// feed. Run it periodically, so metrics and popularity follow every
+// replica's events.
+func (e *Engine) CatchUpEvents(ctx context.Context) error {
+	if e.eventFeed == nil {
+		return nil
+	}
+	return e.eventFeed.CatchUp(ctx, func(batch []models.Event) error {
+		e.count(batch)
+		return nil
+	})
+}
+
+// count adds stored events to the metrics and to type-ahead popularity.
+func (e *Engine) count(events []models.Event) {
+	e.rollup.Add(events...)
+	e.countViews(events)
 }
 
 // WarmMetrics computes the metrics' day summaries after the replay at
@@ -120,8 +151,12 @@ func (e *Engine) RecordEvents(ctx context.Context, events []models.Event) (Event
 		return res, fmt.Errorf("event log: %w", err)
 	}
 	res.Accepted, res.Duplicates = len(added), len(valid)-len(added)
-	e.rollup.Add(added...)
-	e.countViews(added)
+	if e.eventFeed == nil {
+		e.count(added)
+	} else if err := e.CatchUpEvents(ctx); err != nil {
+		// Stored all the same: the next catch-up counts them.
+		e.log.Warn("counting events from the shared log failed; the next catch-up will", "err", err)
+	}
 	return res, nil
 }
 

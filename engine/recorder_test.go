@@ -20,7 +20,7 @@ func testOwnCallsAreRecorded(t *testing.T, b backend) {
 	f := open(t, b, t.TempDir(), filepath.Join(demo, "articles.jsonl"))
 	ctx := context.Background()
 	log := f.events(t)
-	if err := f.eng.UseEvents(ctx, log, analytics.Config{}); err != nil {
+	if err := f.eng.UseEvents(ctx, log, nil, analytics.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.eng.Suggest(ctx, models.SuggestRequest{Query: "pass", SessionID: "s1"}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/bleve"
 	"github.com/siftdesk/sift/indexer/postgres"
@@ -113,5 +114,61 @@ func TestReplicasSeeEachOthersWrites(t *testing.T) {
 	c := startReplica(t, ctx, url)
 	if !found(c, "reboot", "KB-2") || found(c, "quarantined", "KB-1") {
 		t.Error("a new replica does not reflect the database")
+	}
+}
+
+// TestReplicasShareEvents runs two replicas over one database: events
+// posted to either are counted once, on both, in the metrics and in
+// type-ahead popularity, and a replica started later counts them all.
+func TestReplicasShareEvents(t *testing.T) {
+	base := os.Getenv("SIFT_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("set SIFT_TEST_DATABASE_URL to run the replica test (.ci/postgres.sh start prints one)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, drop, err := postgres.NewSchema(ctx, base, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop(context.Background())
+	withEvents := func() *replica {
+		r := startReplica(t, ctx, url)
+		if err := r.eng.UseEvents(ctx, r.store, r.store.EventFeed(), analytics.Config{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.eng.Close)
+		return r
+	}
+	a, b := withEvents(), withEvents()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	view := func(id, session string) models.Event {
+		return models.Event{ID: id, Type: models.EventArticleView, SessionID: session, Portal: models.PortalCustomer, Time: at, ArticleID: "KB-1"}
+	}
+	for _, post := range []struct {
+		r      *replica
+		events []models.Event
+	}{
+		{a, []models.Event{view("e1", "s1"), view("e2", "s2")}},
+		{b, []models.Event{view("e3", "s3"), view("e1", "s1")}}, // e1 again: a retry through the other replica
+	} {
+		if _, err := post.r.eng.RecordEvents(ctx, post.events); err != nil {
+			t.Fatal(err)
+		}
+	}
+	views := func(r *replica) int {
+		if err := r.eng.CatchUpEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.eng.DeflectionMetrics(ctx, analytics.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Totals.ArticleViews
+	}
+	for name, r := range map[string]*replica{"A": a, "B": b, "a replica started later": withEvents()} {
+		if n := views(r); n != 3 {
+			t.Errorf("%s counts %d article views, want 3 (e1, e2, e3 once each)", name, n)
+		}
 	}
 }

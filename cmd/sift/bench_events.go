@@ -62,7 +62,7 @@ func (b *bench) events(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return eng, eng.UseEvents(ctx, log, analytics.Config{})
+		return eng, eng.UseEvents(ctx, log, nil, analytics.Config{})
 	}
 	eng, err := open()
 	if err != nil {

@@ -84,9 +84,11 @@ func (db *dbFlags) open(ctx context.Context, dir string, batchSize int, withText
 
 // watch keeps a replica's caches fresh from the database's change feed
 // until ctx ends. It does nothing for the embedded backend.
-func (d *dataDir) watch(ctx context.Context) {
+func (d *dataDir) watch(ctx context.Context, eng *engine.Engine) {
 	if d.replica != nil {
-		d.pg.Watch(ctx, catchUpEvery, d.replica.CatchUp)
+		d.pg.Watch(ctx, catchUpEvery, func(ctx context.Context) error {
+			return errors.Join(d.replica.CatchUp(ctx), eng.CatchUpEvents(ctx))
+		})
 	}
 }
 
@@ -100,18 +102,19 @@ func (d *dataDir) healthChecks() map[string]func(context.Context) error {
 }
 
 // openEvents opens the backend's event log: the embedded log in the data
-// directory, or the database's events table. It returns how many events
-// the log holds and the function that closes it.
-func (d *dataDir) openEvents(ctx context.Context, log *slog.Logger) (engine.EventStore, int, func() error, error) {
+// directory, or the database's events table with the feed that delivers
+// every replica's events. It returns how many events the log holds and
+// the function that closes it.
+func (d *dataDir) openEvents(ctx context.Context, log *slog.Logger) (engine.EventStore, engine.EventFeed, int, func() error, error) {
 	if d.pg != nil {
 		n, err := d.pg.EventCount(ctx)
-		return d.pg, n, func() error { return nil }, err
+		return d.pg, d.pg.EventFeed(), n, func() error { return nil }, err
 	}
 	events, err := eventlog.OpenOptions(filepath.Join(d.dir, "events"), eventlog.Options{Logger: log})
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, nil, 0, nil, err
 	}
-	return events, events.Count(), events.Close, nil
+	return events, nil, events.Count(), events.Close, nil
 }
 
 // runMigrate is sift migrate.

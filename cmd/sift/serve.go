@@ -70,12 +70,12 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err != nil {
 		return err
 	}
-	events, stored, closeEvents, err := d.openEvents(ctx, log)
+	events, feed, stored, closeEvents, err := d.openEvents(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer closeEvents()
-	if err := eng.UseEvents(ctx, events, analytics.Config{}); err != nil {
+	if err := eng.UseEvents(ctx, events, feed, analytics.Config{}); err != nil {
 		return err
 	}
 	defer eng.Close() // flushes the engine's own events before the log closes
@@ -94,7 +94,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	background.Go(eng.WarmMetrics)
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching() // runs before background.Wait
-	background.Go(func() { d.watch(watchCtx) })
+	background.Go(func() { d.watch(watchCtx, eng) })
 	if len(classifiers) == 0 && f.trainOnStart {
 		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
 	}

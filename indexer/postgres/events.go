@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,15 +30,24 @@ func (s *Store) Append(ctx context.Context, events []models.Event) ([]models.Eve
 		}
 		ids[i], times[i], docs[i] = ev.ID, ev.Time, string(data)
 	}
-	rows, err := s.pool.Query(ctx, `INSERT INTO events (id, time, event)
-		SELECT id, time, event FROM unnest($1::text[], $2::timestamptz[], $3::json[]) WITH ORDINALITY AS e(id, time, event, ord)
-		ORDER BY ord
-		ON CONFLICT (id) DO NOTHING
-		RETURNING id`, ids, times, docs)
-	if err != nil {
-		return nil, fmt.Errorf("append events: %w", classify(err))
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var inserted []string
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Appends take turns, so event numbers become visible in order and
+		// an EventFeed that reads past the last number it saw misses none.
+		if _, err := tx.Exec(ctx, eventLock); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO events (id, time, event)
+			SELECT id, time, event FROM unnest($1::text[], $2::timestamptz[], $3::json[]) WITH ORDINALITY AS e(id, time, event, ord)
+			ORDER BY ord
+			ON CONFLICT (id) DO NOTHING
+			RETURNING id`, ids, times, docs)
+		if err != nil {
+			return err
+		}
+		inserted, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("append events: %w", classify(err))
 	}
@@ -53,6 +63,58 @@ func (s *Store) Append(ctx context.Context, events []models.Event) ([]models.Eve
 		}
 	}
 	return added, nil
+}
+
+// eventLock serialises the schema's event appends for one transaction.
+const eventLock = "SELECT pg_advisory_xact_lock(hashtext('sift.events.' || current_schema()))"
+
+// EventFeed reads the events stored by every replica, in the order they
+// were appended, each once. It is safe for concurrent use; catch-ups are
+// serialised.
+type EventFeed struct {
+	s     *Store
+	mu    sync.Mutex
+	after int64 // the number of the last event delivered
+}
+
+// EventFeed returns a feed positioned before the first event.
+func (s *Store) EventFeed() *EventFeed { return &EventFeed{s: s} }
+
+// CatchUp calls apply with the events appended since the last one
+// delivered, in order and in batches, until none are left. When apply
+// fails the feed stays before that batch.
+func (f *EventFeed) CatchUp(ctx context.Context, apply func([]models.Event) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for {
+		rows, err := f.s.pool.Query(ctx, "SELECT n, event FROM events WHERE n > $1 ORDER BY n LIMIT $2", f.after, feedBatch)
+		if err != nil {
+			return fmt.Errorf("event feed: %w", classify(err))
+		}
+		var n int64
+		var data []byte
+		last := f.after
+		batch := make([]models.Event, 0, feedBatch)
+		_, err = pgx.ForEachRow(rows, []any{&n, &data}, func() error {
+			var ev models.Event
+			last = n
+			batch = append(batch, ev)
+			return json.Unmarshal(data, &batch[len(batch)-1])
+		})
+		if err != nil {
+			return fmt.Errorf("event feed: %w", classify(err))
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := apply(batch); err != nil {
+			return err
+		}
+		f.after = last
+		if len(batch) < feedBatch {
+			return nil
+		}
+	}
 }
 
 // Replay calls fn for every stored event, in the order they were
