@@ -46,6 +46,26 @@ func startReplica(t *testing.T, ctx context.Context, url string) *replica {
 	return &replica{eng: eng, store: store}
 }
 
+// sharedDatabase returns a context that ends with the test and the URL of
+// a fresh schema for the test's replicas to share, dropped at the end.
+func sharedDatabase(t *testing.T) (context.Context, string) {
+	t.Helper()
+	base := os.Getenv("SIFT_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("set SIFT_TEST_DATABASE_URL to run the replica test (.ci/postgres.sh start prints one)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	url, drop, err := postgres.NewSchema(ctx, base, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		drop(context.Background())
+	})
+	return ctx, url
+}
+
 // within polls cond until it holds or d passes, and returns how long it
 // took.
 func within(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
@@ -64,17 +84,7 @@ func within(t *testing.T, d time.Duration, what string, cond func() bool) time.D
 // write through either is found by search and type-ahead on the other
 // within 2 seconds, and so is a delete.
 func TestReplicasSeeEachOthersWrites(t *testing.T) {
-	base := os.Getenv("SIFT_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("set SIFT_TEST_DATABASE_URL to run the replica test (.ci/postgres.sh start prints one)")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	url, drop, err := postgres.NewSchema(ctx, base, t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop(context.Background())
+	ctx, url := sharedDatabase(t)
 	a, b := startReplica(t, ctx, url), startReplica(t, ctx, url)
 
 	found := func(r *replica, word, id string) bool {
@@ -121,17 +131,7 @@ func TestReplicasSeeEachOthersWrites(t *testing.T) {
 // posted to either are counted once, on both, in the metrics and in
 // type-ahead popularity, and a replica started later counts them all.
 func TestReplicasShareEvents(t *testing.T) {
-	base := os.Getenv("SIFT_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("set SIFT_TEST_DATABASE_URL to run the replica test (.ci/postgres.sh start prints one)")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	url, drop, err := postgres.NewSchema(ctx, base, t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop(context.Background())
+	ctx, url := sharedDatabase(t)
 	withEvents := func() *replica {
 		r := startReplica(t, ctx, url)
 		if err := r.eng.UseEvents(ctx, r.store, r.store.EventFeed(), analytics.Config{}); err != nil {
