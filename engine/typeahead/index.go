@@ -49,7 +49,8 @@ type Index struct {
 	slots   map[string]int32 // entry id to slot
 	words   []string         // by word id
 	wordIDs map[string]int32
-	posts   [][]int32 // by word id: slots of entries that contain the word, best first
+	posts   [][]int32       // by word id: slots of entries that contain the word, best first
+	inClass [maxClasses]int // entries of each class
 }
 
 type entry struct {
@@ -92,6 +93,7 @@ func (x *Index) Put(e Entry) {
 		}
 	}
 	slot := x.allocate(en)
+	x.inClass[e.Class]++
 	for _, w := range en.words {
 		x.posts[w] = x.insertSorted(x.posts[w], slot)
 		for _, n := range x.root.path(x.words[w]) {
@@ -149,6 +151,7 @@ func (x *Index) remove(id string) {
 		return
 	}
 	en := x.entries[slot]
+	x.inClass[en.Class]--
 	delete(x.slots, id)
 	x.entries[slot] = nil
 	x.free = append(x.free, slot)
@@ -245,6 +248,16 @@ func (x *Index) Popularity(id string) (float64, bool) {
 		return 0, false
 	}
 	return x.entries[slot].Popularity, true
+}
+
+// holds reports whether the index has an entry of any of classes.
+func (x *Index) holds(classes Classes) bool {
+	for c, n := range x.inClass {
+		if n > 0 && classes&(1<<c) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // AddPopularity adds delta to the popularity of the entry with this id, if

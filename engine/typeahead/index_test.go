@@ -217,3 +217,26 @@ func TestAddPopularityReranks(t *testing.T) {
 		t.Errorf("after AddPopularity got %v (len %d), want [b a]", got, x.Len())
 	}
 }
+
+func TestSearchOfAnEmptyClass(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "a", Text: "reset your password", Class: 0})
+	x.Put(Entry{ID: "b", Text: "reset the router", Class: 1})
+	if got := x.Search(Query{Text: "reset", Classes: 1 << 2, Limit: 5}); len(got) != 0 {
+		t.Errorf("class 2 holds nothing, got %v", got)
+	}
+	if got := x.Search(Query{Text: "reset", Classes: 1<<1 | 1<<2, Limit: 5}); len(got) != 1 || got[0].ID != "b" {
+		t.Errorf("classes 1 and 2: %v, want b", got)
+	}
+	x.Remove("b")
+	if got := x.Search(Query{Text: "reset", Classes: 1 << 1, Limit: 5}); len(got) != 0 {
+		t.Errorf("class 1 after its only entry was removed: %v", got)
+	}
+	x.Put(Entry{ID: "a", Text: "reset your password", Class: 1}) // moves a to class 1
+	if got := x.Search(Query{Text: "reset", Classes: 1 << 1, Limit: 5}); len(got) != 1 {
+		t.Errorf("class 1 after a moved into it: %v", got)
+	}
+	if got := x.Search(Query{Text: "reset", Classes: 1 << 0, Limit: 5}); len(got) != 0 {
+		t.Errorf("class 0 after a moved out: %v", got)
+	}
+}

@@ -66,6 +66,9 @@ func (x *Index) Search(q Query) []Result {
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if !x.holds(q.Classes) {
+		return nil // nothing it could return: skip the walk
+	}
 	tokens := x.match(words, partial)
 	if tokens == nil {
 		return nil
@@ -93,10 +96,20 @@ func (x *Index) Search(q Query) []Result {
 	// falls below the worst kept result, nothing later can enter.
 	best := maxText(tokens)
 	m := x.newMerger(x.driverLists(driver))
+	var filters []slotSet
+	defer func() { release(filters) }()
 	scanned := 0
 	for slot, ok := m.next(); ok; slot, ok = m.next() {
 		if top.full() && (best+popularityWeight*x.entries[slot].weight < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
+		}
+		if scanned == filterAfter && filters == nil {
+			// Few of the driver's entries match so far: the others are
+			// worth a set each, to skip what cannot match.
+			filters = x.filters(required, driver)
+		}
+		if !admitted(filters, slot) {
+			continue // lacks another required word
 		}
 		x.consider(&top, slot, tokens, q.Classes)
 		scanned++
@@ -314,7 +327,7 @@ func completionQuality(word string, m match) float64 {
 }
 
 // maxCompletions bounds the words a prefix's quality table may list.
-const maxCompletions = 4096
+const maxCompletions = 256
 
 // completions lists the quality of every word completing the matches, or
 // returns nil when there are more than maxCompletions of them.

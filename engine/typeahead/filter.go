@@ -1,0 +1,84 @@
+package typeahead
+
+import "sync"
+
+// A query of several words walks one word's entries and must find the
+// others in each. When every word is common but few entries hold them all
+// ("request the su": thousands of titles with "request", thousands with a
+// word starting "su", few with both), the walk examined thousands of
+// entries in full. A slotSet of the entries holding each other required
+// word lets the walk skip, at the cost of a bit test, the entries that
+// cannot match.
+
+// filterAfter is how many of the driver's entries a query examines in full
+// before it builds the sets: most queries fill their results sooner, and
+// never pay for them.
+const filterAfter = 256
+
+// maxFilterEntries and maxFilterLists bound the entries, and the posting
+// lists holding them, of a word turned into a slotSet: past them, building
+// the set costs more than the tests it saves (a prefix like "0x" completes
+// to thousands of one-entry words, each a list to find in the trie).
+const (
+	maxFilterEntries = 1 << 18
+	maxFilterLists   = 1 << 10
+)
+
+// slotSet is a set of entry slots, one bit each.
+type slotSet []uint64
+
+func (s slotSet) add(slot int32)             { s[slot>>6] |= 1 << (slot & 63) }
+func (s slotSet) holds(slot int32) bool      { return s[slot>>6]&(1<<(slot&63)) != 0 }
+func slotWords(slots int) int                { return (slots + 63) / 64 }
+func (x *Index) slotSetFor(t *token) slotSet { return x.fill(x.newSlotSet(), t) }
+
+var slotSets sync.Pool // of *slotSet, cleared
+
+// newSlotSet returns an empty set large enough for every slot of the index.
+func (x *Index) newSlotSet() slotSet {
+	n := slotWords(len(x.entries))
+	if p, ok := slotSets.Get().(*slotSet); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make(slotSet, n)
+}
+
+// release returns sets to the pool, cleared.
+func release(sets []slotSet) {
+	for _, s := range sets {
+		clear(s)
+		slotSets.Put(&s)
+	}
+}
+
+// fill adds to s every entry holding a word that matches t.
+func (x *Index) fill(s slotSet, t *token) slotSet {
+	for _, list := range x.driverLists(t) {
+		for _, slot := range list {
+			s.add(slot)
+		}
+	}
+	return s
+}
+
+// filters returns a slotSet for each required token but the driver that
+// is small enough to build; entries outside any of them cannot match.
+func (x *Index) filters(required []*token, driver *token) []slotSet {
+	var out []slotSet
+	for _, t := range required {
+		if t != driver && t.cost <= maxFilterEntries && t.lists <= maxFilterLists {
+			out = append(out, x.slotSetFor(t))
+		}
+	}
+	return out
+}
+
+// admitted reports whether slot is in every set.
+func admitted(sets []slotSet, slot int32) bool {
+	for _, s := range sets {
+		if !s.holds(slot) {
+			return false
+		}
+	}
+	return true
+}
