@@ -122,7 +122,10 @@ start() {
     say "already running on 127.0.0.1:$PORT"
   else
     say "starting PostgreSQL 17 on 127.0.0.1:$PORT"
-    as_postgres "pg_ctl -D $PGDATA -l $LOG -w -t 60 start >/dev/null" || {
+    # A server killed a moment ago may still be exiting and hold its lock
+    # file: one more try after it is gone.
+    as_postgres "pg_ctl -D $PGDATA -l $LOG -w -t 60 start >/dev/null" ||
+      { sleep 3; as_postgres "pg_ctl -D $PGDATA -l $LOG -w -t 60 start >/dev/null"; } || {
       say "start failed; last lines of $ROOT$LOG:"; tail -n 20 "$ROOT$LOG" >&2; exit 1
     }
   fi
