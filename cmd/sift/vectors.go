@@ -119,7 +119,19 @@ func (d *dataDir) ensureVectorIndex(ctx context.Context, log *slog.Logger) error
 // when all is set) and logs how many.
 func (d *dataDir) syncVectors(ctx context.Context, all bool, log *slog.Logger, progress func(indexer.VectorProgress)) error {
 	start := time.Now()
-	n, err := d.indexer.SyncVectors(ctx, d.store, all, progress)
+	var n int
+	sync := func() (err error) {
+		n, err = d.indexer.SyncVectors(ctx, d.store, all, progress)
+		return err
+	}
+	var err error
+	if d.pg != nil {
+		// Replicas starting together embed one after another: the others
+		// then find the vectors stored.
+		err = d.pg.Exclusively(ctx, "embed", sync)
+	} else {
+		err = sync()
+	}
 	if n > 0 {
 		log.Info("embedded documents", "count", n, "took", time.Since(start).Round(time.Millisecond))
 	}

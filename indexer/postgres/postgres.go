@@ -149,3 +149,23 @@ func maskErr(err error, raw string) error {
 // unavailable is the error a request gets while the database is away.
 var unavailable = &models.Error{Code: models.CodeUnavailable,
 	Message: "the database is unavailable; writes fail until it is back (search and type-ahead keep working)"}
+
+// Exclusively runs fn while holding the schema's advisory lock called
+// name, waiting for it first, so replicas that call it with one name run
+// fn one at a time (the embedding of documents that lack vectors, at
+// start: the first replica embeds them, the next finds nothing left). The
+// lock is a session lock on a connection of the pool held meanwhile; the
+// database releases it if the connection is lost.
+func (s *Store) Exclusively(ctx context.Context, name string, fn func() error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	defer conn.Release()
+	key := "sift." + name + "."
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext($1 || current_schema()))", key); err != nil {
+		return fmt.Errorf("lock %s: %w", name, classify(err))
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(hashtext($1 || current_schema()))", key)
+	return fn()
+}

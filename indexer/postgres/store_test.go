@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,5 +269,41 @@ func TestMaskURL(t *testing.T) {
 		if got := postgres.MaskURL(tc.in); got != tc.want {
 			t.Errorf("MaskURL(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestExclusively runs a function from two stores (two replicas' pools)
+// over one schema at once and checks they never overlap.
+func TestExclusively(t *testing.T) {
+	url := testURL(t)
+	ctx := context.Background()
+	var inside, most, runs atomic.Int32
+	var wg sync.WaitGroup
+	for range 2 {
+		s, err := postgres.Open(ctx, postgres.Config{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		wg.Go(func() {
+			for range 3 {
+				err := s.Exclusively(ctx, "test", func() error {
+					n := inside.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					time.Sleep(30 * time.Millisecond)
+					inside.Add(-1)
+					runs.Add(1)
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if runs.Load() != 6 || most.Load() != 1 {
+		t.Errorf("%d runs, at most %d at once; want 6 runs, one at a time", runs.Load(), most.Load())
 	}
 }
