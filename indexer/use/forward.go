@@ -3,6 +3,7 @@ package use
 import (
 	"context"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -45,6 +46,9 @@ type scratch struct {
 	pooled  []float32 // sequences × 512: mean of each sequence's tokens
 	poolFFN []float32 // sequences × 1536: mean of the last feed-forward's inner activations
 	final   []float32 // sequences × 512: tanh layer input
+	// stripes is how many goroutines a matrix product may use: more than
+	// one when this pass is the only one running (see matMul).
+	stripes int
 }
 
 // grow returns buf with length n, reallocating only when it is too small.
@@ -75,15 +79,40 @@ const matMulK = 32
 // output wider than 192 columns into 64×64 blocks on goroutines, and its
 // kernel's AXPY runs of 64 floats spend as much time in calls as in
 // arithmetic, while every run here is 512 or 1536 floats long.
-func matMul(rows, k, n int, a, w, c []float32) {
+//
+// With stripes > 1 the output columns are split into that many stripes,
+// each computed on a goroutine of its own: for a single short text (a
+// query), which is one batch on one core otherwise. Each output element
+// sums the same terms in the same order either way, so the result is the
+// same bit for bit.
+func matMul(rows, k, n int, a, w, c []float32, stripes int) {
+	if stripes <= 1 || rows*k*n < minStripedWork {
+		matMulColumns(rows, k, n, 0, n, a, w, c)
+		return
+	}
+	var wg sync.WaitGroup
+	for j := range stripes {
+		c0, c1 := n*j/stripes, n*(j+1)/stripes
+		wg.Go(func() { matMulColumns(rows, k, n, c0, c1, a, w, c) })
+	}
+	wg.Wait()
+}
+
+// minStripedWork is the smallest product (rows × k × n multiply-adds)
+// worth splitting over goroutines.
+const minStripedWork = 1 << 18
+
+// matMulColumns is matMul for the output columns [c0, c1) only.
+func matMulColumns(rows, k, n, c0, c1 int, a, w, c []float32) {
+	width := c1 - c0
 	for l0 := 0; l0 < k; l0 += matMulK {
 		l1 := min(l0+matMulK, k)
 		for i := range rows {
-			y := blas32.Vector{N: n, Inc: 1, Data: c[i*n : (i+1)*n]}
+			y := blas32.Vector{N: width, Inc: 1, Data: c[i*n+c0 : i*n+c1]}
 			for l, v := range a[i*k+l0 : i*k+l1] {
 				if v != 0 {
 					l += l0
-					blas32.Axpy(v, blas32.Vector{N: n, Inc: 1, Data: w[l*n : (l+1)*n]}, y)
+					blas32.Axpy(v, blas32.Vector{N: width, Inc: 1, Data: w[l*n+c0 : l*n+c1]}, y)
 				}
 			}
 		}
@@ -91,8 +120,8 @@ func matMul(rows, k, n int, a, w, c []float32) {
 }
 
 // dense computes out = in·w + bias for rows×k in and k×n w; with accumulate
-// it adds in·w + bias to out instead.
-func dense(rows, k, n int, in, w, bias, out []float32, accumulate bool) {
+// it adds in·w + bias to out instead. stripes is as for matMul.
+func dense(rows, k, n int, in, w, bias, out []float32, accumulate bool, stripes int) {
 	out = out[:rows*n]
 	for r := range rows {
 		row := out[r*n : (r+1)*n]
@@ -104,7 +133,7 @@ func dense(rows, k, n int, in, w, bias, out []float32, accumulate bool) {
 			copy(row, bias)
 		}
 	}
-	matMul(rows, k, n, in, w, out)
+	matMul(rows, k, n, in, w, out, stripes)
 }
 
 // layerNorm writes LayerNorm(in) with the given scale and bias to out, for
@@ -234,21 +263,21 @@ func (w *weights) forward(ctx context.Context, s *scratch, seqs [][]int32, out [
 			layerNorm(tokens, d, in, l.lnAttnScale, l.lnAttnBias, s.norm, w.epsilon)
 			s.qkv = s.qkv[:tokens*3*d]
 			s.att = s.att[:tokens*d]
-			dense(tokens, d, 3*d, s.norm, l.qkv, l.qkvBias, s.qkv, false)
+			dense(tokens, d, 3*d, s.norm, l.qkv, l.qkvBias, s.qkv, false, s.stripes)
 			l.attention(s, lengths)
 			if l.res != nil {
 				// Layer 0 widens: its residual goes through a dense layer.
-				dense(tokens, d, modelDim, s.x, l.res, l.resBias, s.h, false)
+				dense(tokens, d, modelDim, s.x, l.res, l.resBias, s.h, false, s.stripes)
 			}
-			dense(tokens, d, modelDim, s.att, l.out, l.outBias, s.h, true)
+			dense(tokens, d, modelDim, s.att, l.out, l.outBias, s.h, true, s.stripes)
 			// Feed-forward block.
 			layerNorm(tokens, modelDim, s.h, l.lnFFNScale, l.lnFFNBias, s.norm, w.epsilon)
-			dense(tokens, modelDim, ffnDim, s.norm, l.ffn1, l.ffn1Bias, s.ffn, false)
+			dense(tokens, modelDim, ffnDim, s.norm, l.ffn1, l.ffn1Bias, s.ffn, false, s.stripes)
 			for j, v := range s.ffn {
 				s.ffn[j] = max(v, 0)
 			}
 			if i < len(w.layers)-1 {
-				dense(tokens, ffnDim, modelDim, s.ffn, l.ffn2, l.ffn2Bias, s.h, true)
+				dense(tokens, ffnDim, modelDim, s.ffn, l.ffn2, l.ffn2Bias, s.h, true, s.stripes)
 			}
 		}
 	}
@@ -285,11 +314,11 @@ func (w *weights) forward(ctx context.Context, s *scratch, seqs [][]int32, out [
 			f[j] *= inv
 		}
 	}
-	matMul(len(seqs), ffnDim, modelDim, s.poolFFN, last.ffn2, s.pooled)
+	matMul(len(seqs), ffnDim, modelDim, s.poolFFN, last.ffn2, s.pooled, s.stripes)
 
 	// tanh(dense) over all sequences at once, then L2 normalisation.
 	s.final = grow(s.final, len(seqs)*modelDim)
-	dense(len(seqs), modelDim, modelDim, s.pooled, w.tanh, w.tanhBias, s.final, false)
+	dense(len(seqs), modelDim, modelDim, s.pooled, w.tanh, w.tanhBias, s.final, false, s.stripes)
 	for i, v := range out {
 		var sq float32
 		for j, x := range s.final[i*modelDim : (i+1)*modelDim] {

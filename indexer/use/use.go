@@ -197,6 +197,11 @@ func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error
 			s = new(scratch)
 		}
 		defer e.scratch.Put(s)
+		// A lone batch (a query) may spread its products over the cores.
+		s.stripes = 1
+		if len(batches) == 1 {
+			s.stripes = workers
+		}
 		in := make([][]int32, len(batch))
 		vecs := make([][]float32, len(batch))
 		for i, seq := range batch {
