@@ -21,8 +21,10 @@ type Query struct {
 	MaxScan int
 }
 
-// DefaultMaxScan is the default Query.MaxScan.
-const DefaultMaxScan = 1000
+// DefaultMaxScan is the default Query.MaxScan. On sift bench's 100,000
+// titles and 2,000 typed queries, 500 returns the same top 8 as an
+// unbounded scan for every query (300 misses 0.08% of them, 200 3%).
+const DefaultMaxScan = 500
 
 // token is one word of a query, with the trie nodes it matches.
 type token struct {
