@@ -45,19 +45,30 @@ func (e *Engine) UseEvents(ctx context.Context, store EventStore, feed EventFeed
 		return err
 	}
 	e.events, e.eventFeed, e.rollup = store, feed, rollup
+	// Popularity is added once at the end, one re-rank per article, not
+	// one per batch read.
+	views := map[string]int64{}
+	tally := func(batch []models.Event) {
+		rollup.Add(batch...)
+		tallyViews(views, batch)
+	}
 	if feed != nil {
-		err = e.CatchUpEvents(ctx)
+		err = feed.CatchUp(ctx, func(batch []models.Event) error {
+			tally(batch)
+			return nil
+		})
 	} else {
 		batch := make([]models.Event, 0, 1024)
 		err = store.Replay(ctx, func(ev models.Event) error {
 			if batch = append(batch, ev); len(batch) == cap(batch) {
-				e.count(batch)
+				tally(batch)
 				batch = batch[:0]
 			}
 			return nil
 		})
-		e.count(batch)
+		tally(batch)
 	}
+	e.addViews(views)
 	if err != nil {
 		return fmt.Errorf("read event log: %w", err)
 	}
@@ -82,7 +93,9 @@ func (e *Engine) CatchUpEvents(ctx context.Context) error {
 // count adds stored events to the metrics and to type-ahead popularity.
 func (e *Engine) count(events []models.Event) {
 	e.rollup.Add(events...)
-	e.countViews(events)
+	views := map[string]int64{}
+	tallyViews(views, events)
+	e.addViews(views)
 }
 
 // WarmMetrics computes the metrics' day summaries after the replay at
@@ -160,16 +173,13 @@ func (e *Engine) RecordEvents(ctx context.Context, events []models.Event) (Event
 	return res, nil
 }
 
-// countViews feeds article views back into type-ahead popularity, one
-// re-rank per article.
-func (e *Engine) countViews(events []models.Event) {
-	batch := map[string]int64{}
+// tallyViews adds the article views among events to views, by article.
+func tallyViews(views map[string]int64, events []models.Event) {
 	for _, ev := range events {
 		if ev.Type == models.EventArticleView {
-			batch[ev.ArticleID]++
+			views[ev.ArticleID]++
 		}
 	}
-	e.addViews(batch)
 }
 
 // addViews adds view counts by article and re-ranks each article once.

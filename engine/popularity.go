@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -34,14 +35,6 @@ func (e *Engine) liftByPopularity(hits []models.ArticleHit) map[string]float64 {
 		hits[i].Score *= lift
 		lifts[hits[i].ID] = lift
 	}
-	slices.SortStableFunc(hits, func(a, b models.ArticleHit) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(hits, func(a, b models.ArticleHit) int { return cmp.Compare(b.Score, a.Score) })
 	return lifts
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +19,9 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/siftdesk/sift/indexer"
+	"github.com/siftdesk/sift/models"
 )
 
 // loadFlags are the flags of sift load.
@@ -120,33 +123,26 @@ type loadCall struct {
 // portals' queries (50%), search for whole queries (25%), deflection of
 // held-out ticket drafts (15%) and their triage (10%).
 func loadMix(corpus string) ([]loadCall, error) {
-	type query struct {
-		Query  string `json:"query"`
-		Portal string `json:"portal"`
-	}
-	var queries []query
-	if err := readJSONLines(filepath.Join(corpus, "queries.jsonl"), func(line []byte) error {
-		var q query
-		err := json.Unmarshal(line, &q)
-		queries = append(queries, q)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	type draft struct {
-		Portal  string `json:"portal"`
-		Org     string `json:"org,omitempty"`
-		Subject string `json:"subject"`
-		Body    string `json:"body"`
-	}
-	var drafts []draft
-	if err := readJSONLines(filepath.Join(corpus, "tickets-heldout.jsonl"), func(line []byte) error {
-		var d draft
-		err := json.Unmarshal(line, &d)
-		drafts = append(drafts, d)
-		return err
-	}); err != nil {
-		return nil, err
+	var queries []*models.QueryRecord
+	var drafts []*models.Ticket
+	for _, src := range []struct {
+		name string
+		kind models.Kind
+	}{{"queries.jsonl", models.KindQuery}, {"tickets-heldout.jsonl", models.KindTicket}} {
+		err := indexer.ReadSource(context.Background(), filepath.Join(corpus, src.name), src.kind, func(r indexer.Record) error {
+			switch {
+			case r.Err != nil:
+				return fmt.Errorf("%s: %w", r.Location(), r.Err)
+			case r.Change.Query != nil:
+				queries = append(queries, r.Change.Query)
+			case r.Change.Ticket != nil:
+				drafts = append(drafts, r.Change.Ticket)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if len(queries) == 0 || len(drafts) == 0 {
 		return nil, fmt.Errorf("--corpus %s: no queries or no ticket drafts", corpus)
@@ -159,7 +155,7 @@ func loadMix(corpus string) ([]loadCall, error) {
 		if err != nil {
 			return nil, err
 		}
-		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(string(data)))
+		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(data))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -169,40 +165,21 @@ func loadMix(corpus string) ([]loadCall, error) {
 		{"suggest", 10, func(base string, i int) (*http.Request, error) {
 			q := queries[i%len(queries)]
 			cut := 1 + i%len(q.Query) // a prefix, as typed
-			return get(base, "/v1/suggest", url.Values{"q": {q.Query[:cut]}, "portal": {q.Portal}})
+			return get(base, "/v1/suggest", url.Values{"q": {q.Query[:cut]}, "portal": {string(q.Portal)}})
 		}},
 		{"search", 5, func(base string, i int) (*http.Request, error) {
 			q := queries[i%len(queries)]
-			return get(base, "/v1/search", url.Values{"q": {q.Query}, "portal": {q.Portal}})
+			return get(base, "/v1/search", url.Values{"q": {q.Query}, "portal": {string(q.Portal)}})
 		}},
 		{"deflect", 3, func(base string, i int) (*http.Request, error) {
 			d := drafts[i%len(drafts)]
-			return postJSON(base, "/v1/deflect", map[string]string{"portal": d.Portal, "subject": d.Subject, "body": d.Body})
+			return postJSON(base, "/v1/deflect", map[string]string{"portal": string(d.Portal), "subject": d.Subject, "body": d.Body})
 		}},
 		{"triage", 2, func(base string, i int) (*http.Request, error) {
-			return postJSON(base, "/v1/triage", drafts[i%len(drafts)])
+			d := drafts[i%len(drafts)]
+			return postJSON(base, "/v1/triage", map[string]string{"portal": string(d.Portal), "org": d.Org, "subject": d.Subject, "body": d.Body})
 		}},
 	}, nil
-}
-
-// readJSONLines calls fn with each non-blank line of a file.
-func readJSONLines(path string, fn func([]byte) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		if len(strings.TrimSpace(sc.Text())) == 0 {
-			continue
-		}
-		if err := fn(sc.Bytes()); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-	}
-	return sc.Err()
 }
 
 // loadReport is what sift load measured.
@@ -328,7 +305,7 @@ func send(client *http.Client, req *http.Request) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return errors.New(resp.Status + ": " + strings.TrimSpace(string(body[:min(len(body), 200)])))
+		return errors.New(resp.Status + ": " + clipBytes(body, maxErrorBody))
 	}
 	return nil
 }

@@ -20,7 +20,6 @@ type Rollup struct {
 	sessions map[string]*sessionLog
 	days     map[dayKey]*day
 	strings  map[string]string // interned ids, queries and categories
-	events   int
 }
 
 // dayKey names the sessions that started on one UTC day on one portal.
@@ -72,9 +71,6 @@ func NewRollup(cfg Config) (*Rollup, error) {
 	}, nil
 }
 
-// Config returns the configuration in force, defaults filled in.
-func (r *Rollup) Config() Config { return r.cfg }
-
 // Add counts events, in any order. Events of unknown types are ignored.
 // Add does not otherwise validate them: callers add events that passed
 // models.Event.Validate, once each.
@@ -118,7 +114,6 @@ func (r *Rollup) add(e *models.Event) {
 		portal = models.PortalCustomer
 	}
 	key := dayKey{day: dayOf(ev.at), portal: portal}
-	r.events++
 	s := r.sessions[e.SessionID]
 	if s == nil {
 		s = &sessionLog{events: []event{ev}}
@@ -178,13 +173,6 @@ func (r *Rollup) intern(s string) string {
 	v := strings.Clone(s)
 	r.strings[v] = v
 	return v
-}
-
-// Size reports how many sessions and events the Rollup holds.
-func (r *Rollup) Size() (sessions, events int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.sessions), r.events
 }
 
 // Warm computes every day summary that is out of date, one day at a time,

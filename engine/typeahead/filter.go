@@ -27,16 +27,14 @@ const (
 // slotSet is a set of entry slots, one bit each.
 type slotSet []uint64
 
-func (s slotSet) add(slot int32)             { s[slot>>6] |= 1 << (slot & 63) }
-func (s slotSet) holds(slot int32) bool      { return s[slot>>6]&(1<<(slot&63)) != 0 }
-func slotWords(slots int) int                { return (slots + 63) / 64 }
-func (x *Index) slotSetFor(t *token) slotSet { return x.fill(x.newSlotSet(), t) }
+func (s slotSet) add(slot int32)        { s[slot>>6] |= 1 << (slot & 63) }
+func (s slotSet) holds(slot int32) bool { return s[slot>>6]&(1<<(slot&63)) != 0 }
 
 var slotSets sync.Pool // of *slotSet, cleared
 
 // newSlotSet returns an empty set large enough for every slot of the index.
 func (x *Index) newSlotSet() slotSet {
-	n := slotWords(len(x.entries))
+	n := (len(x.entries) + 63) / 64
 	if p, ok := slotSets.Get().(*slotSet); ok && cap(*p) >= n {
 		return (*p)[:n]
 	}
@@ -67,7 +65,7 @@ func (x *Index) filters(required []*token, driver *token) []slotSet {
 	var out []slotSet
 	for _, t := range required {
 		if t != driver && t.cost <= maxFilterEntries && t.lists <= maxFilterLists {
-			out = append(out, x.slotSetFor(t))
+			out = append(out, x.fill(x.newSlotSet(), t))
 		}
 	}
 	return out

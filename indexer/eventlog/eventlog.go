@@ -30,7 +30,7 @@
 // stored event plus the ID's bytes rounded up to an allocation size class:
 // measured 70 bytes per event with 9-byte IDs, so 10 million events with
 // 20-byte IDs take about 0.8 GB. Open reads every segment sequentially and
-// decodes only each record's ID and time: about 2 million events/s on one
+// decodes only each record's ID: about 2 million events/s on one
 // core (5 s for 10 million events).
 //
 // # Replay and its cost
@@ -202,7 +202,7 @@ func (l *Log) load() error {
 		seg := segment{seq: seq}
 		off := 0
 		for off < len(data) {
-			id, _, n, err := decodeKey(data[off:])
+			id, n, err := decodeKey(data[off:])
 			if err != nil {
 				if !last {
 					return fmt.Errorf("open event log: segment %s is damaged at offset %d: %w", path, off, err)

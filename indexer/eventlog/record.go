@@ -216,42 +216,33 @@ func decodePayload(p []byte) (models.Event, bool) {
 }
 
 // decodeKey is decodeRecord for Open: it checks the record the same way but
-// decodes only the ID and the time, which is all the indexes need.
-func decodeKey(buf []byte) (id string, t time.Time, n int, err error) {
+// decodes only the ID, which is all the dedupe set needs.
+func decodeKey(buf []byte) (id string, n int, err error) {
 	if len(buf) < headerSize {
-		return "", time.Time{}, 0, errShort
+		return "", 0, errShort
 	}
 	size := binary.LittleEndian.Uint32(buf)
 	if size == 0 || size > maxPayload {
-		return "", time.Time{}, 0, errCorrupt
+		return "", 0, errCorrupt
 	}
 	if uint64(len(buf)-headerSize) < uint64(size) {
-		return "", time.Time{}, 0, errShort
+		return "", 0, errShort
 	}
 	payload := buf[headerSize : headerSize+int(size)]
 	crc := crc32.Update(0, crcTable, buf[:4])
 	crc = crc32.Update(crc, crcTable, payload)
 	if crc != binary.LittleEndian.Uint32(buf[4:]) {
-		return "", time.Time{}, 0, errCorrupt
+		return "", 0, errCorrupt
 	}
 	// The checksum matched, so the payload is what appendRecord wrote (or a
 	// deliberate forgery); still, decode defensively.
 	d := decoder{b: payload}
 	if d.byte() != recordVersion {
-		return "", time.Time{}, 0, errCorrupt
+		return "", 0, errCorrupt
 	}
 	id = d.string()
-	for range 3 { // Type, SessionID, Portal
-		k := d.uvarint()
-		if d.bad || k > uint64(len(d.b)) {
-			return "", time.Time{}, 0, errCorrupt
-		}
-		d.b = d.b[k:]
+	if d.bad {
+		return "", 0, errCorrupt
 	}
-	sec := d.varint()
-	nsec := d.uvarint()
-	if d.bad || nsec >= 1e9 {
-		return "", time.Time{}, 0, errCorrupt
-	}
-	return id, time.Unix(sec, int64(nsec)).UTC(), headerSize + int(size), nil
+	return id, headerSize + int(size), nil
 }
