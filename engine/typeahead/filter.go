@@ -52,8 +52,8 @@ func release(sets []slotSet) {
 // fill adds to s every entry holding a word that matches t.
 func (x *Index) fill(s slotSet, t *token) slotSet {
 	for _, list := range x.driverLists(t) {
-		for _, slot := range list {
-			s.add(slot)
+		for _, p := range list {
+			s.add(p.slot)
 		}
 	}
 	return s

@@ -166,7 +166,7 @@ func bruteForce(x *Index, query string, classes Classes, limit int) []string {
 		if en == nil || classes&(1<<en.Class) == 0 {
 			continue
 		}
-		if s, ok := x.score(en, tokens); ok {
+		if s, ok := x.score(en.words, en.weight, tokens); ok {
 			rs = append(rs, Result{Entry: en.Entry, Score: s})
 		}
 	}
@@ -238,5 +238,45 @@ func TestSearchOfAnEmptyClass(t *testing.T) {
 	}
 	if got := x.Search(Query{Text: "reset", Classes: 1 << 0, Limit: 5}); len(got) != 0 {
 		t.Errorf("class 0 after a moved out: %v", got)
+	}
+}
+
+// TestPrefixesPastEightBytes checks prefixes longer than the eight bytes
+// a word head holds, where words agree on their heads and differ after:
+// the word the prefix truly starts ranks first (the others are within the
+// two typos a long word is allowed).
+func TestPrefixesPastEightBytes(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "ion", Text: "Printer configuration wizard"})
+	x.Put(Entry{ID: "ure", Text: "Printer configure wizard"})
+	x.Put(Entry{ID: "urable", Text: "Printer configurable wizard"})
+	for q, want := range map[string]string{
+		"printer configurat":  "ion",
+		"printer configurab":  "urable",
+		"printer configure":   "ure",
+		"wizard configuratio": "ion",
+	} {
+		got := x.Search(Query{Text: q, Classes: 1, Limit: 5})
+		if len(got) == 0 || got[0].ID != want || len(got) > 1 && got[1].Score >= got[0].Score {
+			t.Errorf("%q: got %v, want %s first and alone at its score", q, ids(got), want)
+		}
+	}
+	if got := ids(x.Search(Query{Text: "printer configu", Classes: 1, Limit: 5})); len(got) != 3 {
+		t.Errorf("printer configu: got %v, want all three", got)
+	}
+}
+
+// TestLongTitles checks entries with more distinct words than a line holds
+// inline: every word, the last included, must still match.
+func TestLongTitles(t *testing.T) {
+	x := New()
+	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa")
+	x.Put(Entry{ID: "long", Text: strings.Join(words, " ")})
+	x.Put(Entry{ID: "short", Text: "alpha papa"})
+	for _, w := range words {
+		got := ids(x.Search(Query{Text: "alpha " + w[:3], Classes: 1, Limit: 5}))
+		if !slices.Contains(got, "long") {
+			t.Errorf("alpha %s: got %v, want the long title among them", w[:3], got)
+		}
 	}
 }

@@ -6,13 +6,13 @@ import "container/heap"
 // each entry once.
 type merger struct {
 	x     *Index
-	lists [][]int32
+	lists [][]posting
 	pos   []int
-	h     []int // list indexes, a heap ordered by each list's next entry
-	seen  map[int32]bool
+	h     []int   // list indexes, a heap ordered by each list's next entry
+	seen  slotSet // entries returned, when there are several lists
 }
 
-func (x *Index) newMerger(lists [][]int32) *merger {
+func (x *Index) newMerger(lists [][]posting) *merger {
 	m := &merger{x: x, lists: lists, pos: make([]int, len(lists))}
 	for i, l := range lists {
 		if len(l) > 0 {
@@ -20,17 +20,17 @@ func (x *Index) newMerger(lists [][]int32) *merger {
 		}
 	}
 	if len(m.h) > 1 {
-		m.seen = map[int32]bool{}
+		m.seen = x.newSlotSet()
 	}
 	heap.Init(m)
 	return m
 }
 
 // next returns the best entry not yet returned, or false at the end.
-func (m *merger) next() (int32, bool) {
+func (m *merger) next() (posting, bool) {
 	for len(m.h) > 0 {
 		i := m.h[0]
-		slot := m.lists[i][m.pos[i]]
+		p := m.lists[i][m.pos[i]]
 		m.pos[i]++
 		if m.pos[i] == len(m.lists[i]) {
 			heap.Pop(m)
@@ -38,20 +38,27 @@ func (m *merger) next() (int32, bool) {
 			heap.Fix(m, 0)
 		}
 		if m.seen != nil {
-			if m.seen[slot] {
+			if m.seen.holds(p.slot) {
 				continue
 			}
-			m.seen[slot] = true
+			m.seen.add(p.slot)
 		}
-		return slot, true
+		return p, true
 	}
-	return 0, false
+	return posting{}, false
+}
+
+// close returns the merger's set to the pool.
+func (m *merger) close() {
+	if m.seen != nil {
+		release([]slotSet{m.seen})
+	}
 }
 
 func (m *merger) Len() int { return len(m.h) }
 func (m *merger) Less(a, b int) bool {
 	la, lb := m.h[a], m.h[b]
-	return m.x.better(m.lists[la][m.pos[la]], m.lists[lb][m.pos[lb]])
+	return m.x.comparePostings(m.lists[la][m.pos[la]], m.lists[lb][m.pos[lb]]) < 0
 }
 func (m *merger) Swap(a, b int) { m.h[a], m.h[b] = m.h[b], m.h[a] }
 func (m *merger) Push(v any)    { m.h = append(m.h, v.(int)) }

@@ -33,11 +33,9 @@ type token struct {
 	optional bool // a stopword: a bonus, not a requirement
 	matches  []match
 	dists    map[int32]int // for whole words: matching word id to edits
-	// completions maps the words completing a prefix to their quality,
-	// when there are few enough to list; nil means test each word.
-	completions map[int32]float64
-	cost        int // how many candidates starting from this word yields
-	lists       int // how many posting lists hold those candidates
+	heads    []prefixHead  // for the prefix: its matches, to test words against
+	cost     int           // how many candidates starting from this word yields
+	lists    int           // how many posting lists hold those candidates
 }
 
 // driveCost estimates the work of walking t's candidates best first, most
@@ -84,25 +82,21 @@ func (x *Index) Search(q Query) []Result {
 	top := topResults{limit: q.Limit}
 	if len(required) == 1 && driver.prefix {
 		for _, slot := range x.fromTops(driver, q.Classes) {
-			x.consider(&top, slot, tokens, q.Classes)
+			x.consider(&top, slot, tokens) // top lists are per class
 		}
 		return top.results(x)
-	}
-	for _, t := range tokens {
-		if t.prefix {
-			t.completions = x.completions(t.matches)
-		}
 	}
 	// Walk the driver's entries most popular first. No entry scores more
 	// than a perfect text match plus its popularity, so once that bound
 	// falls below the worst kept result, nothing later can enter.
 	best := maxText(tokens)
 	m := x.newMerger(x.driverLists(driver))
+	defer m.close()
 	var filters []slotSet
 	defer func() { release(filters) }()
 	scanned := 0
-	for slot, ok := m.next(); ok; slot, ok = m.next() {
-		if top.full() && (best+popularityWeight*x.entries[slot].weight < top.worst() || maxScan > 0 && scanned >= maxScan) {
+	for p, ok := m.next(); ok; p, ok = m.next() {
+		if top.full() && (best+popularityWeight*p.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
 		}
 		if scanned == filterAfter && filters == nil {
@@ -110,11 +104,13 @@ func (x *Index) Search(q Query) []Result {
 			// worth a set each, to skip what cannot match.
 			filters = x.filters(required, driver)
 		}
-		if !admitted(filters, slot) {
+		if !admitted(filters, p.slot) {
 			continue // lacks another required word
 		}
-		x.consider(&top, slot, tokens, q.Classes)
 		scanned++
+		if q.Classes&(1<<p.class) != 0 {
+			x.consider(&top, p.slot, tokens)
+		}
 	}
 	return top.results(x)
 }
@@ -125,14 +121,11 @@ const popularityWeight = 0.05
 // firstWordBonus rewards a text that starts with the first word typed.
 const firstWordBonus = 0.1
 
-// consider scores the entry in slot and keeps it if it is among the best.
-func (x *Index) consider(top *topResults, slot int32, tokens []*token, classes Classes) {
-	en := x.entries[slot]
-	if classes&(1<<en.Class) == 0 {
-		return
-	}
-	if score, ok := x.score(en, tokens); ok {
-		top.add(slot, score, en.ID)
+// consider scores the entry in slot, of an allowed class, and keeps it if
+// it is among the best.
+func (x *Index) consider(top *topResults, slot int32, tokens []*token) {
+	if score, ok := x.score(x.wordsOf(slot), x.lines[slot].weight, tokens); ok {
+		top.add(x, slot, score)
 	}
 }
 
@@ -166,8 +159,8 @@ func (t *token) bestQuality() float64 {
 }
 
 // driverLists returns the posting lists of every word matching t.
-func (x *Index) driverLists(t *token) [][]int32 {
-	var lists [][]int32
+func (x *Index) driverLists(t *token) [][]posting {
+	var lists [][]posting
 	for _, m := range t.matches {
 		if !t.prefix {
 			lists = append(lists, x.posts[m.n.term])
@@ -182,20 +175,20 @@ func (x *Index) driverLists(t *token) [][]int32 {
 	return lists
 }
 
-// topResults keeps the best limit results seen, best first.
+// topResults keeps the best limit results seen, best first; equal scores
+// go in id order.
 type topResults struct {
 	limit int
 	slots []int32
 	score []float64
-	ids   []string
 }
 
 func (t *topResults) full() bool     { return len(t.slots) >= t.limit }
 func (t *topResults) worst() float64 { return t.score[len(t.score)-1] }
 
-func (t *topResults) add(slot int32, score float64, id string) {
+func (t *topResults) add(x *Index, slot int32, score float64) {
 	i := len(t.slots)
-	for i > 0 && (score > t.score[i-1] || score == t.score[i-1] && id < t.ids[i-1]) {
+	for i > 0 && (score > t.score[i-1] || score == t.score[i-1] && x.entries[slot].ID < x.entries[t.slots[i-1]].ID) {
 		i--
 	}
 	if i >= t.limit {
@@ -203,9 +196,8 @@ func (t *topResults) add(slot int32, score float64, id string) {
 	}
 	t.slots = slices.Insert(t.slots, i, slot)
 	t.score = slices.Insert(t.score, i, score)
-	t.ids = slices.Insert(t.ids, i, id)
 	if len(t.slots) > t.limit {
-		t.slots, t.score, t.ids = t.slots[:t.limit], t.score[:t.limit], t.ids[:t.limit]
+		t.slots, t.score = t.slots[:t.limit], t.score[:t.limit]
 	}
 }
 
@@ -246,6 +238,7 @@ func (x *Index) match(words []string, partial bool) []*token {
 		}
 		for _, m := range t.matches {
 			if t.prefix {
+				t.heads = append(t.heads, newPrefixHead(m.n.prefix, m.dist))
 				t.cost += int(m.n.count)
 				t.lists += int(m.n.words)
 			} else {
@@ -273,12 +266,13 @@ func (x *Index) fromTops(t *token, classes Classes) []int32 {
 	return dedupe(out)
 }
 
-// score rates how well en matches the query words, in [0, 1] for the text
-// plus a popularity term. ok is false when a required word is missing.
-func (x *Index) score(en *entry, tokens []*token) (score float64, ok bool) {
+// score rates how well an entry of these words and weight matches the
+// query words, in [0, 1] for the text plus a popularity term. ok is false
+// when a required word is missing.
+func (x *Index) score(words []int32, weight float32, tokens []*token) (score float64, ok bool) {
 	var sum float64
 	for _, t := range tokens {
-		q := x.quality(en, t)
+		q := x.quality(words, t)
 		switch {
 		case q > 0 && t.optional:
 			sum += 0.5 * q
@@ -289,80 +283,33 @@ func (x *Index) score(en *entry, tokens []*token) (score float64, ok bool) {
 		}
 	}
 	text := sum / float64(len(tokens))
-	if first := tokens[0]; x.quality(&entry{words: en.words[:1]}, first) > 0 {
+	if x.quality(words[:1], tokens[0]) > 0 {
 		text += firstWordBonus // the title starts with what was typed first
 	}
-	return text + popularityWeight*en.weight, true
+	return text + popularityWeight*float64(weight), true
 }
 
-// quality is how well the best of en's words matches t: 1 for an exact
-// word, less for typos and for completions far longer than the prefix, 0 for
-// no match.
-func (x *Index) quality(en *entry, t *token) float64 {
+// quality is how well the best of words matches t: 1 for an exact word,
+// less for typos and for completions far longer than the prefix, 0 for no
+// match.
+func (x *Index) quality(words []int32, t *token) float64 {
 	best := 0.0
-	for _, w := range en.words {
+	for _, w := range words {
 		if !t.prefix {
 			if d, ok := t.dists[w]; ok {
 				best = max(best, 1-0.25*float64(d))
 			}
 			continue
 		}
-		if t.completions != nil {
-			best = max(best, t.completions[w])
-			continue
-		}
-		for _, m := range t.matches {
-			best = max(best, completionQuality(x.words[w], m))
+		head := x.heads[w]
+		for _, p := range t.heads {
+			if head.bits&p.mask == p.bits && (p.size <= 8 || strings.HasPrefix(x.words[w], p.text)) {
+				done := float64(p.size) / float64(head.size)
+				best = max(best, 0.6+0.4*done-0.25*float64(p.dist))
+			}
 		}
 	}
 	return best
-}
-
-// completionQuality is how well word completes the prefix of match m: 0
-// if it does not, more for words nearly typed out, less for typos.
-func completionQuality(word string, m match) float64 {
-	if !strings.HasPrefix(word, m.n.prefix) {
-		return 0
-	}
-	done := float64(len(m.n.prefix)) / float64(len(word))
-	return 0.6 + 0.4*done - 0.25*float64(m.dist)
-}
-
-// maxCompletions bounds the words a prefix's quality table may list.
-const maxCompletions = 256
-
-// completions lists the quality of every word completing the matches, or
-// returns nil when there are more than maxCompletions of them.
-func (x *Index) completions(matches []match) map[int32]float64 {
-	total := 0
-	for _, m := range matches {
-		total += int(m.n.words)
-	}
-	if total > maxCompletions {
-		return nil
-	}
-	out := make(map[int32]float64, total)
-	var walk func(n *node, m match) bool
-	walk = func(n *node, m match) bool {
-		if n.term >= 0 {
-			out[n.term] = max(out[n.term], completionQuality(x.words[n.term], m))
-			if len(out) > maxCompletions {
-				return false
-			}
-		}
-		for _, k := range n.kids {
-			if !walk(k, m) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, m := range matches {
-		if !walk(m.n, m) {
-			return nil
-		}
-	}
-	return out
 }
 
 func dedupe(s []int32) []int32 {
