@@ -54,6 +54,7 @@ type Index struct {
 	wordIDs map[string]int32
 	posts   [][]posting     // by word id: the entries that contain the word, best first
 	inClass [maxClasses]int // entries of each class
+	cache   matchCache      // query words to their trie matches
 }
 
 type entry struct {
@@ -184,6 +185,7 @@ func (x *Index) wordID(w string) int32 {
 	id := int32(len(x.words))
 	x.words = append(x.words, w)
 	x.heads = append(x.heads, wordHead{bits: headBits(w), size: len(w)})
+	x.forgetMatches()
 	x.wordIDs[w] = id
 	x.posts = append(x.posts, nil)
 	path := x.root.path(w)

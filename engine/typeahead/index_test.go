@@ -280,3 +280,43 @@ func TestLongTitles(t *testing.T) {
 		}
 	}
 }
+
+// TestNewWordsReachCachedQueries checks that a query word whose matches
+// were cached finds a word added to the index after it.
+func TestNewWordsReachCachedQueries(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "a", Text: "printer manual"})
+	if got := x.Search(Query{Text: "printa ", Classes: 1, Limit: 5}); len(got) != 0 {
+		t.Fatalf("printa: got %v before any such word", ids(got))
+	}
+	x.Put(Entry{ID: "b", Text: "printa manual"})
+	if got := ids(x.Search(Query{Text: "printa ", Classes: 1, Limit: 5})); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("printa after adding it: got %v, want [b]", got)
+	}
+}
+
+// TestSearchWhileWriting runs queries while entries with new words arrive;
+// run with -race, it checks the index's locking, the match cache's with it.
+func TestSearchWhileWriting(t *testing.T) {
+	x := testIndex()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			x.Put(Entry{ID: fmt.Sprintf("w%d", i%300), Text: fmt.Sprintf("printer model%d pass%d", i, i%7)})
+		}
+	}()
+	for _, q := range []string{"pri", "printer mod", "pasword", "reset pas", "model1 printer "} {
+		for range 200 {
+			for _, r := range x.Search(Query{Text: q, Classes: 3, Limit: 5}) {
+				if r.ID == "" {
+					t.Fatalf("%q: a result without an id", q)
+				}
+			}
+		}
+	}
+	<-done
+	if got := x.Search(Query{Text: "model1999 ", Classes: 1, Limit: 5}); len(got) != 1 {
+		t.Errorf("model1999: got %v, want the last entry written", ids(got))
+	}
+}

@@ -225,8 +225,7 @@ func (x *Index) match(words []string, partial bool) []*token {
 		if allOptional {
 			t.optional = false
 		}
-		runes := []rune(t.text)
-		t.matches = x.root.fuzzy(runes, maxEdits(runes), !t.prefix)
+		t.matches = x.matches(t.text, !t.prefix)
 		if len(t.matches) == 0 {
 			if !t.optional {
 				return nil
