@@ -106,20 +106,21 @@ func articleClasses(f models.ArticleFilter) (open, restricted typeahead.Classes)
 }
 
 // suggestArticles returns up to limit type-ahead article completions the
-// audience may see, best first. Unrestricted and restricted articles are
-// looked up apart, so restricted articles a customer may not see never
-// crowd out the ones they may; the restricted ones are over-fetched and
-// checked against the customer's entitlements.
+// audience may see, best first. For a customer with entitlements,
+// unrestricted and restricted articles are looked up apart, so restricted
+// articles they may not see never crowd out the ones they may; the
+// restricted ones are over-fetched and checked against the entitlements.
 func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []typeahead.Result {
 	f := a.Filter()
 	open, restricted := articleClasses(f)
+	if f.Entitled == nil {
+		// No entitlements to check: restricted articles of a visible class
+		// are as visible as open ones, so one walk finds both.
+		open, restricted = open|restricted, 0
+	}
 	found := e.articles.Search(typeahead.Query{Text: text, Classes: open, Limit: limit})
 	if restricted != 0 {
-		fetch := limit
-		if f.Entitled != nil {
-			fetch *= restrictedOverFetch
-		}
-		found = append(found, e.articles.Search(typeahead.Query{Text: text, Classes: restricted, Limit: fetch})...)
+		found = append(found, e.articles.Search(typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
 		slices.SortStableFunc(found, func(x, y typeahead.Result) int { return cmp.Compare(y.Score, x.Score) })
 	}
 	out := found[:0]
