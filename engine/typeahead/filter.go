@@ -61,14 +61,62 @@ func (x *Index) fill(s slotSet, t *token) slotSet {
 
 // filters returns a slotSet for each required token but the driver that
 // is small enough to build; entries outside any of them cannot match.
+// The sets are shared: callers must not modify them.
 func (x *Index) filters(required []*token, driver *token) []slotSet {
 	var out []slotSet
 	for _, t := range required {
 		if t != driver && t.cost <= maxFilterEntries && t.lists <= maxFilterLists {
-			out = append(out, x.fill(x.newSlotSet(), t))
+			out = append(out, x.filterOf(t))
 		}
 	}
 	return out
+}
+
+// The set for a word is the same for every query that types it, until an
+// entry holding one of its matches comes or goes (a change of popularity
+// alone keeps the entry's slot and words), so sets are kept.
+
+// filterCacheBytes bounds the memory of the sets kept, each a bit per
+// slot (12.5 KiB at 100,000 entries, so 1,342 sets); when full, a set
+// picked at random makes room.
+const filterCacheBytes = 16 << 20
+
+// filterCache maps a query word to the set of entries holding a word it
+// matches, built when x.members had the value at.
+type filterCache struct {
+	mu   sync.Mutex
+	sets map[matchKey]builtFilter
+}
+
+type builtFilter struct {
+	set slotSet
+	at  uint64
+}
+
+// filterOf returns the set of entries holding a word that matches t; the
+// caller holds x.mu for reading.
+func (x *Index) filterOf(t *token) slotSet {
+	key := matchKey{t.text, !t.prefix}
+	x.wordSets.mu.Lock()
+	f, ok := x.wordSets.sets[key]
+	x.wordSets.mu.Unlock()
+	if ok && f.at == x.members {
+		return f.set
+	}
+	set := x.fill(make(slotSet, (len(x.entries)+63)/64), t)
+	x.wordSets.mu.Lock()
+	if x.wordSets.sets == nil {
+		x.wordSets.sets = map[matchKey]builtFilter{}
+	}
+	for k := range x.wordSets.sets {
+		if (len(x.wordSets.sets)+1)*len(set)*8 <= filterCacheBytes {
+			break
+		}
+		delete(x.wordSets.sets, k) // map order: a random one
+	}
+	x.wordSets.sets[key] = builtFilter{set, x.members}
+	x.wordSets.mu.Unlock()
+	return set
 }
 
 // admitted reports whether slot is in every set.

@@ -43,18 +43,23 @@ type Result struct {
 // Index is a type-ahead index. It is safe for concurrent use: queries run
 // in parallel and writes exclude them briefly.
 type Index struct {
-	mu      sync.RWMutex
-	root    *node
-	entries []*entry         // by slot; nil marks a free slot
-	lines   []line           // by slot: what scoring reads, one cache line each
-	free    []int32          // free slots
-	slots   map[string]int32 // entry id to slot
-	words   []string         // by word id
-	heads   []wordHead       // by word id
-	wordIDs map[string]int32
-	posts   [][]posting     // by word id: the entries that contain the word, best first
-	inClass [maxClasses]int // entries of each class
-	cache   matchCache      // query words to their trie matches
+	mu       sync.RWMutex
+	root     *node
+	entries  []*entry         // by slot; nil marks a free slot
+	lines    []line           // by slot: what scoring reads, one cache line each
+	free     []int32          // free slots
+	slots    map[string]int32 // entry id to slot
+	words    []string         // by word id
+	heads    []wordHead       // by word id
+	wordIDs  map[string]int32
+	posts    [][]posting     // by word id: the entries that contain the word, best first
+	inClass  [maxClasses]int // entries of each class
+	cache    matchCache      // query words to their trie matches
+	wordSets filterCache     // query words to the entries holding them
+	// members changes whenever an entry may have gained a word; a filter
+	// built at another value may lack it. (Entries losing words leave
+	// their bits set, which costs only a wasted check: filters only skip.)
+	members uint64
 }
 
 type entry struct {
@@ -144,7 +149,7 @@ func (x *Index) Put(e Entry) {
 	words := Tokens(e.Text)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.remove(e.ID)
+	old := x.remove(e.ID)
 	if len(words) == 0 {
 		return
 	}
@@ -160,6 +165,9 @@ func (x *Index) Put(e Entry) {
 		}
 	}
 	slot := x.allocate(en)
+	if old == nil || old.slot != slot || !slices.Equal(old.words, en.words) {
+		x.members++ // more than a change of popularity or class
+	}
 	x.inClass[e.Class]++
 	p := posting{key: en.key, slot: slot, class: e.Class}
 	for _, w := range en.words {
@@ -215,12 +223,19 @@ func (x *Index) allocate(en *entry) int32 {
 	return slot
 }
 
-// remove deletes an entry; the caller holds the write lock. Top lists that
-// lose an entry are refilled from their subtree, so they stay exact.
-func (x *Index) remove(id string) {
+// removed is where an entry was and what words it held.
+type removed struct {
+	slot  int32
+	words []int32
+}
+
+// remove deletes an entry and returns where it was, or nil if there was
+// none; the caller holds the write lock. Top lists that lose an entry are
+// refilled from their subtree, so they stay exact.
+func (x *Index) remove(id string) *removed {
 	slot, ok := x.slots[id]
 	if !ok {
-		return
+		return nil
 	}
 	en := x.entries[slot]
 	x.inClass[en.Class]--
@@ -244,6 +259,7 @@ func (x *Index) remove(id string) {
 	for _, n := range refill {
 		n.top[en.Class] = x.best(n, en.Class)
 	}
+	return &removed{slot, en.words}
 }
 
 // best recomputes the top list of class c for the subtree under n.

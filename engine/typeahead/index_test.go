@@ -320,3 +320,36 @@ func TestSearchWhileWriting(t *testing.T) {
 		t.Errorf("model1999: got %v, want the last entry written", ids(got))
 	}
 }
+
+// TestKeptFiltersFollowWrites checks the sets kept for query words: a
+// query that builds one, then entries holding its word come, go and change
+// popularity, and each answer must still equal the brute-force one.
+func TestKeptFiltersFollowWrites(t *testing.T) {
+	x := New()
+	for i := range 1000 {
+		// "alpha" drives: one long list; "be" completes to 300 words, so it
+		// is filtered once the walk has examined 256 entries without it.
+		x.Put(Entry{ID: fmt.Sprintf("x%04d", i), Text: fmt.Sprintf("alpha x%d", i), Popularity: 1000})
+	}
+	for j := range 300 {
+		x.Put(Entry{ID: fmt.Sprintf("b%03d", j), Text: fmt.Sprintf("alpha be%d", j), Popularity: float64(j)})
+	}
+	check := func(step string) {
+		t.Helper()
+		got := ids(x.Search(Query{Text: "alpha be", Classes: 1, Limit: 5, MaxScan: -1}))
+		if want := bruteForce(x, "alpha be", 1, 5); !slices.Equal(got, want) {
+			t.Errorf("%s: search %v, brute force %v", step, got, want)
+		}
+	}
+	// Every change below ranks after the 1,000 "alpha x" entries, where
+	// the walk reads the kept set.
+	check("first query")
+	x.Put(Entry{ID: "new", Text: "alpha be7", Popularity: 900})
+	check("after adding an entry with known words")
+	x.Remove("b299")
+	check("after removing one of the best")
+	x.AddPopularity("b002", 800)
+	check("after a change of popularity")
+	x.Put(Entry{ID: "b298", Text: "alpha x5"})
+	check("after an entry lost the word")
+}

@@ -93,7 +93,6 @@ func (x *Index) Search(q Query) []Result {
 	m := x.newMerger(x.driverLists(driver))
 	defer m.close()
 	var filters []slotSet
-	defer func() { release(filters) }()
 	scanned := 0
 	for p, ok := m.next(); ok; p, ok = m.next() {
 		if top.full() && (best+popularityWeight*p.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
