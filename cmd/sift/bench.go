@@ -73,6 +73,8 @@ type benchFlags struct {
 	eventsConcurrency int
 	eventsDuration    time.Duration
 	metricsEvents     int
+
+	gc gcFlag
 }
 
 func newBenchFlags(stderr io.Writer) *benchFlags {
@@ -108,10 +110,14 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.IntVar(&f.eventsConcurrency, "events-concurrency", 8, "concurrent HTTP clients posting to /v1/events")
 	f.DurationVar(&f.eventsDuration, "events-duration", 10*time.Second, "length of the events HTTP step")
 	f.IntVar(&f.metricsEvents, "metrics-events", 10_000_000, "events the log holds when the metrics queries are timed; the events phase adds what the HTTP step did not post in process")
+	f.gc.register(f.flagSet) // as sift serve's: the API is served in this process
 	return f
 }
 
 func (f *benchFlags) validate() error {
+	if err := f.gc.validate(); err != nil {
+		return err
+	}
 	switch {
 	case f.articles < 1 || f.articles > 10_000_000:
 		return fmt.Errorf("--articles: want 1 to 10,000,000, got %d", f.articles)
@@ -157,6 +163,7 @@ type benchReport struct {
 	Platform    string `json:"platform"`
 	CPUs        int    `json:"cpus"`
 	GOMAXPROCS  int    `json:"gomaxprocs"`
+	GCPercent   int    `json:"gc_percent"`
 	CorpusBytes int64  `json:"corpus_bytes"`
 	// LoadStart and LoadEnd are the one-minute load averages of the machine
 	// when the run started and ended (0 where unknown): other work on the
@@ -255,6 +262,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	b.rep.Articles, b.rep.Seed = f.articles, f.seed
 	b.rep.GoVersion, b.rep.Platform = runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH
 	b.rep.CPUs, b.rep.GOMAXPROCS = runtime.NumCPU(), runtime.GOMAXPROCS(0)
+	b.rep.GCPercent = f.gc.apply()
 	b.rep.LoadStart = loadAverage()
 	if err := b.run(ctx); err != nil {
 		return err
@@ -457,7 +465,7 @@ func (b *bench) http(ctx context.Context, eng *engine.Engine) error {
 	}
 	b.progress("HTTP: %d clients on %s for %s", b.f.concurrency, addr, b.f.duration)
 	b.rep.HTTP, err = b.drive(ctx, "HTTP", b.f.concurrency, b.f.duration, func(ctx context.Context, client *http.Client, i int) error {
-		return get(ctx, client, urls[i%len(urls)])
+		return b.get(ctx, client, urls[i%len(urls)])
 	})
 	return err
 }
@@ -510,7 +518,7 @@ func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, 
 		DisableCompression:  true,
 	}
 	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: withKey{transport, b.apiKey}, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 
 	var requests, failures atomic.Int64
 	var firstErr atomic.Pointer[string]
@@ -562,25 +570,14 @@ func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, 
 	return h, nil
 }
 
-// withKey sends every request with an API key.
-type withKey struct {
-	next http.RoundTripper
-	key  string
-}
-
-// RoundTrip implements http.RoundTripper.
-func (w withKey) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+w.key)
-	return w.next.RoundTrip(r)
-}
-
-// get fetches u and reads the whole body; any status but 200 is an error.
-func get(ctx context.Context, client *http.Client, u string) error {
+// get fetches u with the bench's key and reads the whole body; any status
+// but 200 is an error.
+func (b *bench) get(ctx context.Context, client *http.Client, u string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Authorization", "Bearer "+b.apiKey)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -649,8 +646,8 @@ func (b *bench) print(w io.Writer) {
 		fmt.Fprintf(w, "\n%s\n", title)
 	}
 
-	fmt.Fprintf(w, "sift bench: %s articles, seed %d, %s queries; %s %s, %d CPUs, GOMAXPROCS %d",
-		humanInt(r.Articles), r.Seed, humanInt(r.Queries), r.GoVersion, r.Platform, r.CPUs, r.GOMAXPROCS)
+	fmt.Fprintf(w, "sift bench: %s articles, seed %d, %s queries; %s %s, %d CPUs, GOMAXPROCS %d, GC target %d%%",
+		humanInt(r.Articles), r.Seed, humanInt(r.Queries), r.GoVersion, r.Platform, r.CPUs, r.GOMAXPROCS, r.GCPercent)
 	if r.LoadStart > 0 || r.LoadEnd > 0 {
 		fmt.Fprintf(w, "; load average %.2f at start, %.2f at end", r.LoadStart, r.LoadEnd)
 	}

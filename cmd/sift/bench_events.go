@@ -81,7 +81,7 @@ func (b *bench) events(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return post(ctx, client, "http://"+addr+"/v1/events", body)
+		return b.post(ctx, client, "http://"+addr+"/v1/events", body)
 	})
 	stop()
 	if err != nil {

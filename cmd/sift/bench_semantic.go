@@ -368,7 +368,7 @@ func (b *bench) triage(ctx context.Context) error {
 	u := "http://" + addr + "/v1/triage"
 	b.progress("triage HTTP: %d clients on %s for %s", b.f.triageConcurrency, addr, b.f.triageDuration)
 	if t.HTTP, err = b.drive(ctx, "triage HTTP", b.f.triageConcurrency, b.f.triageDuration, func(ctx context.Context, client *http.Client, i int) error {
-		return post(ctx, client, u, bodies[i%len(bodies)])
+		return b.post(ctx, client, u, bodies[i%len(bodies)])
 	}); err != nil {
 		return err
 	}
@@ -496,13 +496,14 @@ func copyLines(src, dst string, n int) (int, error) {
 	return copied, out.Close()
 }
 
-// post sends body as JSON to u and reads the whole answer; any status but
-// 200 is an error, with the start of the answer.
-func post(ctx context.Context, client *http.Client, u string, body []byte) error {
+// post sends body as JSON to u with the bench's key and reads the whole
+// answer; any status but 200 is an error, with the start of the answer.
+func (b *bench) post(ctx context.Context, client *http.Client, u string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Authorization", "Bearer "+b.apiKey)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {

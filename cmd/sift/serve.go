@@ -31,6 +31,7 @@ type serveFlags struct {
 	embedder     embedderFlags
 	db           dbFlags
 	trainOnStart bool
+	gc           gcFlag
 	// onEvents, if set, runs once the engine has its event log, before
 	// serving, with the number of events the log holds (sift demo seeds it).
 	onEvents func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error
@@ -46,6 +47,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.embedder.register(f.flagSet)
 	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
+	f.gc.register(f.flagSet)
 	return f
 }
 
@@ -61,6 +63,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // ready, if set, is called with the listening address once requests can be
 // served. It is the whole of sift serve, shared with sift demo.
 func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr string)) error {
+	if err := f.gc.validate(); err != nil {
+		return err
+	}
+	gcPercent := f.gc.apply()
 	d, log, err := f.openDataDir(ctx, f.data, &f.db, 0, true, stderr)
 	if err != nil {
 		return err
@@ -137,7 +143,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "data", f.data)
+	log.Info("serving", "addr", ln.Addr().String(), "data", f.data, "gc_percent", gcPercent)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
