@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -207,6 +208,12 @@ func TestTokenizerQuirks(t *testing.T) {
 }
 
 func TestEmbedMatchesReference(t *testing.T) {
+	checkReference(t)
+}
+
+// checkReference embeds the reference texts of up to MaxTokens tokens and
+// compares each vector with the reference one.
+func checkReference(t *testing.T) {
 	e := loadEncoder(t)
 	ref := loadReference(t)
 	var texts []string
@@ -441,4 +448,27 @@ func FuzzTokens(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoneTextMatchesBatch checks that a text embedded alone, whose matrix
+// products are split over the cores, gets the very vector it gets in a
+// batch, computed on one core.
+func TestLoneTextMatchesBatch(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	e := loadEncoder(t)
+	ctx := context.Background()
+	text := "My card payment was declined twice when I tried to renew the subscription"
+	alone, err := e.Embed(ctx, []string{text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := e.Embed(ctx, []string{text, "printer out of toner", "vpn keeps dropping", "refund please"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range alone[0] {
+		if alone[0][i] != batch[0][i] {
+			t.Fatalf("dimension %d: %g alone, %g in a batch", i, alone[0][i], batch[0][i])
+		}
+	}
 }

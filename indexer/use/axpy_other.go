@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package use
+
+// addRows adds val[j] times row idx[j] of w (rows of stride floats, read
+// from column c0) to y, for every j.
+func addRows(y, w []float32, stride, c0 int, idx []int, val []float32) {
+	addRowsGeneric(y, w, stride, c0, idx, val)
+}
