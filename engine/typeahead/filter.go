@@ -32,9 +32,12 @@ func (s slotSet) holds(slot int32) bool { return s[slot>>6]&(1<<(slot&63)) != 0 
 
 var slotSets sync.Pool // of *slotSet, cleared
 
+// slotSetWords is the length of a slotSet that holds every slot.
+func (x *Index) slotSetWords() int { return (len(x.entries) + 63) / 64 }
+
 // newSlotSet returns an empty set large enough for every slot of the index.
 func (x *Index) newSlotSet() slotSet {
-	n := (len(x.entries) + 63) / 64
+	n := x.slotSetWords()
 	if p, ok := slotSets.Get().(*slotSet); ok && cap(*p) >= n {
 		return (*p)[:n]
 	}
@@ -103,7 +106,7 @@ func (x *Index) filterOf(t *token) slotSet {
 	if ok && f.at == x.members {
 		return f.set
 	}
-	set := x.fill(make(slotSet, (len(x.entries)+63)/64), t)
+	set := x.fill(make(slotSet, x.slotSetWords()), t)
 	x.wordSets.mu.Lock()
 	if x.wordSets.sets == nil {
 		x.wordSets.sets = map[matchKey]builtFilter{}

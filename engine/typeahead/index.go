@@ -294,7 +294,8 @@ func (x *Index) deletePosting(list []posting, p posting) []posting {
 	return list
 }
 
-// comparePostings orders postings best first, as better orders slots.
+// comparePostings orders postings best first: by rank key, then by id, so
+// ranks are deterministic.
 func (x *Index) comparePostings(a, b posting) int {
 	switch {
 	case a.slot == b.slot:
@@ -312,12 +313,7 @@ func (x *Index) insertTop(top []int32, slot int32) []int32 {
 	if slices.Contains(top, slot) {
 		return top
 	}
-	i, _ := slices.BinarySearchFunc(top, slot, func(a, b int32) int {
-		if x.better(a, b) {
-			return -1
-		}
-		return 1
-	})
+	i, _ := slices.BinarySearchFunc(top, slot, x.compareSlots)
 	if i >= topK {
 		return top
 	}
@@ -328,13 +324,10 @@ func (x *Index) insertTop(top []int32, slot int32) []int32 {
 	return top
 }
 
-// better orders entries by rank key, then id, so ranks are deterministic.
-func (x *Index) better(a, b int32) bool {
-	ea, eb := x.entries[a], x.entries[b]
-	if ea.key != eb.key {
-		return ea.key > eb.key
-	}
-	return ea.ID < eb.ID
+// compareSlots orders the entries in two slots best first, as
+// comparePostings orders their postings.
+func (x *Index) compareSlots(a, b int32) int {
+	return x.comparePostings(posting{key: x.entries[a].key, slot: a}, posting{key: x.entries[b].key, slot: b})
 }
 
 func deleteValue(s []int32, v int32) []int32 {
