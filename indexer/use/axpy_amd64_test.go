@@ -1,8 +1,11 @@
 package use
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -46,6 +49,37 @@ func TestAddRowsMatchesGeneric(t *testing.T) {
 					t.Fatalf("width %d, %d rows, column %d: %g, want %g", width, n, i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkKernel embeds one query-like text, and a batch of 64 short
+// sentences on two cores, with the AVX2 kernel and with gonum's Axpy, in
+// one run: the ratio of the two is the kernel's gain.
+func BenchmarkKernel(b *testing.B) {
+	e := loadEncoder(b)
+	ctx := context.Background()
+	query := []string{"My card payment was declined twice when I tried to renew the subscription yesterday"}
+	batch := make([]string, 64)
+	for i := range batch {
+		batch[i] = ticketSentences[i%len(ticketSentences)]
+	}
+	defer func(had bool) { haveFMA = had }(haveFMA)
+	for _, path := range []struct {
+		name string
+		fma  bool
+	}{{"kernel", haveFMA}, {"gonum", false}} {
+		haveFMA = path.fma
+		for _, texts := range [][]string{query, batch} {
+			b.Run(fmt.Sprintf("%s/texts=%d", path.name, len(texts)), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+				for b.Loop() {
+					if _, err := e.Embed(ctx, texts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "texts/s")
+			})
 		}
 	}
 }
