@@ -21,16 +21,9 @@ func addRows(y, w []float32, stride, c0 int, idx []int, val []float32) {
 		return
 	}
 	row := func(j int) *float32 { return &w[idx[j]*stride+c0] }
-	var a [4]float32
-	j := 0
-	for ; j+4 <= len(idx); j += 4 {
-		a = [4]float32{val[j], val[j+1], val[j+2], val[j+3]}
-		axpy4(&y[0], row(j), row(j+1), row(j+2), row(j+3), &a, width)
-	}
-	if j < len(idx) {
-		// The last one to three rows, with the first of them standing in,
-		// scaled by zero, for the missing ones.
-		a = [4]float32{}
+	for j := 0; j < len(idx); j += 4 {
+		// Past the last row, the group's first row stands in, scaled by 0.
+		var a [4]float32
 		var r [4]*float32
 		for t := range r {
 			r[t] = row(j)
