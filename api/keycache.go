@@ -61,7 +61,9 @@ func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, e
 	case ok && errors.Is(err, models.ErrUnavailable):
 		return hit.key, nil
 	case errors.Is(err, models.ErrNotFound):
-		c.forget(func(k models.APIKey) bool { return string(k.Hash) == string(hash) })
+		c.mu.Lock()
+		delete(c.keys, string(hash))
+		c.mu.Unlock()
 	}
 	return k, err
 }
@@ -69,16 +71,12 @@ func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, e
 // RevokeKey revokes the key in the store and forgets it here.
 func (c *keyCache) RevokeKey(ctx context.Context, id string, at time.Time) (models.APIKey, error) {
 	k, err := c.KeyStore.RevokeKey(ctx, id, at)
-	c.forget(func(k models.APIKey) bool { return k.ID == id })
-	return k, err
-}
-
-func (c *keyCache) forget(match func(models.APIKey) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for h, e := range c.keys {
-		if match(e.key) {
+		if e.key.ID == id {
 			delete(c.keys, h)
 		}
 	}
+	return k, err
 }

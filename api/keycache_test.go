@@ -77,12 +77,32 @@ func TestKeyCache(t *testing.T) {
 		t.Errorf("store away, unknown key: %v, want unavailable", err)
 	}
 
-	// A revocation through the cache takes effect at once.
+	// A revocation through the cache takes effect at once, even while the
+	// key is fresh in the cache.
 	store.down = false
+	if _, err := c.KeyByHash(ctx, hash); err != nil {
+		t.Fatal(err)
+	}
+	before := store.lookups
 	if _, err := c.RevokeKey(ctx, k.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := c.KeyByHash(ctx, hash); err != nil || !got.Revoked() {
 		t.Errorf("after revoking: %+v, %v; want the key, revoked", got, err)
+	}
+	if store.lookups != before+1 {
+		t.Errorf("after revoking, the store was asked %d times, want 1", store.lookups-before)
+	}
+
+	// A key gone from the store is forgotten: with the store away again,
+	// it is not answered from the cache.
+	delete(store.keys, string(hash))
+	now = now.Add(keyCacheTTL + time.Second)
+	if _, err := c.KeyByHash(ctx, hash); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("key deleted from the store: %v, want not found", err)
+	}
+	store.down = true
+	if _, err := c.KeyByHash(ctx, hash); !errors.Is(err, models.ErrUnavailable) {
+		t.Errorf("deleted key, store away: %v, want unavailable", err)
 	}
 }
