@@ -63,13 +63,16 @@ func (s *server) createLink(c *gin.Context) {
 			return
 		}
 	}
-	ttl := time.Duration(req.TTLSeconds) * time.Second
+	// Bounded in seconds, before the conversion to a Duration could
+	// overflow.
+	const maxTTLSeconds = int64(models.MaxLinkTTL / time.Second)
+	ttl := models.DefaultLinkTTL
 	switch {
-	case req.TTLSeconds == 0:
-		ttl = models.DefaultLinkTTL
-	case req.TTLSeconds < 0 || ttl > models.MaxLinkTTL:
-		writeProblem(c, s.log, models.Invalid("ttl_seconds", "must be between 1 and %d (90 days), got %d", int64(models.MaxLinkTTL/time.Second), req.TTLSeconds))
+	case req.TTLSeconds < 0 || req.TTLSeconds > maxTTLSeconds:
+		writeProblem(c, s.log, models.Invalid("ttl_seconds", "must be between 1 and %d (90 days), got %d", maxTTLSeconds, req.TTLSeconds))
 		return
+	case req.TTLSeconds > 0:
+		ttl = time.Duration(req.TTLSeconds) * time.Second
 	}
 	who := principal(c)
 	t, err := s.engine.Ticket(c.Request.Context(), who, c.Param("id"))

@@ -87,7 +87,8 @@ func TestPrivateLinkExpires(t *testing.T) {
 
 func TestPrivateLinkRequests(t *testing.T) {
 	s := loadedServer(t)
-	for _, ttl := range []any{-1, 90*24*3600 + 1, "7d"} {
+	// 18446744074 s is 2^64 ns and a little: it must not wrap into range.
+	for _, ttl := range []any{-1, 90*24*3600 + 1, int64(18446744074), "7d"} {
 		checkProblem(t, s.do(http.MethodPost, "/v1/tickets/"+tktITSM+"/links", map[string]any{"ttl_seconds": ttl}), http.StatusBadRequest, models.CodeInvalid, "ttl_seconds")
 	}
 	checkProblem(t, s.do(http.MethodPost, "/v1/tickets/"+tktITSM+"/links", map[string]any{"ttl": 3}), http.StatusBadRequest, models.CodeInvalid, "ttl")
