@@ -40,9 +40,7 @@ func (s *server) authenticate(c *gin.Context) {
 	}
 	hash := HashKey(secret)
 	key, err := s.keys.KeyByHash(c.Request.Context(), hash)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-	case err != nil:
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		writeProblem(c, s.log, err)
 		return
 	}
