@@ -111,7 +111,6 @@ type Log struct {
 type segment struct {
 	seq  uint64
 	size int64
-	n    int // events
 }
 
 type appendReq struct {
@@ -214,12 +213,11 @@ func (l *Log) load() error {
 				break
 			}
 			l.ids[id] = struct{}{}
-			seg.n++
+			l.count++
 			off += n
 		}
 		seg.size = int64(off)
 		l.segs = append(l.segs, seg)
-		l.count += seg.n
 	}
 	if len(l.segs) == 0 {
 		f, err := l.createSegment(1)
@@ -405,7 +403,6 @@ func (l *Log) commit(group []*appendReq) {
 				l.ids[id] = struct{}{}
 				added = append(added, id)
 				l.buf = append(l.buf, r.data[start:end]...)
-				cur.n++
 				res[gi].added = append(res[gi].added, i)
 			}
 			start = end
