@@ -439,11 +439,10 @@ func TestWindowBoundary(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := aggregate(t, Config{Window: tc.window}, Query{}, nil)
 			start := sunday.Add(12 * time.Hour)
-			must := func(e models.Event) { a.r.Add(e) }
-			must(models.Event{ID: "1", Type: models.EventTicketFormStarted, SessionID: "s", Time: start})
-			must(models.Event{ID: "2", Type: models.EventDeflectionShown, SessionID: "s", Time: start, ArticleIDs: []string{"a"}})
+			a.r.Add(models.Event{ID: "1", Type: models.EventTicketFormStarted, SessionID: "s", Time: start},
+				models.Event{ID: "2", Type: models.EventDeflectionShown, SessionID: "s", Time: start, ArticleIDs: []string{"a"}})
 			if tc.ticketAt >= 0 {
-				must(models.Event{ID: "3", Type: models.EventTicketSubmitted, SessionID: "s", Time: start.Add(tc.ticketAt)})
+				a.r.Add(models.Event{ID: "3", Type: models.EventTicketSubmitted, SessionID: "s", Time: start.Add(tc.ticketAt)})
 			}
 			got := a.Deflection().Totals
 			if got.Deflected != tc.want || got.DeflectedAtForm != tc.want {

@@ -189,11 +189,20 @@ func (r *Rollup) Warm() {
 	r.mu.Unlock()
 	for _, k := range keys {
 		r.mu.Lock()
-		if d := r.days[k]; d != nil && d.sum == nil {
-			d.sum = r.summarize(d.sessions, Query{})
+		if d := r.days[k]; d != nil {
+			r.daySummary(d)
 		}
 		r.mu.Unlock()
 	}
+}
+
+// daySummary returns the summary of all of d's sessions, recomputing it
+// first if it is out of date. The caller holds r.mu.
+func (r *Rollup) daySummary(d *day) *summary {
+	if d.sum == nil {
+		d.sum = r.summarize(d.sessions, Query{})
+	}
+	return d.sum
 }
 
 // summarize counts the sessions whose first event is in q's range.
@@ -232,10 +241,7 @@ func (r *Rollup) collect(q Query) []part {
 			continue
 		}
 		if q.contains(start) && (q.To.IsZero() || !end.After(q.To)) {
-			if d.sum == nil {
-				d.sum = r.summarize(d.sessions, Query{})
-			}
-			parts = append(parts, part{k, d.sum})
+			parts = append(parts, part{k, r.daySummary(d)})
 			continue
 		}
 		parts = append(parts, part{k, r.summarize(d.sessions, q)})
