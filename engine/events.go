@@ -48,25 +48,21 @@ func (e *Engine) UseEvents(ctx context.Context, store EventStore, feed EventFeed
 	// Popularity is added once at the end, one re-rank per article, not
 	// one per batch read.
 	views := map[string]int64{}
-	tally := func(batch []models.Event) {
-		rollup.Add(batch...)
-		tallyViews(views, batch)
-	}
 	if feed != nil {
 		err = feed.CatchUp(ctx, func(batch []models.Event) error {
-			tally(batch)
+			e.tally(views, batch)
 			return nil
 		})
 	} else {
 		batch := make([]models.Event, 0, 1024)
 		err = store.Replay(ctx, func(ev models.Event) error {
 			if batch = append(batch, ev); len(batch) == cap(batch) {
-				tally(batch)
+				e.tally(views, batch)
 				batch = batch[:0]
 			}
 			return nil
 		})
-		tally(batch)
+		e.tally(views, batch)
 	}
 	e.addViews(views)
 	if err != nil {
@@ -92,10 +88,20 @@ func (e *Engine) CatchUpEvents(ctx context.Context) error {
 
 // count adds stored events to the metrics and to type-ahead popularity.
 func (e *Engine) count(events []models.Event) {
-	e.rollup.Add(events...)
 	views := map[string]int64{}
-	tallyViews(views, events)
+	e.tally(views, events)
 	e.addViews(views)
+}
+
+// tally adds stored events to the metrics, and their article views to
+// views, by article.
+func (e *Engine) tally(views map[string]int64, events []models.Event) {
+	e.rollup.Add(events...)
+	for _, ev := range events {
+		if ev.Type == models.EventArticleView {
+			views[ev.ArticleID]++
+		}
+	}
 }
 
 // WarmMetrics computes the metrics' day summaries after the replay at
@@ -171,15 +177,6 @@ func (e *Engine) RecordEvents(ctx context.Context, events []models.Event) (Event
 		e.log.Warn("counting events from the shared log failed; the next catch-up will", "err", err)
 	}
 	return res, nil
-}
-
-// tallyViews adds the article views among events to views, by article.
-func tallyViews(views map[string]int64, events []models.Event) {
-	for _, ev := range events {
-		if ev.Type == models.EventArticleView {
-			views[ev.ArticleID]++
-		}
-	}
 }
 
 // addViews adds view counts by article and re-ranks each article once.
