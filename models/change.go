@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strings"
 )
 
@@ -73,6 +74,38 @@ func NewQueryChange(q *QueryRecord) (Change, error) {
 
 // NewDelete returns the delete of a document.
 func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
+
+// MarshalDocument returns the JSON encoding of the upserted document, as a
+// store keeps it.
+func (c Change) MarshalDocument() ([]byte, error) {
+	switch {
+	case c.Article != nil:
+		return json.Marshal(c.Article)
+	case c.Ticket != nil:
+		return json.Marshal(c.Ticket)
+	case c.Query != nil:
+		return json.Marshal(c.Query)
+	}
+	return nil, errors.New("upsert without a document")
+}
+
+// UnmarshalDocument decodes a stored document of c.Kind (as
+// MarshalDocument encoded it) into the matching one of Article, Ticket and
+// Query.
+func (c *Change) UnmarshalDocument(data []byte) error {
+	switch c.Kind {
+	case KindArticle:
+		c.Article = new(Article)
+		return json.Unmarshal(data, c.Article)
+	case KindTicket:
+		c.Ticket = new(Ticket)
+		return json.Unmarshal(data, c.Ticket)
+	case KindQuery:
+		c.Query = new(QueryRecord)
+		return json.Unmarshal(data, c.Query)
+	}
+	return errors.New("unknown kind")
+}
 
 // contentHash is a digest of a document's JSON encoding: equal documents
 // have equal hashes, so an unchanged document can be skipped.

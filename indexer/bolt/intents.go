@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -73,19 +72,7 @@ func storedChange(tx *bbolt.Tx, kind models.Kind, id string) (models.Change, err
 		return c, nil
 	}
 	c.Hash = string(tx.Bucket([]byte(hashBucket(kind))).Get([]byte(id)))
-	var doc any
-	switch kind {
-	case models.KindArticle:
-		c.Article = new(models.Article)
-		doc = c.Article
-	case models.KindTicket:
-		c.Ticket = new(models.Ticket)
-		doc = c.Ticket
-	case models.KindQuery:
-		c.Query = new(models.QueryRecord)
-		doc = c.Query
-	}
-	if err := json.Unmarshal(data, doc); err != nil {
+	if err := c.UnmarshalDocument(data); err != nil {
 		return c, err
 	}
 	if v := tx.Bucket([]byte(vectorBucket(kind))).Get([]byte(id)); v != nil {

@@ -116,7 +116,7 @@ func writeChange(tx *bbolt.Tx, c models.Change) error {
 	if c.Delete {
 		return errors.Join(docs.Delete(key), hashes.Delete(key), vectors.Delete(key))
 	}
-	data, err := encode(c)
+	data, err := c.MarshalDocument()
 	if err != nil {
 		return fmt.Errorf("write %s %q: %w", c.Kind, c.ID, err)
 	}
@@ -195,18 +195,6 @@ func (s *Store) Vectors(ctx context.Context, kind models.Kind, model string, fn 
 			return fn(string(k), v)
 		})
 	})
-}
-
-func encode(c models.Change) ([]byte, error) {
-	switch {
-	case c.Article != nil:
-		return json.Marshal(c.Article)
-	case c.Ticket != nil:
-		return json.Marshal(c.Ticket)
-	case c.Query != nil:
-		return json.Marshal(c.Query)
-	}
-	return nil, errors.New("upsert without a document")
 }
 
 // Hashes returns the content hash of every stored document of a kind, by id.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -90,21 +89,7 @@ func decodeChange(kind models.Kind, id string, hash *string, doc []byte) (models
 		return models.NewDelete(kind, id), nil
 	}
 	c := models.Change{Kind: kind, ID: id, Hash: *hash}
-	var err error
-	switch kind {
-	case models.KindArticle:
-		c.Article = &models.Article{}
-		err = json.Unmarshal(doc, c.Article)
-	case models.KindTicket:
-		c.Ticket = &models.Ticket{}
-		err = json.Unmarshal(doc, c.Ticket)
-	case models.KindQuery:
-		c.Query = &models.QueryRecord{}
-		err = json.Unmarshal(doc, c.Query)
-	default:
-		err = errors.New("unknown kind")
-	}
-	if err != nil {
+	if err := c.UnmarshalDocument(doc); err != nil {
 		return c, fmt.Errorf("decode %s %q: %w", kind, id, err)
 	}
 	return c, nil

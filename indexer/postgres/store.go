@@ -107,7 +107,7 @@ func stagingRow(ord int, c models.Change) ([]any, error) {
 	products, tiers := []string{}, []string{}
 	if !c.Delete && !c.VectorOnly {
 		var err error
-		if doc, err = encode(c); err != nil {
+		if doc, err = c.MarshalDocument(); err != nil {
 			return nil, fmt.Errorf("write %s %q: %w", c.Kind, c.ID, err)
 		}
 	}
@@ -124,18 +124,6 @@ func stagingRow(ord int, c models.Change) ([]any, error) {
 		model, vec = c.Model, pgvector.NewVector(c.Vector)
 	}
 	return []any{ord, string(c.Kind), c.ID, c.Delete, c.VectorOnly, c.Hash, doc, access, org, products, tiers, model, vec}, nil
-}
-
-func encode(c models.Change) ([]byte, error) {
-	switch {
-	case c.Article != nil:
-		return json.Marshal(c.Article)
-	case c.Ticket != nil:
-		return json.Marshal(c.Ticket)
-	case c.Query != nil:
-		return json.Marshal(c.Query)
-	}
-	return nil, errors.New("upsert without a document")
 }
 
 // articleAccess is the access class stored with an article, as the vector
