@@ -68,6 +68,12 @@ func NotFound(format string, args ...any) *Error {
 	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
+// Conflict returns a CodeConflict error about field: the write conflicts
+// with what is stored.
+func Conflict(field, format string, args ...any) *Error {
+	return &Error{Code: CodeConflict, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
 // Forbidden returns a CodeForbidden error about field (which may be
 // empty): the caller is known and may not do this.
 func Forbidden(field, format string, args ...any) *Error {

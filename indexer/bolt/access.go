@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -38,7 +37,7 @@ func (s *Store) CreateKey(ctx context.Context, k models.APIKey) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		keys, ids := tx.Bucket([]byte(keyBucket)), tx.Bucket([]byte(keyIDBucket))
 		if ids.Get([]byte(k.ID)) != nil || keys.Get(hash) != nil {
-			return &models.Error{Code: models.CodeConflict, Field: "id", Message: fmt.Sprintf("key %q already exists", k.ID)}
+			return models.Conflict("id", "key %q already exists", k.ID)
 		}
 		if err := ids.Put([]byte(k.ID), hash); err != nil {
 			return err
@@ -120,7 +119,7 @@ func (s *Store) CreateLink(ctx context.Context, l models.Link) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(linkBucket))
 		if b.Get([]byte(l.ID)) != nil {
-			return &models.Error{Code: models.CodeConflict, Field: "id", Message: fmt.Sprintf("link %q already exists", l.ID)}
+			return models.Conflict("id", "link %q already exists", l.ID)
 		}
 		return b.Put([]byte(l.ID), data)
 	})

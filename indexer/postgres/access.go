@@ -22,7 +22,7 @@ const uniqueViolation = "23505"
 func conflict(err error, what string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation {
-		return &models.Error{Code: models.CodeConflict, Field: "id", Message: what + " already exists"}
+		return models.Conflict("id", "%s already exists", what)
 	}
 	return classify(err)
 }
