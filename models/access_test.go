@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/siftdesk/sift/models"
@@ -49,7 +50,7 @@ func TestRestrictionRoundTrip(t *testing.T) {
 	} {
 		s := models.Restriction(tc.products, tc.tiers)
 		p, tr := models.ParseRestriction(s)
-		if len(p) != len(tc.products) || len(tr) != len(tc.tiers) {
+		if !slices.Equal(p, tc.products) || !slices.Equal(tr, tc.tiers) {
 			t.Errorf("%q: got %v %v, want %v %v", s, p, tr, tc.products, tc.tiers)
 		}
 	}
