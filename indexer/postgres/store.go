@@ -191,15 +191,8 @@ func (s *Store) Ticket(ctx context.Context, id string) (*models.Ticket, error) {
 }
 
 func (s *Store) get(ctx context.Context, kind models.Kind, id string, into any) error {
-	var data []byte
-	err := s.pool.QueryRow(ctx, "SELECT doc FROM documents WHERE kind = $1 AND id = $2", string(kind), id).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return models.NotFound("%s %q not found", kind, id)
-	}
-	if err != nil {
-		return classify(err)
-	}
-	return json.Unmarshal(data, into)
+	return s.getJSON(ctx, into, fmt.Sprintf("%s %q not found", kind, id),
+		"SELECT doc FROM documents WHERE kind = $1 AND id = $2", string(kind), id)
 }
 
 // Articles calls fn for every stored article, in id order, stopping at the
