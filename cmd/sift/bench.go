@@ -478,10 +478,7 @@ func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err erro
 	if err != nil {
 		return "", nil, err
 	}
-	k, secret, err := api.NewKey(models.RoleAdmin, "", "sift bench", time.Now())
-	if err == nil {
-		err = keys.CreateKey(context.Background(), k)
-	}
+	_, secret, err := createKey(context.Background(), keys, models.RoleAdmin, "", "sift bench")
 	if err != nil {
 		keys.Close()
 		return "", nil, err
@@ -510,15 +507,8 @@ func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err erro
 // w+n, w+2n, ... until d has passed, and each call is timed. An error
 // from do is counted, not fatal; progress goes to stderr under name.
 func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, do func(ctx context.Context, client *http.Client, i int) error) (httpLoad, error) {
-	transport := &http.Transport{
-		Proxy:               nil, // loopback: never through a proxy from the environment
-		MaxIdleConns:        n,
-		MaxIdleConnsPerHost: n,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
-	}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	client, closeClient := loopbackClient(n)
+	defer closeClient()
 
 	var requests, failures atomic.Int64
 	var firstErr atomic.Pointer[string]
@@ -570,26 +560,25 @@ func (b *bench) drive(ctx context.Context, name string, n int, d time.Duration, 
 	return h, nil
 }
 
-// get fetches u with the bench's key and reads the whole body; any status
-// but 200 is an error.
+// get fetches u with the bench's key and reads the whole answer; any
+// status but 2xx is an error.
 func (b *bench) get(ctx context.Context, client *http.Client, u string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
+	return b.send(client, req)
+}
+
+// send sends req with the bench's key, as send does; an answer that is not
+// 2xx is an error naming the request.
+func (b *bench) send(client *http.Client, req *http.Request) error {
 	req.Header.Set("Authorization", "Bearer "+b.apiKey)
-	resp, err := client.Do(req)
-	if err != nil {
+	err := send(client, req)
+	if _, ok := err.(*url.Error); err == nil || ok { // a url.Error names the request already
 		return err
 	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return nil
+	return fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
 }
 
 func (b *bench) targets() []benchTarget {

@@ -497,27 +497,14 @@ func copyLines(src, dst string, n int) (int, error) {
 }
 
 // post sends body as JSON to u with the bench's key and reads the whole
-// answer; any status but 200 is an error, with the start of the answer.
+// answer; any status but 2xx is an error, with the start of the answer.
 func (b *bench) post(ctx context.Context, client *http.Client, u string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+b.apiKey)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: %s: %s", u, resp.Status, clipBytes(data, maxErrorBody))
-	}
-	return nil
+	return b.send(client, req)
 }
 
 func clipBytes(b []byte, n int) string {

@@ -205,9 +205,8 @@ type loadEndpoint struct {
 // driveLoad sends the mix at f.rate for f.duration, open loop: request n
 // is due at n/rate seconds, sent then on a goroutine of its own.
 func driveLoad(ctx context.Context, f *loadFlags, mix []loadCall, stderr io.Writer) (loadReport, error) {
-	transport := &http.Transport{Proxy: nil, MaxIdleConns: f.maxInFlight, MaxIdleConnsPerHost: f.maxInFlight, IdleConnTimeout: time.Minute}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	client, closeClient := loopbackClient(f.maxInFlight)
+	defer closeClient()
 	base := strings.TrimRight(f.url, "/")
 	var schedule []int // index into mix, by weight
 	for k, c := range mix {
@@ -296,18 +295,34 @@ func driveLoad(ctx context.Context, f *loadFlags, mix []loadCall, stderr io.Writ
 	return rep, nil
 }
 
-// send makes one request and fails unless it answers 2xx.
+// loopbackClient is the HTTP client sift load and sift bench drive a Sift
+// on this machine with, keeping up to conns connections; closeIdle
+// releases them.
+func loopbackClient(conns int) (client *http.Client, closeIdle func()) {
+	transport := &http.Transport{
+		Proxy:               nil, // loopback: never through a proxy from the environment
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &http.Client{Transport: transport, Timeout: 10 * time.Second}, transport.CloseIdleConnections
+}
+
+// send makes one request and reads the whole answer; any status but 2xx
+// is an error, with the status and the start of the answer.
 func send(client *http.Client, req *http.Request) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
 		return errors.New(resp.Status + ": " + clipBytes(body, maxErrorBody))
 	}
-	return nil
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 func printLoad(w io.Writer, rep loadReport) {
