@@ -256,10 +256,12 @@ func launchSift(t *testing.T, args ...string) (base string, keys map[string]stri
 	return "", nil, nil, nil
 }
 
-// adminKey creates an admin key in a data directory with sift keys.
-func adminKey(t *testing.T, data string) string {
+// adminKey creates an admin key in a data directory with sift keys, or,
+// given --database-url, in that database.
+func adminKey(t *testing.T, data string, db ...string) string {
 	t.Helper()
-	stdout, stderr, code := runSift(t, nil, "keys", "create", "--data", data, "--role", "admin", "--name", "e2e")
+	args := append([]string{"keys", "create", "--data", data, "--role", "admin", "--name", "e2e"}, db...)
+	stdout, stderr, code := runSift(t, nil, args...)
 	if code != 0 {
 		t.Fatalf("keys create: exit %d: %s", code, stderr)
 	}

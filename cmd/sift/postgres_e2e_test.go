@@ -29,17 +29,6 @@ func testDatabase(t *testing.T, base string) string {
 	return url
 }
 
-// dbAdminKey creates an admin key in the database with sift keys; every
-// replica over it accepts the key.
-func dbAdminKey(t *testing.T, db string) string {
-	t.Helper()
-	stdout, stderr, code := runSift(t, nil, "keys", "create", "--database-url", db, "--data", t.TempDir(), "--role", "admin", "--name", "e2e")
-	if code != 0 {
-		t.Fatalf("keys create: exit %d: %s", code, stderr)
-	}
-	return strings.TrimSpace(stdout)
-}
-
 func needDatabase(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("SIFT_TEST_DATABASE_URL")
@@ -141,7 +130,7 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 	}
 	db := testDatabase(t, pgScript(t, restartPort, "start"))
 	t.Cleanup(func() { pgScript(t, restartPort, "stop") })
-	key := dbAdminKey(t, db)
+	key := adminKey(t, t.TempDir(), "--database-url", db)
 	base, _, stop := startSift(t, "serve", "--addr", "127.0.0.1:0", "--embedder", "none", "--data", t.TempDir(), "--database-url", db, "--rate-limit", "0")
 	defer stop()
 
@@ -251,7 +240,7 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 func TestTwoServeReplicas(t *testing.T) {
 	db := testDatabase(t, needDatabase(t))
 	// One key, made once in the database, works on both replicas.
-	key := dbAdminKey(t, db)
+	key := adminKey(t, t.TempDir(), "--database-url", db)
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--embedder", "none", "--database-url", db}
 	a, _, stopA := startSift(t, append(args, "--data", t.TempDir())...)
 	defer stopA()

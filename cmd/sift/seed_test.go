@@ -98,27 +98,26 @@ func TestDemoEventsValid(t *testing.T) {
 	}
 }
 
-// seedMetrics returns the deflection report of events for q.
-func seedMetrics(t *testing.T, events []models.Event, q analytics.Query) analytics.DeflectionReport {
-	t.Helper()
+func TestDemoEventsMetrics(t *testing.T) {
+	articles, queries := demoCorpus(t)
+	events, sessions := generateDemoEvents(demoEventSeed, seedEnd, articles, queries)
+	start := seedEnd.AddDate(0, 0, -demoHistoryDays)
+	// One rollup of the events answers every query below.
 	r, err := analytics.NewRollup(analytics.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Add(events...)
-	rep, err := r.Deflection(q)
-	if err != nil {
-		t.Fatal(err)
+	deflection := func(q analytics.Query) analytics.DeflectionReport {
+		t.Helper()
+		rep, err := r.Deflection(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
 	}
-	return rep
-}
 
-func TestDemoEventsMetrics(t *testing.T) {
-	articles, queries := demoCorpus(t)
-	events, sessions := generateDemoEvents(demoEventSeed, seedEnd, articles, queries)
-	start := seedEnd.AddDate(0, 0, -demoHistoryDays)
-
-	rep := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalWeek})
+	rep := deflection(analytics.Query{Interval: analytics.IntervalWeek})
 	tot := rep.Totals
 	if tot.Sessions != sessions {
 		t.Errorf("metrics count %d sessions, generated %d", tot.Sessions, sessions)
@@ -137,11 +136,6 @@ func TestDemoEventsMetrics(t *testing.T) {
 		t.Errorf("%d weekly buckets, want %d", len(rep.Series), demoHistoryDays/7)
 	}
 
-	r, err := analytics.NewRollup(analytics.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Add(events...)
 	search, err := r.Search(analytics.Query{}, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -164,15 +158,15 @@ func TestDemoEventsMetrics(t *testing.T) {
 		t.Error("no article is mostly unhelpful with tickets filed after viewing it")
 	}
 
-	first := seedMetrics(t, events, analytics.Query{From: start, To: start.AddDate(0, 0, 14)}).Totals
-	last := seedMetrics(t, events, analytics.Query{From: seedEnd.AddDate(0, 0, -14), To: seedEnd}).Totals
+	first := deflection(analytics.Query{From: start, To: start.AddDate(0, 0, 14)}).Totals
+	last := deflection(analytics.Query{From: seedEnd.AddDate(0, 0, -14), To: seedEnd}).Totals
 	t.Logf("first two weeks %.4f, last two weeks %.4f", first.DeflectionRate, last.DeflectionRate)
 	if last.DeflectionRate <= first.DeflectionRate+0.05 {
 		t.Errorf("deflection rate of the last two weeks %.4f, first two %.4f: want a rising trend", last.DeflectionRate, first.DeflectionRate)
 	}
 
 	// Weekdays are busier than weekends.
-	days := seedMetrics(t, events, analytics.Query{Interval: analytics.IntervalDay}).Series
+	days := deflection(analytics.Query{Interval: analytics.IntervalDay}).Series
 	var weekday, weekend, nWeekday, nWeekend int
 	for _, b := range days {
 		if d := b.Start.Weekday(); d == time.Saturday || d == time.Sunday {
