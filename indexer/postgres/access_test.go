@@ -1,65 +1,23 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"testing"
-	"time"
 
-	"github.com/siftdesk/sift/models"
+	"github.com/siftdesk/sift/indexer/postgres"
+	"github.com/siftdesk/sift/indexer/storetest"
 )
 
-// TestKeysAndLinks covers what the bolt store's access tests cover: a
-// duplicate id or hash is a conflict, revoking keeps the first time, and
-// unknown ids are not found.
+// TestKeysAndLinks runs the key and link store checks every backend
+// passes, reading back through a second connection pool.
 func TestKeysAndLinks(t *testing.T) {
-	s, _ := openStore(t)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	a := models.APIKey{ID: "key_a", Role: models.RoleAdmin, CreatedAt: now, Hash: bytes.Repeat([]byte{1}, 32)}
-	b := models.APIKey{ID: "key_b", Role: models.RoleAgent, CreatedAt: now.Add(time.Second), Hash: bytes.Repeat([]byte{2}, 32)}
-	for _, k := range []models.APIKey{b, a} {
-		if err := s.CreateKey(ctx, k); err != nil {
+	s, url := openStore(t)
+	storetest.KeysAndLinks(t, s, func() storetest.Store {
+		again, err := postgres.Open(context.Background(), postgres.Config{URL: url})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, k := range []models.APIKey{{ID: "key_b", Hash: bytes.Repeat([]byte{3}, 32)}, {ID: "key_c", Hash: a.Hash}} {
-		var e *models.Error
-		if err := s.CreateKey(ctx, k); !errors.As(err, &e) || e.Code != models.CodeConflict || e.Field != "id" {
-			t.Errorf("create %s again: %v, want a conflict about id", k.ID, err)
-		}
-	}
-	if _, err := s.RevokeKey(ctx, "key_b", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if k, _ := s.RevokeKey(ctx, "key_b", now.Add(2*time.Hour)); !k.RevokedAt.Equal(now.Add(time.Hour)) {
-		t.Errorf("second revoke moved the time to %v", k.RevokedAt)
-	}
-	if _, err := s.RevokeKey(ctx, "key_none", now); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("revoke unknown: %v", err)
-	}
-	if got, err := s.KeyByHash(ctx, b.Hash); err != nil || got.ID != "key_b" || !got.Revoked() {
-		t.Errorf("key b: %+v %v", got, err)
-	}
-	if all, err := s.Keys(ctx); err != nil || len(all) != 2 || all[0].ID != "key_a" || all[1].ID != "key_b" {
-		t.Errorf("keys %+v %v, want a then b", all, err)
-	}
-
-	l := models.Link{ID: "0a", TicketID: "T-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour), CreatedBy: "key_a"}
-	if err := s.CreateLink(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateLink(ctx, l); !errors.Is(err, models.ErrConflict) {
-		t.Errorf("create link again: %v", err)
-	}
-	if err := s.RevokeLink(ctx, "0a", now); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.Link(ctx, "0a"); err != nil || got.TicketID != "T-1" || !got.RevokedAt.Equal(now) {
-		t.Errorf("link %+v %v", got, err)
-	}
-	if _, err := s.Link(ctx, "0b"); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("unknown link: %v", err)
-	}
+		t.Cleanup(again.Close)
+		return again
+	})
 }
