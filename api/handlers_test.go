@@ -339,7 +339,7 @@ func TestSuggest(t *testing.T) {
 			t.Fatal("no suggestions")
 		}
 		got := res.Suggestions[0]
-		want := models.Suggestion{Kind: models.SuggestionArticle, ID: pubPrinter, Title: "Printer shows offline", Text: "Printer shows offline", Score: got.Score}
+		want := models.Suggestion{Kind: models.SuggestionArticle, ID: pubPrinter, Title: "Printer shows offline", Text: "Printer shows offline", Score: got.Score, Match: "text"}
 		if got != want || got.Score <= 0 {
 			t.Errorf("first suggestion %+v, want %+v with a positive score", got, want)
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/siftdesk/sift/engine/typeahead"
@@ -70,6 +71,13 @@ func (x *articleAccess) allows(f models.ArticleFilter, id string, c uint8) bool 
 // putArticleEntry adds or replaces an article's type-ahead entry, with
 // views more popularity than the article's own.
 func (e *Engine) putArticleEntry(a *models.Article, views int64) {
+	e.articles.Put(e.articleEntry(a, views))
+}
+
+// articleEntry returns an article's type-ahead entry, with views more
+// popularity than the article's own, and records its restriction, which
+// must be known before the entry can be found.
+func (e *Engine) articleEntry(a *models.Article, views int64) typeahead.Entry {
 	class := classPublic
 	if a.Visibility == models.VisibilityInternal {
 		class = classInternal
@@ -77,9 +85,18 @@ func (e *Engine) putArticleEntry(a *models.Article, views int64) {
 	if len(a.Products) > 0 || len(a.Tiers) > 0 {
 		class += classPublicRestricted
 	}
-	// The restriction is known before the entry can be found.
 	e.access.put(a)
-	e.articles.Put(typeahead.Entry{ID: a.ID, Text: a.Title, Popularity: float64(a.Views + views), Class: class})
+	return typeahead.Entry{ID: a.ID, Text: a.Title, Keywords: articleKeywords(a), Popularity: float64(a.Views + views), Class: class}
+}
+
+// keyTerms is how many words of an article's body type-ahead finds it
+// by, besides its title and tags.
+const keyTerms = 32
+
+// articleKeywords returns the words type-ahead finds an article by,
+// besides its title: its tags and its body's key terms.
+func articleKeywords(a *models.Article) string {
+	return strings.Join(a.Tags, " ") + " " + typeahead.KeyTerms(a.Body, keyTerms)
 }
 
 func (e *Engine) removeArticleEntry(id string) {
@@ -121,7 +138,9 @@ func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []ty
 	found := e.articles.Search(typeahead.Query{Text: text, Classes: open, Limit: limit})
 	if restricted != 0 {
 		found = append(found, e.articles.Search(typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
-		slices.SortStableFunc(found, func(x, y typeahead.Result) int { return cmp.Compare(y.Score, x.Score) })
+		slices.SortStableFunc(found, func(x, y typeahead.Result) int {
+			return cmp.Or(cmp.Compare(x.Match, y.Match), cmp.Compare(y.Score, x.Score))
+		})
 	}
 	out := found[:0]
 	for _, r := range found {

@@ -101,13 +101,15 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
 	}
+	var entries []typeahead.Entry
 	err := store.Articles(ctx, func(a *models.Article) error {
-		e.putArticleEntry(a, 0)
+		entries = append(entries, e.articleEntry(a, 0))
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load type-ahead: %w", err)
 	}
+	e.articles.PutAll(entries)
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)
 		return nil

@@ -24,24 +24,33 @@ type JudgedQuery struct {
 // ReadJudgedQueries reads JSON Lines of judged queries, naming the line of
 // any bad one.
 func ReadJudgedQueries(r io.Reader) ([]JudgedQuery, error) {
-	var out []JudgedQuery
+	return readJudged(r, func(q JudgedQuery) error {
+		if q.Query == "" || len(q.Relevant) == 0 {
+			return fmt.Errorf("query and relevant are required")
+		}
+		_, err := models.ParsePortal(string(q.Portal))
+		return err
+	})
+}
+
+// readJudged reads JSON Lines of T, checking each with check and naming
+// the line of any bad one. Blank lines are skipped.
+func readJudged[T any](r io.Reader, check func(T) error) ([]T, error) {
+	var out []T
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		var q JudgedQuery
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, models.ExplainJSON(err))
 		}
-		if q.Query == "" || len(q.Relevant) == 0 {
-			return nil, fmt.Errorf("line %d: query and relevant are required", line)
-		}
-		if _, err := models.ParsePortal(string(q.Portal)); err != nil {
+		if err := check(v); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		out = append(out, q)
+		out = append(out, v)
 	}
 	return out, sc.Err()
 }

@@ -27,17 +27,29 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		return models.SuggestResult{}, err
 	}
 	articles := e.suggestArticles(req.Query, req.Audience, limit)
-	queries := e.queries.Search(typeahead.Query{Text: req.Query, Classes: queryClasses(req.Audience.Portal), Limit: min(limit/2, maxQuerySuggestions)})
+	queries := e.queries.Search(typeahead.Query{Text: req.Query, Classes: queryClasses(req.Audience.Portal), Limit: min(limit/2, maxQuerySuggestions), Complete: true})
 	articles = articles[:min(len(articles), limit-len(queries))]
 
-	out := make([]models.Suggestion, 0, len(articles)+len(queries))
+	type ranked struct {
+		typeahead.Result
+		kind string
+	}
+	all := make([]ranked, 0, len(articles)+len(queries))
 	for _, r := range articles {
-		out = append(out, models.Suggestion{Kind: models.SuggestionArticle, ID: r.ID, Title: r.Text, Text: r.Text, Score: round(r.Score)})
+		all = append(all, ranked{r, models.SuggestionArticle})
 	}
 	for _, r := range queries {
-		out = append(out, models.Suggestion{Kind: models.SuggestionQuery, Text: r.Text, Score: round(r.Score)})
+		all = append(all, ranked{r, models.SuggestionQuery})
 	}
-	slices.SortStableFunc(out, func(a, b models.Suggestion) int { return cmp.Compare(b.Score, a.Score) })
+	slices.SortStableFunc(all, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.Match, b.Match), cmp.Compare(b.Score, a.Score)) })
+	out := make([]models.Suggestion, 0, len(all))
+	for _, r := range all {
+		s := models.Suggestion{Kind: r.kind, Text: r.Text, Score: round(r.Score), Match: r.Match.String()}
+		if r.kind == models.SuggestionArticle {
+			s.ID, s.Title = r.ID, r.Text
+		}
+		out = append(out, s)
+	}
 	var shown []string
 	for _, s := range out {
 		if s.ID != "" {

@@ -29,6 +29,11 @@ type Suggestion struct {
 	Title string  `json:"title,omitempty"` // article title, for kind "article"
 	Text  string  `json:"text"`            // what to put in the search box
 	Score float64 `json:"score"`
+	// Match says how the suggestion holds the words typed: "text" (all
+	// of them in the title or query), "keywords" (all of them, some only
+	// in the article's tags or key terms) or "partial" (some of them).
+	// Suggestions come in that order, then by score.
+	Match string `json:"match"`
 }
 
 // SuggestRequest asks for type-ahead suggestions.

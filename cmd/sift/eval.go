@@ -21,12 +21,14 @@ import (
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	evals := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"search":    evalSearch,
+		"suggest":   evalSuggest,
 		"sentiment": evalSentiment,
 		"classify":  evalClassify,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
-		fmt.Fprintln(stderr, "Usage: sift eval search|sentiment|classify [flags] FILE...\n\n"+
+		fmt.Fprintln(stderr, "Usage: sift eval search|suggest|sentiment|classify [flags] FILE...\n\n"+
 			"  search     nDCG@10, MRR and recall@5 of full-text, vector and hybrid retrieval\n"+
+			"  suggest    hit@8 and answered share of type-ahead on judged prefixes\n"+
 			"  sentiment  accuracy and macro-F1 of the sentiment analyser on a labelled file\n"+
 			"  classify   train on one labelled file, test on another: accuracy, macro-F1, calibration")
 		return errUsage
@@ -98,6 +100,63 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	return tw.Flush()
+}
+
+// evalSuggest scores type-ahead on a file of judged prefixes.
+func evalSuggest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("eval suggest", "FILE", "Score type-ahead on judged prefixes (JSON Lines of {q, portal, intended, source}):\n"+
+		"the share whose intended article is among the first eight suggestions, over an indexed data directory.", stderr)
+	var data string
+	var db dbFlags
+	var misses bool
+	f.StringVar(&data, "data", "sift-data", "data directory")
+	f.BoolVar(&misses, "misses", false, "also list every prefix that missed, with what was shown")
+	db.register(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() != 1 {
+		f.Usage()
+		return errUsage
+	}
+	prefixes, err := readFile(f.Arg(0), engine.ReadJudgedPrefixes)
+	if err != nil {
+		return err
+	}
+	d, log, err := f.openDataDir(ctx, data, &db, 0, true, stderr)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
+	if err != nil {
+		return err
+	}
+	var missed *[]engine.SuggestMiss
+	if misses {
+		missed = &[]engine.SuggestMiss{}
+	}
+	scores, err := eng.EvaluateSuggest(ctx, prefixes, missed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "type-ahead on %d judged prefixes from %s\n\n", len(prefixes), f.Arg(0))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "source\tprefixes\thit@8\tanswered\t")
+	for _, src := range slices.Sorted(maps.Keys(scores)) {
+		s := scores[src]
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t\n", src, s.Prefixes, s.Hit8, s.Answered)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if missed != nil {
+		fmt.Fprintln(stdout, "\nmisses (prefix, portal, intended: shown)")
+		for _, m := range *missed {
+			fmt.Fprintf(stdout, "%q\t%s\t%s: %s\n", m.Prefix.Query, m.Prefix.Portal, strings.Join(m.Prefix.Intended, ","), strings.Join(m.Shown, ","))
+		}
+	}
+	return nil
 }
 
 // evalSentiment scores the sentiment analyser on a labelled file.

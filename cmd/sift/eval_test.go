@@ -43,6 +43,36 @@ func TestHybridBeatsKeywords(t *testing.T) {
 	}
 }
 
+// TestTypeaheadFindsWhatPeopleMean indexes the demo articles and scores
+// type-ahead on the judged prefixes of testdata/eval: clean and mistyped
+// prefixes of the eval queries and of the titles. The intended article
+// must be among the first eight for 95% of them, and almost every prefix
+// must get an answer.
+func TestTypeaheadFindsWhatPeopleMean(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	demo := filepath.Join("..", "..", "testdata", "demo")
+	if _, stderr, code := runSift(t, nil, "index", "--data", data, "--embedder", "none", filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")); code != 0 {
+		t.Fatalf("index: exit %d\n%s", code, stderr)
+	}
+	stdout, stderr, code := runSift(t, nil, "eval", "suggest", "--data", data, filepath.Join("..", "..", "testdata", "eval", "prefixes.jsonl"))
+	if code != 0 {
+		t.Fatalf("eval: exit %d\n%s", code, stderr)
+	}
+	t.Log("\n" + stdout)
+	m := regexp.MustCompile(`(?m)^\s*all\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s*$`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no 'all' row in:\n%s", stdout)
+	}
+	hit, _ := strconv.ParseFloat(m[2], 64)
+	answered, _ := strconv.ParseFloat(m[3], 64)
+	if hit < 0.95 {
+		t.Errorf("hit@8 %.3f, want at least 0.95", hit)
+	}
+	if answered < 0.97 {
+		t.Errorf("answered %.3f, want at least 0.97", answered)
+	}
+}
+
 func TestRetrievalModeNeedsAnEmbedder(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {

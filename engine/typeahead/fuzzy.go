@@ -8,7 +8,7 @@ type match struct {
 
 // fuzzy finds the nodes whose path is within max edits of q, counting a
 // swap of two neighbouring letters as one edit (optimal string alignment).
-// The first letter must match exactly.
+// A word whose first letter differs from q's may hold only that one edit.
 //
 // With whole set, only nodes that end a word count: the word matches q.
 // Otherwise every node counts, since its whole subtree completes the prefix
@@ -27,10 +27,16 @@ func (n *node) fuzzy(q []rune, max int, whole bool) []match {
 	for j := range s.rows[0] {
 		s.rows[0][j] = j
 	}
-	// The first letter must be right: people rarely mistype it, and
-	// anchoring it keeps the search to one branch of the trie.
 	if first := n.child(q[0]); first != nil {
 		s.visit(first, q[0], 1, max+1)
+	}
+	// A typo in the first letter is the only one allowed: the walk then
+	// explores every branch of the trie, and one edit prunes it quickly.
+	s.max = 1
+	for i, k := range n.kids {
+		if n.keys[i] != q[0] {
+			s.visit(k, n.keys[i], 1, s.max+1)
+		}
 	}
 	return s.out
 }

@@ -2,11 +2,19 @@
 // completes the last, partial word of a query, tolerates typos, and ranks by
 // text match and popularity in microseconds.
 //
-// Every distinct word of the indexed texts is a path in a trie. Each trie
-// node keeps the best entries of its subtree per access class, so a
+// An entry is found by the words of its text (a title) and by its
+// keywords (tags, key terms of a body), each word also by its stem and
+// hyphenated words also joined. Results come in three tiers, each filled
+// only when the one before leaves room: entries whose text holds every
+// word typed, then those holding them in text and keywords, then those
+// holding some of them.
+//
+// Every distinct word is a path in a trie. Each trie node keeps the best
+// entries whose text has a word in its subtree, per access class, so a
 // one-word prefix is answered by reading a few short lists; queries of
-// several words start from the rarest word and check the rest against each
-// candidate's words.
+// several words walk the postings of the rarest word, most popular first,
+// check the rest against each candidate's words, and stop once nothing
+// later can enter.
 package typeahead
 
 import (
@@ -23,6 +31,9 @@ const maxClasses = 4
 type Entry struct {
 	ID   string
 	Text string
+	// Keywords are more words the entry is found by, worth less than a
+	// word of Text: an article's tags and key terms (see KeyTerms).
+	Keywords string
 	// Popularity is a non-negative count (views, searches); more popular
 	// entries rank first among equal matches.
 	Popularity float64
@@ -34,10 +45,36 @@ type Entry struct {
 // Classes is a set of access classes: bit i set means class i is allowed.
 type Classes uint8
 
-// Result is a matching entry and its score; higher is better.
+// Result is a matching entry, how it matches and its score; results rank
+// by Match, then by score, higher first.
 type Result struct {
 	Entry
+	Match Match
 	Score float64
+}
+
+// Match says how an entry holds the words typed. Results come in this
+// order, whatever their scores.
+type Match uint8
+
+const (
+	// MatchText: every word typed is in the entry's text.
+	MatchText Match = iota
+	// MatchKeywords: every word typed is in the text or the keywords.
+	MatchKeywords
+	// MatchPartial: some of the words typed are missing.
+	MatchPartial
+)
+
+// String returns the match's name as the API shows it.
+func (m Match) String() string {
+	switch m {
+	case MatchText:
+		return "text"
+	case MatchKeywords:
+		return "keywords"
+	}
+	return "partial"
 }
 
 // Index is a type-ahead index. It is safe for concurrent use: queries run
@@ -64,10 +101,15 @@ type Index struct {
 
 type entry struct {
 	Entry
-	words  []int32 // distinct word ids, in text order
+	words  []int32 // distinct word ids: the text's in order, then the keywords'
+	layout layout
 	weight float32 // static rank: log(1 + popularity)
 	key    uint64  // rankKey(weight, ID)
 }
+
+// layout says which of an entry's words come from where: words[:first]
+// are the text's first word and its other forms, words[:text] the text's.
+type layout struct{ first, text uint8 }
 
 // line holds what scoring an entry reads, its words and weight, in one
 // 64-byte record, so a candidate costs one cache miss rather than one for
@@ -75,7 +117,8 @@ type entry struct {
 type line struct {
 	weight float32
 	n      uint8 // words held inline; overflow means read the entry's
-	_      [3]byte
+	layout layout
+	_      byte
 	words  [inlineWords]int32
 }
 
@@ -88,7 +131,7 @@ const (
 
 // newLine returns the line for en.
 func newLine(en *entry) line {
-	l := line{weight: en.weight, n: overflow}
+	l := line{weight: en.weight, n: overflow, layout: en.layout}
 	if len(en.words) <= inlineWords {
 		l.n = uint8(copy(l.words[:], en.words))
 	}
@@ -111,6 +154,7 @@ type posting struct {
 	key   uint64
 	slot  int32
 	class uint8
+	text  bool // the word is in the entry's text, not only its keywords
 }
 
 // weight returns the static rank held in the key.
@@ -143,14 +187,45 @@ func (x *Index) Len() int {
 // Put adds an entry, replacing any entry with the same id. Entries whose
 // text has no words are removed instead, since nothing could match them.
 func (x *Index) Put(e Entry) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.put(e, nil)
+}
+
+// PutAll adds entries as Put does, in one go: much faster for many, such
+// as a whole index loaded at start, since each posting list is sorted and
+// each top list rebuilt once rather than kept in order entry by entry.
+// Of entries with the same id, the last wins.
+func (x *Index) PutAll(entries []Entry) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	last := make(map[string]int, len(entries))
+	for i, e := range entries {
+		last[e.ID] = i
+		x.remove(e.ID) // while every list is still in order
+	}
+	unsorted := map[int32]bool{}
+	for i, e := range entries {
+		if last[e.ID] == i {
+			x.put(e, unsorted)
+		}
+	}
+	for w := range unsorted {
+		slices.SortFunc(x.posts[w], x.comparePostings)
+	}
+	x.rebuildTops(x.root)
+}
+
+// put adds an entry, the caller holding the write lock. With unsorted
+// nil, it keeps posting and top lists in order; otherwise it appends
+// postings, notes their words in unsorted, and leaves top lists alone.
+func (x *Index) put(e Entry, unsorted map[int32]bool) {
 	if e.Class >= maxClasses {
 		e.Class = maxClasses - 1
 	}
-	words := Tokens(e.Text)
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	text, keywords := indexWords(e.Text), indexWords(e.Keywords)
 	old := x.remove(e.ID)
-	if len(words) == 0 {
+	if len(text) == 0 {
 		return
 	}
 	en := &entry{Entry: e}
@@ -158,10 +233,17 @@ func (x *Index) Put(e Entry) {
 		en.weight = float32(math.Log1p(e.Popularity))
 	}
 	en.key = rankKey(en.weight, e.ID)
-	for _, w := range words {
+	firstForms := len(indexWords(Tokens(e.Text)[0])) // the first word and its other forms
+	for i, w := range append(text, keywords...) {
 		id := x.wordID(w)
-		if !slices.Contains(en.words, id) {
+		if !slices.Contains(en.words, id) && len(en.words) < maxWords {
 			en.words = append(en.words, id)
+		}
+		if i < firstForms {
+			en.layout.first = uint8(len(en.words))
+		}
+		if i < len(text) {
+			en.layout.text = uint8(len(en.words))
 		}
 	}
 	slot := x.allocate(en)
@@ -169,15 +251,53 @@ func (x *Index) Put(e Entry) {
 		x.members++ // more than a change of popularity or class
 	}
 	x.inClass[e.Class]++
-	p := posting{key: en.key, slot: slot, class: e.Class}
-	for _, w := range en.words {
-		x.posts[w] = x.insertPosting(x.posts[w], p)
+	for i, w := range en.words {
+		p := posting{key: en.key, slot: slot, class: e.Class, text: i < int(en.layout.text)}
+		if unsorted != nil {
+			x.posts[w] = append(x.posts[w], p)
+			unsorted[w] = true
+		} else {
+			x.posts[w] = x.insertPosting(x.posts[w], p)
+		}
 		for _, n := range x.root.path(x.words[w]) {
 			n.count++
-			n.top[e.Class] = x.insertTop(n.top[e.Class], slot)
+			if p.text && unsorted == nil {
+				n.top[e.Class] = x.insertTop(n.top[e.Class], slot)
+			}
 		}
 	}
 }
+
+// rebuildTops recomputes the top lists of n and its subtree, children
+// first: a node's best entries are the best of its children's and of its
+// own word's.
+func (x *Index) rebuildTops(n *node) {
+	for _, k := range n.kids {
+		x.rebuildTops(k)
+	}
+	for c := range uint8(maxClasses) {
+		var top []int32
+		for _, k := range n.kids {
+			top = append(top, k.top[c]...)
+		}
+		if n.term >= 0 {
+			own := 0
+			for _, p := range x.posts[n.term] {
+				if p.class == c && p.text && own < topK { // best first: no later one could enter
+					top = append(top, p.slot)
+					own++
+				}
+			}
+		}
+		slices.SortFunc(top, x.compareSlots)
+		top = slices.Compact(top)
+		n.top[c] = slices.Clip(top[:min(len(top), topK)])
+	}
+}
+
+// maxWords bounds the distinct words of an entry, its keywords included,
+// so that a layout's counts fit in a byte.
+const maxWords = 255
 
 // Remove deletes the entry with this id, if present.
 func (x *Index) Remove(id string) {
@@ -244,11 +364,14 @@ func (x *Index) remove(id string) *removed {
 	x.lines[slot] = line{}
 	x.free = append(x.free, slot)
 	var refill []*node
-	p := posting{key: en.key, slot: slot, class: en.Class}
-	for _, w := range en.words {
+	for i, w := range en.words {
+		p := posting{key: en.key, slot: slot, class: en.Class}
 		x.posts[w] = x.deletePosting(x.posts[w], p)
 		for _, n := range x.root.path(x.words[w]) {
 			n.count--
+			if i >= int(en.layout.text) {
+				continue // keywords are not in top lists
+			}
 			before := len(n.top[en.Class])
 			n.top[en.Class] = deleteValue(n.top[en.Class], slot)
 			if before == topK && len(n.top[en.Class]) < topK {
@@ -271,7 +394,7 @@ func (x *Index) best(n *node, c uint8) []int32 {
 			return
 		}
 		for _, p := range x.posts[k.term] {
-			if p.class == c && !seen[p.slot] {
+			if p.class == c && p.text && !seen[p.slot] {
 				seen[p.slot] = true
 				top = x.insertTop(top, p.slot)
 			}

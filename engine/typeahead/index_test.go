@@ -1,6 +1,7 @@
 package typeahead
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -40,32 +41,45 @@ func TestSearch(t *testing.T) {
 		name    string
 		q       string
 		classes Classes
-		want    []string // exact order
+		want    []string // exact order, complete matches
+		partial []string // exact order, after them
 	}{
-		{"prefix completes the last word; titles starting with it first", "pass", all, []string{"a3", "a1", "a2"}},
-		{"earlier words must match", "reset pa", all, []string{"a1"}},
-		{"one typo from four letters", "pasw", all, []string{"a3", "a1", "a2"}},
-		{"transposed letters are one edit", "reste your", all, []string{"a1"}},
-		{"the first letter must be right", "erset your", all, nil},
-		{"one typo in each word", "pasword chnage", all, []string{"a2"}},
-		{"two typos rejected under eight letters", "paswrod", all, nil},
-		{"two typos in a long word", "passwrdo", all, []string{"a1", "a2"}},
-		{"no typo budget under four letters", "vqn", all, nil},
-		{"trailing space makes the last word whole", "track ", all, []string{"a4"}},
-		{"whole word does not complete", "tra ", all, nil},
-		{"stopwords are optional", "how to track my par", all, []string{"a4"}},
-		{"accents fold", "resume up", all, []string{"a7"}},
-		{"class filter hides internal entries", "vpn", 0b01, nil},
-		{"class filter admits allowed entries", "vpn", 0b10, []string{"a5"}},
-		{"digits are words", "49", all, []string{"a8"}},
-		{"nothing matches", "zebra", all, nil},
-		{"only punctuation", "?!", all, nil},
+		{"prefix completes the last word; titles starting with it first", "pass", all, []string{"a3", "a1", "a2"}, nil},
+		{"earlier words must match, or the entry is partial", "reset pa", all, []string{"a1"}, []string{"a4", "a6", "a3", "a2"}},
+		{"one typo from four letters", "pasw", all, []string{"a3", "a1", "a2"}, nil},
+		{"transposed letters are one edit", "reste your", all, []string{"a1"}, []string{"a4"}},
+		{"the first letters may be wrong", "erset your", all, []string{"a1"}, []string{"a4"}},
+		{"one typo in each word", "pasword chnage", all, []string{"a2"}, []string{"a1"}},
+		{"two typos rejected under eight letters", "paswrod", all, nil, nil},
+		{"two typos in a long word", "passwrdo", all, []string{"a1", "a2"}, nil},
+		{"no typo budget under four letters", "vqn", all, nil, nil},
+		{"trailing space makes the last word whole", "track ", all, []string{"a4"}, nil},
+		{"whole word does not complete", "tra ", all, nil, nil},
+		{"stopwords are optional", "how to track my par", all, []string{"a4"}, nil},
+		{"word forms match by stem", "resetting passwords ", all, []string{"a1"}, []string{"a2"}},
+		{"hyphenated words match joined", "twofactor", all, []string{"a3"}, nil},
+		{"a word nothing holds leaves partial matches", "track zebra parcel ", all, nil, []string{"a4"}},
+		{"accents fold", "resume up", all, []string{"a7"}, nil},
+		{"class filter hides internal entries", "vpn", 0b01, nil, nil},
+		{"class filter admits allowed entries", "vpn", 0b10, []string{"a5"}, nil},
+		{"digits are words", "49", all, []string{"a8"}, nil},
+		{"nothing matches", "zebra", all, nil, nil},
+		{"only punctuation", "?!", all, nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ids(x.Search(Query{Text: tc.q, Classes: tc.classes, Limit: 10}))
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("Search(%q) = %v, want %v", tc.q, got, tc.want)
+			var got, partial []string
+			for _, r := range x.Search(Query{Text: tc.q, Classes: tc.classes, Limit: 10}) {
+				if r.Match == MatchPartial {
+					partial = append(partial, r.ID)
+				} else if partial != nil {
+					t.Fatalf("Search(%q): complete match %s after a partial one", tc.q, r.ID)
+				} else {
+					got = append(got, r.ID)
+				}
+			}
+			if !slices.Equal(got, tc.want) || !slices.Equal(partial, tc.partial) {
+				t.Errorf("Search(%q) = %v then partial %v, want %v then %v", tc.q, got, partial, tc.want, tc.partial)
 			}
 		})
 	}
@@ -158,34 +172,29 @@ func TestEarlyStopMatchesBruteForce(t *testing.T) {
 	}
 }
 
-// bruteForce ranks every live entry of the classes by the same scoring.
+// bruteForce ranks every live entry of the classes by the same scoring:
+// the complete matches, those whose text holds every word first.
 func bruteForce(x *Index, query string, classes Classes, limit int) []string {
 	tokens := x.match(Tokens(query), !strings.HasSuffix(query, " "))
-	var rs []Result
+	tokens = slices.DeleteFunc(tokens, func(t *token) bool { return t.optional && len(t.matches) == 0 })
+	var tiers [2][]Result
 	for _, en := range x.entries {
 		if en == nil || classes&(1<<en.Class) == 0 {
 			continue
 		}
-		if s, ok := x.score(en.words, en.weight, tokens); ok {
-			rs = append(rs, Result{Entry: en.Entry, Score: s})
-		}
-	}
-	slices.SortFunc(rs, func(a, b Result) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
+		for _, m := range []Match{MatchText, MatchKeywords} {
+			if s, missing := x.score(en.words, en.layout, en.weight, tokens, m == MatchText); missing == 0 {
+				tiers[m] = append(tiers[m], Result{Entry: en.Entry, Match: m, Score: s})
+				break
 			}
-			return 1
 		}
-		if a.ID < b.ID {
-			return -1
-		}
-		return 1
-	})
-	if len(rs) > limit {
-		rs = rs[:limit]
 	}
-	return ids(rs)
+	var rs []Result
+	for _, tier := range tiers {
+		slices.SortFunc(tier, func(a, b Result) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ID, b.ID)) })
+		rs = append(rs, tier...)
+	}
+	return ids(rs[:min(limit, len(rs))])
 }
 
 // TestMaxScanStillReturnsMatches checks that a bounded scan returns only
@@ -352,4 +361,63 @@ func TestKeptFiltersFollowWrites(t *testing.T) {
 	check("after a change of popularity")
 	x.Put(Entry{ID: "b298", Text: "alpha x5"})
 	check("after an entry lost the word")
+}
+
+// TestKeywords checks that an entry is found by its keywords, below
+// entries whose text holds the same words, and that a lone prefix that
+// too few texts hold reaches keywords too.
+func TestKeywords(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "kw", Text: "Guest network for visitors", Keywords: "wifi password reception", Popularity: 500})
+	x.Put(Entry{ID: "title", Text: "Wifi password rotation", Popularity: 1})
+	x.Put(Entry{ID: "other", Text: "Printer jams"})
+	if got := ids(x.Search(Query{Text: "wifi pass", Classes: 1, Limit: 5})); !slices.Equal(got, []string{"title", "kw"}) {
+		t.Errorf("wifi pass: got %v, want the text match before the keyword match", got)
+	}
+	if got := ids(x.Search(Query{Text: "recep", Classes: 1, Limit: 5})); !slices.Equal(got, []string{"kw"}) {
+		t.Errorf("recep: got %v, want the entry with that keyword", got)
+	}
+	x.Put(Entry{ID: "kw", Text: "Guest network for visitors"})
+	if got := ids(x.Search(Query{Text: "recep", Classes: 1, Limit: 5})); len(got) != 0 {
+		t.Errorf("recep after the keyword was dropped: got %v", got)
+	}
+}
+
+// TestKeywordsMatchBruteForce checks the walk over keyword postings, and
+// the partial matches after it, against scoring every entry.
+func TestKeywordsMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	words := []string{"reset", "printer", "password", "vpn", "laptop", "request", "access", "shared", "mailbox", "error"}
+	x := New()
+	for i := range 3000 {
+		pick := func(n int) string {
+			var out []string
+			for range n {
+				out = append(out, words[rng.IntN(len(words))])
+			}
+			return strings.Join(out, " ")
+		}
+		x.Put(Entry{ID: fmt.Sprintf("e%04d", i), Text: pick(1 + rng.IntN(2)), Keywords: pick(rng.IntN(4)), Popularity: float64(rng.IntN(2500)), Class: uint8(i % 2)})
+	}
+	for _, q := range []string{"res", "printer err", "mailbox ", "shared vpn lap", "access zebra "} {
+		var got []string
+		for _, r := range x.Search(Query{Text: q, Classes: 1, Limit: 8, MaxScan: -1}) {
+			if r.Match != MatchPartial {
+				got = append(got, r.ID)
+			}
+		}
+		if want := bruteForce(x, q, 1, 8); !slices.Equal(got, want) {
+			t.Errorf("%q: search %v, brute force %v", q, got, want)
+		}
+	}
+}
+
+func TestKeyTerms(t *testing.T) {
+	body := "Reset the router. Routers keep their settings; the reset button is behind the router, next to the power socket."
+	if got, want := KeyTerms(body, 3), "router reset keep"; got != want { // by count, then first seen
+		t.Errorf("KeyTerms = %q, want %q", got, want)
+	}
+	if got := KeyTerms("the and of", 5); got != "" {
+		t.Errorf("KeyTerms of function words = %q, want none", got)
+	}
 }

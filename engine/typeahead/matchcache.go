@@ -36,6 +36,9 @@ func (x *Index) matches(word string, whole bool) []match {
 	}
 	runes := []rune(word)
 	found = x.root.fuzzy(runes, maxEdits(runes), whole)
+	if whole {
+		found = x.withStem(found, word)
+	}
 	x.cache.mu.Lock()
 	if x.cache.m == nil || len(x.cache.m) >= maxCachedWords {
 		x.cache.m = map[matchKey][]match{}
@@ -43,6 +46,27 @@ func (x *Index) matches(word string, whole bool) []match {
 	x.cache.m[key] = found
 	x.cache.mu.Unlock()
 	return found
+}
+
+// withStem adds to the matches of a whole word the word of its stem, as
+// an exact match: "printers" matches "printer", and "resetting" matches
+// "reset" (which texts holding "resetting" also hold, as its stem).
+func (x *Index) withStem(found []match, word string) []match {
+	s := stem(word)
+	if s == word {
+		return found
+	}
+	n := x.root.find(s)
+	if n == nil || n.term < 0 {
+		return found
+	}
+	for i := range found {
+		if found[i].n == n {
+			found[i].dist = 0
+			return found
+		}
+	}
+	return append(found, match{n, 0})
 }
 
 // forgetMatches empties the cache; the caller holds x.mu for writing,

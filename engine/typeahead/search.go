@@ -19,6 +19,8 @@ type Query struct {
 	// queries of very common words. 0 means DefaultMaxScan; negative means
 	// no bound (exact).
 	MaxScan int
+	// Complete asks for complete matches only: no MatchPartial results.
+	Complete bool
 }
 
 // DefaultMaxScan is the default Query.MaxScan. On sift bench's 100,000
@@ -32,10 +34,18 @@ type token struct {
 	prefix   bool // the last word, still being typed
 	optional bool // a stopword: a bonus, not a requirement
 	matches  []match
-	dists    map[int32]int // for whole words: matching word id to edits
-	heads    []prefixHead  // for the prefix: its matches, to test words against
-	cost     int           // how many candidates starting from this word yields
-	lists    int           // how many posting lists hold those candidates
+	dists    []wordDist   // for whole words: the words matching, with edits
+	heads    []prefixHead // for the prefix: its matches, to test words against
+	cost     int          // how many candidates starting from this word yields
+	lists    int          // how many posting lists hold those candidates
+	postings [][]posting  // those lists, once driverLists has found them
+}
+
+// wordDist is a word matching a whole query word, and the edits between
+// them.
+type wordDist struct {
+	word int32
+	dist int
 }
 
 // driveCost estimates the work of walking t's candidates best first, most
@@ -54,8 +64,10 @@ func (t *token) driveCost(scan int) float64 {
 
 // Search returns the best entries for q, best first. The last word of
 // q.Text is a prefix unless the text ends in a space or punctuation; every
-// word tolerates typos (one edit from four letters, two from eight).
-// Stopwords are optional. Entries outside q.Classes are never returned.
+// word tolerates typos (one edit from four letters, two from eight, the
+// first letters included) and matches other forms of itself (its stem).
+// Stopwords are optional. Results come by Match, then score; entries
+// outside q.Classes are never returned.
 func (x *Index) Search(q Query) []Result {
 	words := Tokens(q.Text)
 	if len(words) == 0 || q.Limit <= 0 {
@@ -69,49 +81,125 @@ func (x *Index) Search(q Query) []Result {
 	if !x.holds(q.Classes) {
 		return nil // nothing it could return: skip the walk
 	}
-	tokens := x.match(words, partial)
-	if tokens == nil {
-		return nil
+	p := pass{tokens: x.match(words, partial), classes: q.Classes, maxScan: q.MaxScan, limit: q.Limit}
+	if p.maxScan == 0 {
+		p.maxScan = DefaultMaxScan
 	}
-	maxScan := q.MaxScan
-	if maxScan == 0 {
-		maxScan = DefaultMaxScan
-	}
-	required := slices.DeleteFunc(slices.Clone(tokens), func(t *token) bool { return t.optional })
-	driver := slices.MinFunc(required, func(a, b *token) int { return cmp.Compare(a.driveCost(maxScan), b.driveCost(maxScan)) })
-	top := topResults{limit: q.Limit}
-	if len(required) == 1 && driver.prefix {
-		for _, slot := range x.fromTops(driver, q.Classes) {
-			x.consider(&top, slot, tokens) // top lists are per class
+	var found []*token
+	for _, t := range p.tokens {
+		if !t.optional {
+			p.required = append(p.required, t)
+			if len(t.matches) > 0 {
+				found = append(found, t)
+			}
 		}
-		return top.results(x)
 	}
-	// Walk the driver's entries most popular first. No entry scores more
-	// than a perfect text match plus its popularity, so once that bound
-	// falls below the worst kept result, nothing later can enter.
-	best := maxText(tokens)
-	m := x.newMerger(x.driverLists(driver))
-	defer m.close()
+	p.tokens = slices.DeleteFunc(p.tokens, func(t *token) bool { return len(t.matches) == 0 })
+	if len(found) == len(p.required) {
+		p.driver = slices.MinFunc(p.required, func(a, b *token) int { return cmp.Compare(a.driveCost(p.maxScan), b.driveCost(p.maxScan)) })
+		if len(p.required) == 1 && p.driver.prefix {
+			// The top lists hold the best texts with a word of the prefix.
+			p.fromTops(x)
+		} else {
+			p.walk(x, MatchText, x.driverLists(p.driver), p.maxScan)
+		}
+		if p.room() > 0 {
+			p.walk(x, MatchKeywords, x.driverLists(p.driver), p.maxScan)
+		}
+	}
+	p.unmatched = len(p.required) - len(found)
+	if !q.Complete && p.room() > 0 && 2*p.unmatched <= len(p.required) && len(p.required) > 1 {
+		p.walk(x, MatchPartial, x.unionLists(found, maxFilterLists), p.maxScan/partialScanShare)
+	}
+	return p.results
+}
+
+// partialScanShare divides the scan bound for partial matches: they fill
+// what room complete ones leave, and most candidates of a walk over every
+// word's entries hold only one of the words.
+const partialScanShare = 4
+
+// pass is the state of one search: its tokens, and the results of the
+// tiers done so far.
+type pass struct {
+	tokens    []*token // the query's tokens that match something
+	required  []*token // the tokens that are not stopwords, matching or not
+	unmatched int      // required tokens that match nothing
+	driver    *token   // the required token whose entries are walked
+	classes   Classes
+	maxScan   int
+	limit     int
+	results   []Result
+	slots     []int32 // of results
+}
+
+// room is how many results the pass still wants.
+func (p *pass) room() int { return p.limit - len(p.results) }
+
+// fromTops fills the first tier for a lone prefix from the top lists of
+// its nodes: the best entries of each matching subtree, per allowed class.
+func (p *pass) fromTops(x *Index) {
+	top := topResults{limit: p.room()}
+	var slots []int32
+	for _, m := range p.driver.matches {
+		for c := range uint8(maxClasses) {
+			if p.classes&(1<<c) != 0 {
+				slots = append(slots, m.n.top[c]...)
+			}
+		}
+	}
+	for _, slot := range dedupe(slots) {
+		p.consider(x, &top, slot, MatchText)
+	}
+	p.keep(x, &top, MatchText)
+}
+
+// keep adds the results of a tier.
+func (p *pass) keep(x *Index, top *topResults, m Match) {
+	p.results = append(p.results, top.results(x, m)...)
+	p.slots = append(p.slots, top.slots...)
+}
+
+// walk fills the room left with entries of tier m from lists, most
+// popular first, skipping the entries found by earlier tiers. For the
+// first two tiers, lists are the driver's, and entries lacking another
+// required token are skipped (their sets filter them once the walk has
+// gone some way). No entry scores more than a perfect text match plus
+// its popularity, so once that bound falls below the worst kept result,
+// nothing later can enter.
+func (p *pass) walk(x *Index, m Match, lists [][]posting, maxScan int) {
+	top := topResults{limit: p.room()}
+	best := maxText(p.tokens)
+	merge := x.newMerger(lists)
+	defer merge.close()
 	var filters []slotSet
 	scanned := 0
-	for p, ok := m.next(); ok; p, ok = m.next() {
-		if top.full() && (best+popularityWeight*p.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
+	for post, ok := merge.next(); ok; post, ok = merge.next() {
+		if top.full() && (best+popularityWeight*post.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
 		}
-		if scanned == filterAfter && filters == nil {
+		if m != MatchPartial && scanned == filterAfter && filters == nil {
 			// Few of the driver's entries match so far: the others are
 			// worth a set each, to skip what cannot match.
-			filters = x.filters(required, driver)
+			filters = x.filters(p.required, p.driver)
 		}
-		if !admitted(filters, p.slot) {
-			continue // lacks another required word
+		if !admitted(filters, post.slot) || p.found(post.slot) {
+			continue
 		}
 		scanned++
-		if q.Classes&(1<<p.class) != 0 {
-			x.consider(&top, p.slot, tokens)
+		if m == MatchText && !post.text {
+			continue // a keyword, for the next tier
+		}
+		if p.classes&(1<<post.class) != 0 {
+			p.consider(x, &top, post.slot, m)
 		}
 	}
-	return top.results(x)
+	p.keep(x, &top, m)
+}
+
+// found reports whether an earlier tier returned the entry in slot.
+func (p *pass) found(slot int32) bool {
+	return slices.Contains(p.slots, slot)
 }
 
 // popularityWeight scales log(1 + popularity) in a score.
@@ -120,12 +208,21 @@ const popularityWeight = 0.05
 // firstWordBonus rewards a text that starts with the first word typed.
 const firstWordBonus = 0.1
 
-// consider scores the entry in slot, of an allowed class, and keeps it if
-// it is among the best.
-func (x *Index) consider(top *topResults, slot int32, tokens []*token) {
-	if score, ok := x.score(x.wordsOf(slot), x.lines[slot].weight, tokens); ok {
-		top.add(x, slot, score)
+// consider scores the entry in slot, of an allowed class, as a match of
+// tier m, and keeps it if it is among the best. A complete match must hold
+// every required token; a partial one at least half of them.
+func (p *pass) consider(x *Index, top *topResults, slot int32, m Match) {
+	l := &x.lines[slot]
+	score, missing := x.score(x.wordsOf(slot), l.layout, l.weight, p.tokens, m == MatchText)
+	if m == MatchPartial {
+		missing += p.unmatched
+		if 2*missing > len(p.required) {
+			return
+		}
+	} else if missing > 0 {
+		return
 	}
+	top.add(x, slot, score)
 }
 
 // maxText is the highest text score an entry can reach for tokens: each
@@ -157,9 +254,29 @@ func (t *token) bestQuality() float64 {
 	return best
 }
 
-// driverLists returns the posting lists of every word matching t.
-func (x *Index) driverLists(t *token) [][]posting {
+// unionLists returns the posting lists of every word matching any of
+// tokens, leaving out those of tokens matching more than maxLists words
+// (a short prefix), unless every token does: then those of the cheapest.
+func (x *Index) unionLists(tokens []*token, maxLists int) [][]posting {
 	var lists [][]posting
+	for _, t := range tokens {
+		if t.lists <= maxLists {
+			lists = append(lists, x.driverLists(t)...)
+		}
+	}
+	if lists == nil {
+		return x.driverLists(slices.MinFunc(tokens, func(a, b *token) int { return cmp.Compare(a.lists, b.lists) }))
+	}
+	return lists
+}
+
+// driverLists returns the posting lists of every word matching t. The
+// tiers of a search share them: callers must not modify them.
+func (x *Index) driverLists(t *token) [][]posting {
+	if t.postings != nil {
+		return t.postings
+	}
+	lists := make([][]posting, 0, t.lists)
 	for _, m := range t.matches {
 		if !t.prefix {
 			lists = append(lists, x.posts[m.n.term])
@@ -171,6 +288,7 @@ func (x *Index) driverLists(t *token) [][]posting {
 			}
 		})
 	}
+	t.postings = lists
 	return lists
 }
 
@@ -200,16 +318,16 @@ func (t *topResults) add(x *Index, slot int32, score float64) {
 	}
 }
 
-func (t *topResults) results(x *Index) []Result {
+func (t *topResults) results(x *Index, m Match) []Result {
 	out := make([]Result, len(t.slots))
 	for i, slot := range t.slots {
-		out[i] = Result{Entry: x.entries[slot].Entry, Score: t.score[i]}
+		out[i] = Result{Entry: x.entries[slot].Entry, Match: m, Score: t.score[i]}
 	}
 	return out
 }
 
-// match finds the trie nodes for every query word. It returns nil when a
-// required word matches nothing, since then no entry can match.
+// match finds the trie nodes for every query word. A token that matches
+// nothing has no matches: no entry holds it.
 func (x *Index) match(words []string, partial bool) []*token {
 	tokens := make([]*token, len(words))
 	allOptional := true
@@ -219,83 +337,78 @@ func (x *Index) match(words []string, partial bool) []*token {
 		allOptional = allOptional && t.optional
 		tokens[i] = t
 	}
-	kept := tokens[:0]
 	for _, t := range tokens {
 		if allOptional {
 			t.optional = false
 		}
 		t.matches = x.matches(t.text, !t.prefix)
-		if len(t.matches) == 0 {
-			if !t.optional {
-				return nil
-			}
-			continue
-		}
-		if !t.prefix {
-			t.dists = make(map[int32]int, len(t.matches))
-		}
 		for _, m := range t.matches {
 			if t.prefix {
 				t.heads = append(t.heads, newPrefixHead(m.n.prefix, m.dist))
 				t.cost += int(m.n.count)
 				t.lists += int(m.n.words)
 			} else {
-				t.dists[m.n.term] = m.dist
+				t.dists = append(t.dists, wordDist{m.n.term, m.dist})
 				t.cost += len(x.posts[m.n.term])
 				t.lists++
 			}
 		}
-		kept = append(kept, t)
 	}
-	return kept
+	return tokens
 }
 
-// fromTops gathers candidates for a lone prefix from the top lists of its
-// nodes: the best entries of each matching subtree, per allowed class.
-func (x *Index) fromTops(t *token, classes Classes) []int32 {
-	var out []int32
-	for _, m := range t.matches {
-		for c := range uint8(maxClasses) {
-			if classes&(1<<c) != 0 {
-				out = append(out, m.n.top[c]...)
-			}
-		}
-	}
-	return dedupe(out)
-}
+// keywordWeight scales the quality of a match in an entry's keywords
+// rather than its text.
+const keywordWeight = 0.6
 
-// score rates how well an entry of these words and weight matches the
-// query words, in [0, 1] for the text plus a popularity term. ok is false
-// when a required word is missing.
-func (x *Index) score(words []int32, weight float32, tokens []*token) (score float64, ok bool) {
+// score rates how well an entry of these words, layout and weight matches
+// the query words, in [0, 1] for the text plus a popularity term, and
+// counts the required tokens it lacks. With textOnly, keywords do not
+// count.
+func (x *Index) score(words []int32, l layout, weight float32, tokens []*token, textOnly bool) (score float64, missing int) {
+	if textOnly {
+		words = words[:l.text]
+	}
 	var sum float64
 	for _, t := range tokens {
-		q := x.quality(words, t)
+		q := x.quality(words, l, t)
 		switch {
 		case q > 0 && t.optional:
 			sum += 0.5 * q
 		case q > 0:
 			sum += q
 		case !t.optional:
-			return 0, false
+			missing++
 		}
 	}
 	text := sum / float64(len(tokens))
-	if x.quality(words[:1], tokens[0]) > 0 {
-		text += firstWordBonus // the title starts with what was typed first
+	if x.quality(words[:l.first], l, tokens[0]) > 0 {
+		text += firstWordBonus // the text starts with what was typed first
 	}
-	return text + popularityWeight*float64(weight), true
+	return text + popularityWeight*float64(weight), missing
 }
 
-// quality is how well the best of words matches t: 1 for an exact word,
-// less for typos and for completions far longer than the prefix, 0 for no
-// match.
-func (x *Index) quality(words []int32, t *token) float64 {
+// quality is how well the best of words matches t: 1 for an exact word of
+// the text, less for typos, for completions far longer than the prefix and
+// for keywords, 0 for no match.
+func (x *Index) quality(words []int32, l layout, t *token) float64 {
+	text := min(len(words), int(l.text))
+	best := x.bestMatch(words[:text], t)
+	if best >= keywordWeight {
+		return best // no keyword could do better
+	}
+	return max(best, keywordWeight*x.bestMatch(words[text:], t))
+}
+
+// bestMatch is the quality of the best match of t among words, unweighted.
+func (x *Index) bestMatch(words []int32, t *token) float64 {
 	best := 0.0
 	for _, w := range words {
 		if !t.prefix {
-			if d, ok := t.dists[w]; ok {
-				best = max(best, 1-0.25*float64(d))
+			for _, d := range t.dists {
+				if d.word == w {
+					best = max(best, 1-0.25*float64(d.dist))
+				}
 			}
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -67,4 +69,54 @@ var stopwords = map[string]bool{
 	"on": true, "or": true, "the": true, "to": true, "what": true, "when": true,
 	"where": true, "why": true, "with": true, "you": true, "your": true, "me": true,
 	"we": true, "our": true, "not": true, "t": true, "s": true,
+}
+
+// stem returns the English stem of a folded word ("resetting" becomes
+// "reset", "charged" and "charges" become "charg"), or the word itself
+// when it has digits or fewer than four letters.
+func stem(w string) string {
+	if len(w) < 4 || strings.ContainsFunc(w, unicode.IsDigit) {
+		return w
+	}
+	env := snowballstem.NewEnv(w)
+	english.Stem(env)
+	return env.Current()
+}
+
+// indexWords returns the words an entry is found by: each word of text
+// (as Tokens splits it), followed by its stem when that differs, and the
+// joined form of hyphenated words ("wi-fi" adds "wifi", "e-423" adds
+// "e423"), so that a query in either spelling or word form matches.
+func indexWords(text string) []string {
+	var out []string
+	for _, field := range strings.Fields(fold(text)) {
+		parts := strings.FieldsFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		for _, p := range parts {
+			out = append(out, p)
+			if s := stem(p); s != p {
+				out = append(out, s)
+			}
+		}
+		if joined := joinHyphenated(field); joined != "" {
+			out = append(out, joined)
+		}
+	}
+	return out
+}
+
+// joinHyphenated returns the letters and digits of a field whose words are
+// joined by single hyphens ("wi-fi", "sign-in", "e-423"), or "" when it
+// is not such a field.
+func joinHyphenated(field string) string {
+	field = strings.TrimFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	parts := strings.Split(field, "-")
+	if len(parts) < 2 {
+		return ""
+	}
+	for _, p := range parts {
+		if p == "" || strings.ContainsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			return ""
+		}
+	}
+	return strings.Join(parts, "")
 }
