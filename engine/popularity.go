@@ -14,10 +14,7 @@ import (
 // views lift it by 5%, 1,000 by 15% and 100,000 by 25%. Relevance still
 // leads: a popular article passes a less popular one only when their
 // scores are close. The lift applies to the full-text side, before fusion
-// with vector search, whose ranks it then moves only through the text
-// ranks (a lift applied to fused reciprocal-rank scores, which differ by a
-// percent or two between neighbours, would let popularity outrank
-// relevance).
+// with vector search.
 const popularityWeight = 0.05
 
 // popularityWindow is how many hits beyond the requested page search
