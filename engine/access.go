@@ -91,7 +91,7 @@ func (e *Engine) articleEntry(a *models.Article, views int64) typeahead.Entry {
 
 // keyTerms is how many words of an article's body type-ahead finds it
 // by, besides its title and tags.
-const keyTerms = 32
+const keyTerms = 16
 
 // articleKeywords returns the words type-ahead finds an article by,
 // besides its title: its tags and its body's key terms.

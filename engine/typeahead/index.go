@@ -89,10 +89,11 @@ type Index struct {
 	words    []string         // by word id
 	heads    []wordHead       // by word id
 	wordIDs  map[string]int32
-	posts    [][]posting     // by word id: the entries that contain the word, best first
-	inClass  [maxClasses]int // entries of each class
-	cache    matchCache      // query words to their trie matches
-	wordSets filterCache     // query words to the entries holding them
+	posts    [][]posting        // by word id: the entries that contain the word, best first
+	stems    map[string][]int32 // stem to the ids of the words with that stem, when it differs from the word
+	inClass  [maxClasses]int    // entries of each class
+	cache    matchCache         // query words to their trie matches
+	wordSets filterCache        // query words to the entries holding them
 	// members changes whenever an entry may have gained a word; a filter
 	// built at another value may lack it. (Entries losing words leave
 	// their bits set, which costs only a wasted check: filters only skip.)
@@ -111,37 +112,36 @@ type entry struct {
 // are the text's first word and its other forms, words[:text] the text's.
 type layout struct{ first, text uint8 }
 
-// line holds what scoring an entry reads, its words and weight, in one
-// 64-byte record, so a candidate costs one cache miss rather than one for
-// the entry and one for its words.
+// line holds what scoring an entry reads, its first words and its weight,
+// in one 64-byte record, so a candidate whose text's words it holds (most
+// of them) costs one cache miss rather than one for the entry and one for
+// its words.
 type line struct {
 	weight float32
-	n      uint8 // words held inline; overflow means read the entry's
+	n      uint8 // words held inline, the first of the entry's
 	layout layout
-	_      byte
+	more   bool // the entry has more words than the line holds
 	words  [inlineWords]int32
 }
 
-// inlineWords is how many words a line holds: titles longer than that
-// keep theirs in the entry.
-const (
-	inlineWords = 14
-	overflow    = 0xff
-)
+// inlineWords is how many words a line holds.
+const inlineWords = 14
 
 // newLine returns the line for en.
 func newLine(en *entry) line {
-	l := line{weight: en.weight, n: overflow, layout: en.layout}
-	if len(en.words) <= inlineWords {
-		l.n = uint8(copy(l.words[:], en.words))
-	}
+	l := line{weight: en.weight, layout: en.layout, more: len(en.words) > inlineWords}
+	l.n = uint8(copy(l.words[:], en.words))
 	return l
 }
 
-// wordsOf returns the word ids of the entry in slot.
-func (x *Index) wordsOf(slot int32) []int32 {
+// wordsOf returns the word ids of the entry in slot: its text's only, or
+// all of them.
+func (x *Index) wordsOf(slot int32, textOnly bool) []int32 {
 	l := &x.lines[slot]
-	if l.n == overflow {
+	switch {
+	case textOnly && l.layout.text <= l.n:
+		return l.words[:l.layout.text]
+	case l.more:
 		return x.entries[slot].words
 	}
 	return l.words[:l.n]
@@ -174,7 +174,7 @@ func rankKey(weight float32, id string) uint64 {
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{root: newNode("", 0), slots: map[string]int32{}, wordIDs: map[string]int32{}}
+	return &Index{root: newNode("", 0), slots: map[string]int32{}, wordIDs: map[string]int32{}, stems: map[string][]int32{}}
 }
 
 // Len returns the number of entries.
@@ -212,6 +212,7 @@ func (x *Index) PutAll(entries []Entry) {
 	}
 	for w := range unsorted {
 		slices.SortFunc(x.posts[w], x.comparePostings)
+		x.posts[w] = slices.Clone(x.posts[w]) // drop what appending left spare
 	}
 	x.rebuildTops(x.root)
 }
@@ -246,6 +247,7 @@ func (x *Index) put(e Entry, unsorted map[int32]bool) {
 			en.layout.text = uint8(len(en.words))
 		}
 	}
+	en.words = slices.Clone(en.words)
 	slot := x.allocate(en)
 	if old == nil || old.slot != slot || !slices.Equal(old.words, en.words) {
 		x.members++ // more than a change of popularity or class
@@ -315,6 +317,9 @@ func (x *Index) wordID(w string) int32 {
 	x.heads = append(x.heads, wordHead{bits: headBits(w), size: len(w)})
 	x.forgetMatches()
 	x.wordIDs[w] = id
+	if s := stem(w); s != w {
+		x.stems[s] = append(x.stems[s], id)
+	}
 	x.posts = append(x.posts, nil)
 	path := x.root.path(w)
 	path[len(path)-1].term = id

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // KeyTerms returns up to n words that say what a text is about, joined by
@@ -19,7 +20,7 @@ func KeyTerms(text string, n int) string {
 	var terms []*term
 	byStem := map[string]*term{}
 	for i, w := range Tokens(text) {
-		if len(w) < 3 || functionWords[w] || stopwords[w] {
+		if len(w) < 3 || functionWords[w] || stopwords[w] || strings.ContainsFunc(w, unicode.IsDigit) {
 			continue
 		}
 		s := stem(w)

@@ -1,6 +1,9 @@
 package typeahead
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // Finding the trie nodes within a few edits of a query word is a walk of
 // the trie with an edit-distance row per node, a tenth of a query's work.
@@ -48,25 +51,25 @@ func (x *Index) matches(word string, whole bool) []match {
 	return found
 }
 
-// withStem adds to the matches of a whole word the word of its stem, as
-// an exact match: "printers" matches "printer", and "resetting" matches
-// "reset" (which texts holding "resetting" also hold, as its stem).
+// withStem adds to the matches of a whole word every indexed word of the
+// same stem, as exact matches: "printers" matches "printer", "reset"
+// matches "resetting", and "charged" "charges".
 func (x *Index) withStem(found []match, word string) []match {
 	s := stem(word)
-	if s == word {
-		return found
+	forms := x.stems[s]
+	if n := x.root.find(s); n != nil && n.term >= 0 {
+		forms = append(slices.Clip(forms), n.term) // the stem is a word itself
 	}
-	n := x.root.find(s)
-	if n == nil || n.term < 0 {
-		return found
-	}
-	for i := range found {
-		if found[i].n == n {
+	for _, id := range forms {
+		n := x.root.find(x.words[id])
+		i := slices.IndexFunc(found, func(m match) bool { return m.n == n })
+		if i < 0 {
+			found = append(found, match{n, 0})
+		} else {
 			found[i].dist = 0
-			return found
 		}
 	}
-	return append(found, match{n, 0})
+	return found
 }
 
 // forgetMatches empties the cache; the caller holds x.mu for writing,

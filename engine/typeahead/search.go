@@ -114,7 +114,8 @@ func (x *Index) Search(q Query) []Result {
 	return p.results
 }
 
-// partialScanShare divides the scan bound for partial matches: they fill
+// partialScanShare divides the scan bound for partial matches, which,
+// unlike complete ones, holds even when the room is not filled: they fill
 // what room complete ones leave, and most candidates of a walk over every
 // word's entries hold only one of the words.
 const partialScanShare = 4
@@ -178,6 +179,9 @@ func (p *pass) walk(x *Index, m Match, lists [][]posting, maxScan int) {
 		if top.full() && (best+popularityWeight*post.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
 		}
+		if m == MatchPartial && maxScan > 0 && scanned >= maxScan {
+			break // partial matches are a best effort: most candidates hold one word
+		}
 		if m != MatchPartial && scanned == filterAfter && filters == nil {
 			// Few of the driver's entries match so far: the others are
 			// worth a set each, to skip what cannot match.
@@ -213,7 +217,7 @@ const firstWordBonus = 0.1
 // every required token; a partial one at least half of them.
 func (p *pass) consider(x *Index, top *topResults, slot int32, m Match) {
 	l := &x.lines[slot]
-	score, missing := x.score(x.wordsOf(slot), l.layout, l.weight, p.tokens, m == MatchText)
+	score, missing := x.score(x.wordsOf(slot, m == MatchText), l.layout, l.weight, p.tokens, m == MatchText)
 	if m == MatchPartial {
 		missing += p.unmatched
 		if 2*missing > len(p.required) {

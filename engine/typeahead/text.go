@@ -84,19 +84,13 @@ func stem(w string) string {
 }
 
 // indexWords returns the words an entry is found by: each word of text
-// (as Tokens splits it), followed by its stem when that differs, and the
-// joined form of hyphenated words ("wi-fi" adds "wifi", "e-423" adds
-// "e423"), so that a query in either spelling or word form matches.
+// (as Tokens splits it), and the joined form of hyphenated words ("wi-fi"
+// adds "wifi", "e-423" adds "e423"), so that a query in either spelling
+// matches. (Other word forms match through the index's stems.)
 func indexWords(text string) []string {
 	var out []string
 	for _, field := range strings.Fields(fold(text)) {
-		parts := strings.FieldsFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-		for _, p := range parts {
-			out = append(out, p)
-			if s := stem(p); s != p {
-				out = append(out, s)
-			}
-		}
+		out = append(out, strings.FieldsFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
 		if joined := joinHyphenated(field); joined != "" {
 			out = append(out, joined)
 		}
