@@ -135,9 +135,9 @@ func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []ty
 		// are as visible as open ones, so one walk finds both.
 		open, restricted = open|restricted, 0
 	}
-	found := e.articles.Search(typeahead.Query{Text: text, Classes: open, Limit: limit})
+	found := searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: open, Limit: limit})
 	if restricted != 0 {
-		found = append(found, e.articles.Search(typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
+		found = append(found, searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
 		slices.SortStableFunc(found, func(x, y typeahead.Result) int {
 			return cmp.Or(cmp.Compare(x.Match, y.Match), cmp.Compare(y.Score, x.Score))
 		})

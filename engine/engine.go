@@ -15,6 +15,7 @@ import (
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/typeahead"
+	"github.com/siftdesk/sift/engine/vocabulary"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	// before type-ahead offers it to others; it keeps one person's query
 	// private. Zero means 2.
 	MinQueryCount int64
+	// Vocabulary holds the words and phrases people use for the same
+	// thing, applied to every query; nil means the built-in support
+	// vocabulary (vocabulary.Support), an empty one none.
+	Vocabulary *vocabulary.Vocabulary
 }
 
 // Engine answers type-ahead, search and deflection, and applies document
@@ -93,6 +98,9 @@ type Engine struct {
 func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Writer, log *slog.Logger) (*Engine, error) {
 	if cfg.MinQueryCount <= 0 {
 		cfg.MinQueryCount = 2
+	}
+	if cfg.Vocabulary == nil {
+		cfg.Vocabulary = vocabulary.Support()
 	}
 	e := &Engine{
 		cfg: cfg, store: store, text: text, writer: writer,

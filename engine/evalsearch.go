@@ -63,11 +63,19 @@ type RetrievalScores struct {
 	Recall5 float64 `json:"recall_at_5"`
 }
 
+// QueryOutcome is how one judged query ranked: the article ids returned,
+// best first, and their scores against the judgement.
+type QueryOutcome struct {
+	Ranked          []string
+	NDCG10, Recall5 float64
+}
+
 // EvaluateSearch runs every query through Search with the given retrieval
 // options and scores the ranking against the judgements: nDCG@10 (graded by
 // the order of Relevant), MRR (first relevant hit) and recall@5. Scores are
-// returned per Kind and under "all".
-func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r models.Retrieval) (map[string]RetrievalScores, error) {
+// returned per Kind and under "all", with each query's outcome, in the
+// order of queries.
+func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r models.Retrieval) (map[string]RetrievalScores, []QueryOutcome, error) {
 	sums := map[string]*RetrievalScores{}
 	add := func(kind string, ndcg, rr, recall float64) {
 		s := sums[kind]
@@ -80,17 +88,19 @@ func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r mo
 		s.MRR += rr
 		s.Recall5 += recall
 	}
-	for _, q := range queries {
+	outcomes := make([]QueryOutcome, len(queries))
+	for i, q := range queries {
 		res, err := e.Search(ctx, models.SearchRequest{Query: q.Query, Audience: models.Audience{Portal: q.Portal}, Limit: 10,
 			Retrieval: r})
 		if err != nil {
-			return nil, fmt.Errorf("query %q: %w", q.Query, err)
+			return nil, nil, fmt.Errorf("query %q: %w", q.Query, err)
 		}
 		var ranked []string
 		for _, h := range res.Hits {
 			ranked = append(ranked, h.ID)
 		}
 		ndcg, rr, recall := scoreRanking(ranked, q.Relevant)
+		outcomes[i] = QueryOutcome{Ranked: ranked, NDCG10: ndcg, Recall5: recall}
 		add("all", ndcg, rr, recall)
 		if q.Kind != "" {
 			add(q.Kind, ndcg, rr, recall)
@@ -101,7 +111,7 @@ func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r mo
 		n := float64(s.Queries)
 		out[kind] = RetrievalScores{Queries: s.Queries, NDCG10: s.NDCG10 / n, MRR: s.MRR / n, Recall5: s.Recall5 / n}
 	}
-	return out, nil
+	return out, outcomes, nil
 }
 
 // scoreRanking scores one ranked list. The i-th relevant id (0-based) has

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/siftdesk/sift/models"
 )
@@ -39,35 +40,36 @@ type SuggestScores struct {
 	Answered float64 `json:"answered"`
 }
 
-// SuggestMiss is a prefix whose intended article was not shown, and the
-// articles that were.
-type SuggestMiss struct {
-	Prefix JudgedPrefix
-	Shown  []string
+// SuggestOutcome is what type-ahead showed for one judged prefix: the
+// article ids, best first, whether one was intended, and how long it took.
+type SuggestOutcome struct {
+	Shown []string
+	Hit   bool
+	Took  time.Duration
 }
 
-// EvaluateSuggest runs every prefix through Suggest, as the portal's
-// anonymous visitor of its portal, with the default limit of eight, and
-// scores the article suggestions. Scores are returned per Source and under
-// "all"; misses, when not nil, collects the prefixes that missed.
-func (e *Engine) EvaluateSuggest(ctx context.Context, prefixes []JudgedPrefix, misses *[]SuggestMiss) (map[string]SuggestScores, error) {
+// EvaluateSuggest runs every prefix through Suggest, as an anonymous
+// visitor of its portal with the default limit of eight, and scores the
+// article suggestions. Scores are returned per Source and under "all",
+// with each prefix's outcome, in the order of prefixes.
+func (e *Engine) EvaluateSuggest(ctx context.Context, prefixes []JudgedPrefix) (map[string]SuggestScores, []SuggestOutcome, error) {
 	type tally struct{ n, hits, answered int }
 	sums := map[string]*tally{}
-	for _, p := range prefixes {
+	outcomes := make([]SuggestOutcome, len(prefixes))
+	for i, p := range prefixes {
+		start := time.Now()
 		res, err := e.Suggest(ctx, models.SuggestRequest{Query: p.Query, Audience: models.Audience{Portal: p.Portal}, Limit: models.DefaultSuggestLimit})
 		if err != nil {
-			return nil, fmt.Errorf("prefix %q: %w", p.Query, err)
+			return nil, nil, fmt.Errorf("prefix %q: %w", p.Query, err)
 		}
-		var shown []string
+		o := &outcomes[i]
+		o.Took = time.Since(start)
 		for _, s := range res.Suggestions {
 			if s.ID != "" {
-				shown = append(shown, s.ID)
+				o.Shown = append(o.Shown, s.ID)
 			}
 		}
-		hit := slices.ContainsFunc(shown, func(id string) bool { return slices.Contains(p.Intended, id) })
-		if !hit && misses != nil {
-			*misses = append(*misses, SuggestMiss{Prefix: p, Shown: shown})
-		}
+		o.Hit = slices.ContainsFunc(o.Shown, func(id string) bool { return slices.Contains(p.Intended, id) })
 		for _, key := range []string{"all", p.Source} {
 			if key == "" {
 				continue
@@ -78,10 +80,10 @@ func (e *Engine) EvaluateSuggest(ctx context.Context, prefixes []JudgedPrefix, m
 				sums[key] = t
 			}
 			t.n++
-			if hit {
+			if o.Hit {
 				t.hits++
 			}
-			if len(shown) > 0 {
+			if len(o.Shown) > 0 {
 				t.answered++
 			}
 		}
@@ -90,5 +92,5 @@ func (e *Engine) EvaluateSuggest(ctx context.Context, prefixes []JudgedPrefix, m
 	for key, t := range sums {
 		out[key] = SuggestScores{Prefixes: t.n, Hit8: float64(t.hits) / float64(t.n), Answered: float64(t.answered) / float64(t.n)}
 	}
-	return out, nil
+	return out, outcomes, nil
 }

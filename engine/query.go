@@ -86,6 +86,7 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Filter: req.Audience.Filter(),
 		Limit: depth + popularityWindow, Facets: true, Highlight: true,
+		Equivalents: e.equivalents(req.Query),
 	})
 	if err != nil {
 		return models.SearchResult{}, err
@@ -125,9 +126,11 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
+	body := models.FirstWords(req.Body, textQueryWords)
 	res, err := e.text.SearchArticles(ctx, models.TextQuery{
-		Match: models.MatchDeflect, Subject: req.Subject, Text: models.FirstWords(req.Body, textQueryWords),
+		Match: models.MatchDeflect, Subject: req.Subject, Text: body,
 		Filter: req.Audience.Filter(), Limit: limit, Highlight: true,
+		Equivalents: e.equivalents(req.Subject + "\n" + body),
 	})
 	if err != nil {
 		return models.DeflectResult{}, err

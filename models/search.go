@@ -171,6 +171,10 @@ type TextQuery struct {
 	Offset    int
 	Facets    bool // count hits by category and product
 	Highlight bool // return snippets
+	// Equivalents are phrases that mean what words of Text (or Subject)
+	// mean, from the support vocabulary: matched as phrases, at a lower
+	// weight than the words typed.
+	Equivalents []string
 }
 
 // QueryRecord is a query people have searched for, with how often. Query

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -86,7 +87,7 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	results := map[string]map[string]engine.RetrievalScores{}
 	for _, mode := range modes {
 		r := models.Retrieval{Mode: mode, VectorWeight: &weight}
-		if results[mode], err = eng.EvaluateSearch(ctx, queries, r); err != nil {
+		if results[mode], _, err = eng.EvaluateSearch(ctx, queries, r); err != nil {
 			return err
 		}
 	}
@@ -106,11 +107,12 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func evalSuggest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlagSet("eval suggest", "FILE", "Score type-ahead on judged prefixes (JSON Lines of {q, portal, intended, source}):\n"+
 		"the share whose intended article is among the first eight suggestions, over an indexed data directory.", stderr)
-	var data string
+	var data, out string
 	var db dbFlags
 	var misses bool
 	f.StringVar(&data, "data", "sift-data", "data directory")
 	f.BoolVar(&misses, "misses", false, "also list every prefix that missed, with what was shown")
+	f.StringVar(&out, "out", "", "also write each prefix's article ids and latency to this file, as JSON in the shape the peer harness's score.py reads")
 	db.register(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -132,11 +134,7 @@ func evalSuggest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	var missed *[]engine.SuggestMiss
-	if misses {
-		missed = &[]engine.SuggestMiss{}
-	}
-	scores, err := eng.EvaluateSuggest(ctx, prefixes, missed)
+	scores, outcomes, err := eng.EvaluateSuggest(ctx, prefixes)
 	if err != nil {
 		return err
 	}
@@ -150,13 +148,38 @@ func evalSuggest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if missed != nil {
+	if misses {
 		fmt.Fprintln(stdout, "\nmisses (prefix, portal, intended: shown)")
-		for _, m := range *missed {
-			fmt.Fprintf(stdout, "%q\t%s\t%s: %s\n", m.Prefix.Query, m.Prefix.Portal, strings.Join(m.Prefix.Intended, ","), strings.Join(m.Shown, ","))
+		for i, o := range outcomes {
+			if p := prefixes[i]; !o.Hit {
+				fmt.Fprintf(stdout, "%q\t%s\t%s: %s\n", p.Query, p.Portal, strings.Join(p.Intended, ","), strings.Join(o.Shown, ","))
+			}
 		}
 	}
+	if out != "" {
+		return writePeerShape(out, outcomes)
+	}
 	return nil
+}
+
+// writePeerShape writes type-ahead outcomes as the peer harness's score.py
+// reads an engine's run: {"task": "suggest", "lat_us": [...], "ids":
+// [[...], ...]}, one entry per prefix, in order.
+func writePeerShape(path string, outcomes []engine.SuggestOutcome) error {
+	run := struct {
+		Task  string     `json:"task"`
+		LatUS []float64  `json:"lat_us"`
+		IDs   [][]string `json:"ids"`
+	}{Task: "suggest"}
+	for _, o := range outcomes {
+		run.LatUS = append(run.LatUS, float64(o.Took.Nanoseconds())/1e3)
+		run.IDs = append(run.IDs, append([]string{}, o.Shown...))
+	}
+	data, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // evalSentiment scores the sentiment analyser on a labelled file.

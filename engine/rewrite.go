@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/siftdesk/sift/engine/typeahead"
+	"github.com/siftdesk/sift/engine/vocabulary"
+)
+
+// equivalents returns the phrases of the vocabulary that mean what words
+// of text mean, for full-text search to match beside them.
+func (e *Engine) equivalents(text string) []string {
+	_, eq := e.cfg.Vocabulary.Rewrite(vocabulary.Words(text))
+	return eq
+}
+
+// searchRewritten runs a type-ahead query as typed and as the vocabulary
+// rewrites it ("cant login" also as "cant sign in"), and merges the
+// answers: each entry once, at its best match, best first. A rewrite
+// keeps whether the last word is still being typed.
+func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Query) []typeahead.Result {
+	found := x.Search(q)
+	rewrites, _ := v.Rewrite(vocabulary.Words(q.Text))
+	if len(rewrites) == 0 {
+		return found
+	}
+	tail := " " // the last word was complete: so is the rewrite's
+	if last, _ := utf8.DecodeLastRuneInString(q.Text); unicode.IsLetter(last) || unicode.IsDigit(last) {
+		tail = ""
+	}
+	best := map[string]int{} // id to index in found
+	for i, r := range found {
+		best[r.ID] = i
+	}
+	for _, words := range rewrites {
+		rq := q
+		rq.Text = strings.Join(words, " ") + tail
+		for _, r := range x.Search(rq) {
+			i, ok := best[r.ID]
+			switch {
+			case !ok:
+				best[r.ID] = len(found)
+				found = append(found, r)
+			case better(r, found[i]):
+				found[i] = r
+			}
+		}
+	}
+	slices.SortStableFunc(found, func(a, b typeahead.Result) int {
+		return cmp.Or(cmp.Compare(a.Match, b.Match), cmp.Compare(b.Score, a.Score))
+	})
+	return found[:min(len(found), q.Limit)]
+}
+
+// better reports whether a ranks before b.
+func better(a, b typeahead.Result) bool {
+	return a.Match < b.Match || a.Match == b.Match && a.Score > b.Score
+}
