@@ -57,6 +57,9 @@ type benchFlags struct {
 	embedder    string
 	json        bool
 
+	search        bool
+	searchQueries int
+
 	semantic          bool
 	semanticArticles  int
 	semanticSentences int
@@ -96,6 +99,8 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.StringVar(&f.embedder, "embedder", "none", "embedder while indexing, as for sift index --embedder; none times full-text indexing alone and keeps the run short")
 	f.BoolVar(&f.json, "json", false, "print the results as JSON too, after the table")
 
+	f.BoolVar(&f.search, "search", true, "run the search phase: full-text search with facets and snippets, in process and over HTTP")
+	f.IntVar(&f.searchQueries, "search-queries", 1000, "distinct search queries (words of titles and bodies, some with typos), timed in process after as many others")
 	f.BoolVar(&f.semantic, "semantic", true, "run the semantic phase: embedding throughput of the built-in embedder, and deflection latency with hybrid retrieval")
 	f.IntVar(&f.semanticArticles, "semantic-articles", 2000, "articles (the first of the corpus) to index with the built-in embedder in the semantic phase")
 	f.IntVar(&f.semanticSentences, "semantic-sentences", 1000, "ticket-like sentences to embed in the throughput step of the semantic phase")
@@ -127,6 +132,8 @@ func (f *benchFlags) validate() error {
 		return fmt.Errorf("--concurrency: want 1 to 1024, got %d", f.concurrency)
 	case f.duration <= 0 || f.duration > time.Hour:
 		return fmt.Errorf("--duration: want more than 0 and at most 1h, got %s", f.duration)
+	case f.searchQueries < 1 || f.searchQueries > 100_000:
+		return fmt.Errorf("--search-queries: want 1 to 100,000, got %d", f.searchQueries)
 	case f.semanticArticles < 1 || f.semanticArticles > 1_000_000:
 		return fmt.Errorf("--semantic-articles: want 1 to 1,000,000, got %d", f.semanticArticles)
 	case f.semanticSentences < 1 || f.semanticSentences > 1_000_000:
@@ -191,6 +198,9 @@ type benchReport struct {
 	} `json:"typeahead"`
 
 	HTTP httpLoad `json:"http"`
+
+	// Search is nil when its phase was skipped.
+	Search *searchReport `json:"search,omitempty"`
 
 	// Semantic and Triage are nil when their phase was skipped.
 	Semantic *semanticReport `json:"semantic,omitempty"`
@@ -288,7 +298,10 @@ type bench struct {
 	titles  []string
 	queries []benchQuery // timed, in process and over HTTP
 	warmUp  []benchQuery // other queries, so no cache can serve the timed ones
-	apiKey  string       // the admin key of the API serveAPI serves, sent by drive's clients
+	// searchQueries are the search phase's: the first half timed, the
+	// second the warm-up.
+	searchQueries []benchQuery
+	apiKey        string // the admin key of the API serveAPI serves, sent by drive's clients
 }
 
 // benchPrincipal is who the in-process phases act as: an admin, who may
@@ -317,6 +330,7 @@ func (b *bench) run(ctx context.Context) error {
 	if len(b.queries) > b.f.queries {
 		b.queries, b.warmUp = b.queries[:b.f.queries], b.queries[b.f.queries:]
 	}
+	b.searchQueries = benchSearchQueries(b.f.seed, b.titles, 2*b.f.searchQueries)
 	b.titles = nil
 	b.rep.Queries = len(b.queries)
 
@@ -369,15 +383,21 @@ func (b *bench) typeahead(ctx context.Context) error {
 		return len(titles), err
 	}
 	ta := &b.rep.Typeahead
-	if ta.Sift, err = b.timeCalls(ctx, "sift suggest", sift); err != nil {
+	if ta.Sift, err = b.timeCalls(ctx, "sift suggest", b.warmUp, b.queries, sift); err != nil {
 		return err
 	}
-	if ta.Baseline, err = b.timeCalls(ctx, "bleve baseline", baseline); err != nil {
+	if ta.Baseline, err = b.timeCalls(ctx, "bleve baseline", b.warmUp, b.queries, baseline); err != nil {
 		return err
 	}
 	ta.RatioP50 = ratio(ta.Baseline.P50, ta.Sift.P50)
 	ta.RatioP99 = ratio(ta.Baseline.P99, ta.Sift.P99)
-	return b.http(ctx, eng)
+	if err := b.http(ctx, eng); err != nil {
+		return err
+	}
+	if b.f.search {
+		return b.search(ctx, eng)
+	}
+	return nil
 }
 
 // index runs the indexing path of sift index over the corpus, sampling the
@@ -415,17 +435,17 @@ func (b *bench) index(ctx context.Context, corpus string) error {
 
 // timeCalls runs the warm-up queries through call, then times each call of
 // the timed queries.
-func (b *bench) timeCalls(ctx context.Context, name string, call func(context.Context, benchQuery) (int, error)) (latencyStats, error) {
+func (b *bench) timeCalls(ctx context.Context, name string, warmUp, timed []benchQuery, call func(context.Context, benchQuery) (int, error)) (latencyStats, error) {
 	var done atomic.Int64
-	total := len(b.warmUp) + len(b.queries)
+	total := len(warmUp) + len(timed)
 	stop := every(benchProgressEvery, func(elapsed time.Duration) {
 		n := int(done.Load())
 		b.progress("%s: %s/%s calls (warm-up, then timed), %s/s", name, humanInt(n), humanInt(total), humanInt(rate(n, elapsed)))
 	})
 	defer stop()
-	lat := make([]time.Duration, len(b.queries))
+	lat := make([]time.Duration, len(timed))
 	answered := 0
-	for pass, queries := range [][]benchQuery{b.warmUp, b.queries} {
+	for pass, queries := range [][]benchQuery{warmUp, timed} {
 		for i, q := range queries {
 			if err := ctx.Err(); err != nil {
 				return latencyStats{}, err
@@ -620,6 +640,7 @@ func (b *bench) targets() []benchTarget {
 			Pass:     r.HTTP.Errors == 0 && r.HTTP.Requests > 0,
 		},
 	}
+	out = append(out, b.searchTargets(cores)...)
 	out = append(out, b.semanticTargets(cores)...)
 	out = append(out, b.triageTargets()...)
 	return append(out, b.eventsTargets()...)
@@ -667,6 +688,9 @@ func (b *bench) print(w io.Writer) {
 		h.Concurrency, fmtDuration(time.Duration(h.Seconds*float64(time.Second)))))
 	printHTTPLoad(line, h)
 
+	if r.Search != nil {
+		b.printSearch(line, section)
+	}
 	if r.Semantic != nil {
 		b.printSemantic(line, section)
 	}

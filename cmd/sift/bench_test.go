@@ -22,7 +22,7 @@ func TestBench(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"bench",
 		"--articles", "500", "--queries", "50", "--concurrency", "4", "--duration", "300ms",
-		"--seed", "7", "--log-level", "warn", "--json",
+		"--seed", "7", "--log-level", "warn", "--json", "--search-queries", "20",
 		"--semantic-articles", "30", "--semantic-sentences", "40", "--semantic-queries", "10",
 		"--triage-tickets", "300", "--triage-train", "200", "--triage-calls", "10",
 		"--triage-concurrency", "2", "--triage-duration", "300ms",
@@ -33,6 +33,7 @@ func TestBench(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, section := range []string{"Indexing", "Type-ahead in process", "bleve baseline", "Type-ahead over HTTP",
+		"Search in process", "Search over HTTP",
 		"Semantic: embedding throughput", "Semantic: indexing", "Semantic: deflection", "Triage: indexing", "Triage: classifiers",
 		"Triage in process", "Triage over HTTP", "Events over HTTP", "Metrics over the", "Targets", "PASS"} {
 		if !strings.Contains(out, section) {
@@ -65,14 +66,18 @@ func TestBench(t *testing.T) {
 	if h.Requests == 0 || h.Errors != 0 || h.RequestsPerSecond <= 0 || h.Latency.Calls != h.Requests || h.Latency.P99 <= 0 {
 		t.Errorf("HTTP: %+v; want requests, no errors", h)
 	}
+	if s := rep.Search; s == nil || s.InProcess.Calls != 20 || s.InProcess.Answered == 0 || s.InProcess.P50 > s.InProcess.P99 ||
+		s.HTTP.Requests == 0 || s.HTTP.Errors != 0 {
+		t.Errorf("search phase: %+v; want 20 timed calls, some answered, requests over HTTP without errors", s)
+	}
 	checkSemantic(t, rep.Semantic)
 	checkTriage(t, rep.Triage)
 	if e := rep.Events; e == nil || e.Events == 0 || e.Ingest.Errors != 0 || e.Metrics.Events != max(e.Events, 80000) ||
 		e.Metrics.Deflection <= 0 || e.Metrics.CutDays <= 0 || e.Metrics.ReplaySec <= 0 || e.Metrics.HeapPerEvent <= 0 {
 		t.Errorf("events phase: %+v; want events ingested without errors, the log filled to 80,000, restarted, metrics timed", e)
 	}
-	if len(rep.Targets) != 10 {
-		t.Errorf("%d targets, want 10", len(rep.Targets))
+	if len(rep.Targets) != 13 {
+		t.Errorf("%d targets, want 13", len(rep.Targets))
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("temporary data directory left behind: %v %v", entries, err)

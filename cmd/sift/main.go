@@ -31,7 +31,7 @@ func commands() []command {
 		{"train", "train ticket classifiers (category, priority, group, department) on the indexed tickets", runTrain},
 		{"migrate", "apply PostgreSQL schema migrations (serve and index also do at start)", runMigrate},
 		{"export", "write stored articles, tickets and query records as JSON Lines, from either backend", runExport},
-		{"eval", "measure retrieval (eval search) or sentiment (eval sentiment) on labelled files", runEval},
+		{"eval", "measure retrieval (eval search), type-ahead (eval suggest), sentiment or classifiers on labelled files", runEval},
 	}
 }
 

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/models"
+)
+
+// The search phase's targets.
+const (
+	targetSearchP99  = 20 * time.Millisecond // in-process search, p99
+	targetSearchRate = 1500.0                // requests/s over loopback
+)
+
+// searchReport is what the search phase measured.
+type searchReport struct {
+	InProcess latencyStats `json:"in_process"`
+	HTTP      httpLoad     `json:"http"`
+}
+
+// search times full-text search, as a portal's search page asks for it
+// (ten hits, facets and snippets), in process and then over HTTP with
+// --concurrency clients for --duration.
+func (b *bench) search(ctx context.Context, eng *engine.Engine) error {
+	half := len(b.searchQueries) / 2
+	timed, warmUp := b.searchQueries[:half], b.searchQueries[half:]
+	rep := &searchReport{}
+	var err error
+	rep.InProcess, err = b.timeCalls(ctx, "sift search", warmUp, timed, func(ctx context.Context, q benchQuery) (int, error) {
+		res, err := eng.Search(ctx, models.SearchRequest{Query: q.Text, Audience: models.Audience{Portal: q.Portal}})
+		return len(res.Hits), err
+	})
+	if err != nil {
+		return err
+	}
+	addr, stop, err := b.serveAPI(eng)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	urls := make([]string, len(timed))
+	for i, q := range timed {
+		urls[i] = "http://" + addr + "/v1/search?" + url.Values{"q": {q.Text}, "portal": {string(q.Portal)}}.Encode()
+	}
+	b.progress("search over HTTP: %d clients on %s for %s", b.f.concurrency, addr, b.f.duration)
+	rep.HTTP, err = b.drive(ctx, "search HTTP", b.f.concurrency, b.f.duration, func(ctx context.Context, client *http.Client, i int) error {
+		return b.get(ctx, client, urls[i%len(urls)])
+	})
+	b.rep.Search = rep
+	return err
+}
+
+// benchSearchQueries draws n distinct search-box queries from titles,
+// seeded: two to four whole words of a title, one in five with a typo in
+// a word of four letters or more, half on each portal.
+func benchSearchQueries(seed uint64, titles []string, n int) []benchQuery {
+	r := rand.New(rand.NewPCG(seed, 0x5ea4c4))
+	seen := map[string]bool{}
+	out := make([]benchQuery, 0, n)
+	for attempt := 0; len(out) < n && attempt < 50*n; attempt++ {
+		words := strings.FieldsFunc(strings.ToLower(pick(r, titles)), func(c rune) bool {
+			return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '.' && c != '-'
+		})
+		if len(words) == 0 {
+			continue
+		}
+		k := min(2+r.IntN(3), len(words))
+		from := r.IntN(len(words) - k + 1)
+		q := slices.Clone(words[from : from+k])
+		if r.IntN(5) == 0 {
+			typo(r, q)
+		}
+		text := strings.Join(q, " ")
+		if seen[text] {
+			continue
+		}
+		seen[text] = true
+		portal := models.PortalCustomer
+		if r.IntN(2) == 0 {
+			portal = models.PortalITSM
+		}
+		out = append(out, benchQuery{Text: text, Portal: portal})
+	}
+	return out
+}
+
+func (b *bench) searchTargets(cores string) []benchTarget {
+	s := b.rep.Search
+	if s == nil {
+		return nil
+	}
+	return []benchTarget{
+		{
+			Name:     "search in process, p99",
+			Target:   "< " + fmtDuration(targetSearchP99),
+			Measured: fmtMicros(s.InProcess.P99),
+			Pass:     s.InProcess.P99 < float64(targetSearchP99.Microseconds()),
+		},
+		{
+			Name:     fmt.Sprintf("search over HTTP, c=%d, requests/s", s.HTTP.Concurrency),
+			Target:   ">= " + humanInt(int(targetSearchRate)) + cores,
+			Measured: humanInt(int(s.HTTP.RequestsPerSecond)),
+			Pass:     s.HTTP.RequestsPerSecond >= targetSearchRate,
+		},
+		{
+			Name:     "search over HTTP, errors",
+			Target:   "0",
+			Measured: humanInt(s.HTTP.Errors),
+			Pass:     s.HTTP.Errors == 0 && s.HTTP.Requests > 0,
+		},
+	}
+}
+
+func (b *bench) printSearch(line func(...string), section func(string)) {
+	s := b.rep.Search
+	section(fmt.Sprintf("Search in process (%s queries, both portals, 10 hits with facets and snippets; each timed once, after as many others)", humanInt(s.InProcess.Calls)))
+	line("p50", fmtMicros(s.InProcess.P50))
+	line("p90", fmtMicros(s.InProcess.P90))
+	line("p99", fmtMicros(s.InProcess.P99))
+	line("max", fmtMicros(s.InProcess.Max))
+	line("answered", percent(s.InProcess.Answered, s.InProcess.Calls))
+	section(fmt.Sprintf("Search over HTTP (GET /v1/search on 127.0.0.1, %d clients, %s; clients and server share the CPUs)",
+		s.HTTP.Concurrency, fmtDuration(time.Duration(s.HTTP.Seconds*float64(time.Second)))))
+	printHTTPLoad(line, s.HTTP)
+}
