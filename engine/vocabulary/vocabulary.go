@@ -178,11 +178,7 @@ func (v *Vocabulary) Without(i int) *Vocabulary {
 	w := &Vocabulary{byHead: map[string][]member{}}
 	for j, g := range v.groups {
 		if j != i {
-			var phrases []string
-			for _, m := range g {
-				phrases = append(phrases, m)
-			}
-			w.add(phrases) // valid: v holds it
+			w.add(slices.Clone(g)) // valid: v holds it
 		}
 	}
 	return w
