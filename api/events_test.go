@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
@@ -750,5 +752,44 @@ func TestNewViewsCountDespiteDuplicates(t *testing.T) {
 	s.do(http.MethodGet, "/v1/suggest?q=quok", nil).mustStatus(t, http.StatusOK).decode(t, &r)
 	if len(r.Suggestions) != 2 || r.Suggestions[0].ID != "pop-beta" {
 		t.Errorf("suggestions %+v, want pop-beta (51 views) before pop-alpha (2)", r.Suggestions)
+	}
+}
+
+// TestNoMatchCountsAsZeroResult searches, through HTTP with a session,
+// for something the articles do not answer though they share a word with
+// it, and for something they answer: the first says it matched nothing
+// and shows nothing, and the search metrics, from these live searches
+// alone, count it as a zero-result search and a content gap.
+func TestNoMatchCountsAsZeroResult(t *testing.T) {
+	s := newEventsServer(t)
+	s.load()
+	var miss, hit struct {
+		Matched bool  `json:"matched"`
+		Total   int   `json:"total"`
+		Hits    []any `json:"hits"`
+	}
+	offTopic := "weather forecast for the weekend in the mountains and an email"
+	s.do(http.MethodGet, "/v1/search?session_id=live-1&q="+url.QueryEscape(offTopic), nil).mustStatus(t, http.StatusOK).decode(t, &miss)
+	if miss.Matched || miss.Total != 0 || len(miss.Hits) != 0 {
+		t.Errorf("off-topic search: matched %v, total %d, %d hits; want no match", miss.Matched, miss.Total, len(miss.Hits))
+	}
+	s.do(http.MethodGet, "/v1/search?session_id=live-2&q="+url.QueryEscape("reset password"), nil).mustStatus(t, http.StatusOK).decode(t, &hit)
+	if !hit.Matched || len(hit.Hits) == 0 {
+		t.Fatalf("reset password: matched %v, %d hits; want a match", hit.Matched, len(hit.Hits))
+	}
+	var m struct {
+		Searches           int `json:"searches"`
+		ZeroResultSearches int `json:"zero_result_searches"`
+		ContentGaps        []struct {
+			Query string `json:"query"`
+		} `json:"content_gaps"`
+	}
+	deadline := time.Now().Add(5 * time.Second) // the engine writes its own events in batches
+	for m.Searches < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		s.do(http.MethodGet, "/v1/metrics/search", nil).mustStatus(t, http.StatusOK).decode(t, &m)
+	}
+	if m.Searches != 2 || m.ZeroResultSearches != 1 || len(m.ContentGaps) != 1 || m.ContentGaps[0].Query != offTopic {
+		t.Errorf("metrics after the live searches: %+v; want 2 searches, 1 zero-result, the off-topic one as a content gap", m)
 	}
 }

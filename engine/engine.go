@@ -13,6 +13,7 @@ import (
 
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/engine/vocabulary"
@@ -61,6 +62,10 @@ type Config struct {
 	// thing, applied to every query; nil means the built-in support
 	// vocabulary (vocabulary.Support), an empty one none.
 	Vocabulary *vocabulary.Vocabulary
+	// Relevance holds, per retrieval mode, the model that rates hits and
+	// decides whether an answer matched; a mode it lacks uses the
+	// built-in model (relevance.Default).
+	Relevance map[string]relevance.Model
 }
 
 // Engine answers type-ahead, search and deflection, and applies document

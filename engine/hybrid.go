@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -204,8 +205,12 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 				Visibility: a.Visibility, Products: a.Products, Tiers: a.Tiers, Snippet: opening(a.Body)}
 		}
 		h.Score = f.score
+		h.Relevance = round(e.relevance(mode).Probability(relevance.Features{
+			Coverage: h.Coverage, Cosine: f.expl.VectorScore, ByText: f.expl.TextRank > 0,
+		}))
 		if explain {
 			expl := f.expl
+			expl.Coverage = round(h.Coverage)
 			h.Explain = &expl
 		}
 		if out = append(out, h); len(out) == depth {
@@ -213,6 +218,27 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 		}
 	}
 	return out, nil
+}
+
+// RelevanceModel returns the model that rates hits found in a retrieval
+// mode, and decides whether an answer matched.
+func (e *Engine) RelevanceModel(mode string) relevance.Model {
+	return e.relevance(mode)
+}
+
+// relevance returns the relevance model of a retrieval mode.
+func (e *Engine) relevance(mode string) relevance.Model {
+	if m, ok := e.cfg.Relevance[mode]; ok {
+		return m
+	}
+	return relevance.Default(mode)
+}
+
+// matched reports whether the best of hits, found in retrieval mode, is
+// relevant enough for an answer to count as a match.
+func (e *Engine) matched(hits []models.ArticleHit, mode string) bool {
+	floor := e.relevance(mode).Floor
+	return slices.ContainsFunc(hits, func(h models.ArticleHit) bool { return h.Relevance >= floor })
 }
 
 // opening is a snippet made from the start of an article's body, for hits

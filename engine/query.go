@@ -65,47 +65,61 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 // and product.
 func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.SearchResult, error) {
 	start := time.Now()
-	if err := checkQuery(req.Query, models.MaxSearchQueryLength); err != nil {
+	res, all, mode, err := e.rankArticles(ctx, req)
+	if err != nil {
 		return models.SearchResult{}, err
 	}
+	if res.Matched = e.matched(all, mode); !res.Matched {
+		res.Hits, res.Total, res.Facets = []models.ArticleHit{}, 0, map[string][]models.FacetCount{}
+	}
+	res.TookMicros = time.Since(start).Microseconds()
+	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
+	return res, nil
+}
+
+// rankArticles runs a search without deciding whether it matched: the
+// page of hits the audience may see, with total and facets, every hit
+// ranked down to the page's end, and the retrieval mode used.
+func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (res models.SearchResult, all []models.ArticleHit, mode string, err error) {
+	if err := checkQuery(req.Query, models.MaxSearchQueryLength); err != nil {
+		return res, nil, "", err
+	}
 	if strings.TrimSpace(req.Query) == "" {
-		return models.SearchResult{}, models.Invalid("q", "is required")
+		return res, nil, "", models.Invalid("q", "is required")
 	}
 	limit, err := checkLimit(req.Limit, models.DefaultSearchLimit, models.MaxSearchLimit)
 	if err != nil {
-		return models.SearchResult{}, err
+		return res, nil, "", err
 	}
 	if req.Offset < 0 || req.Offset > models.MaxSearchOffset {
-		return models.SearchResult{}, models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
+		return res, nil, "", models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
 	}
 	mode, weight, err := e.retrieval(req.Retrieval)
 	if err != nil {
-		return models.SearchResult{}, err
+		return res, nil, "", err
 	}
 	depth := req.Offset + limit
-	res, err := e.text.SearchArticles(ctx, models.TextQuery{
+	res, err = e.text.SearchArticles(ctx, models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Filter: req.Audience.Filter(),
 		Limit: depth + popularityWindow, Facets: true, Highlight: true,
 		Equivalents: e.equivalents(req.Query),
 	})
 	if err != nil {
-		return models.SearchResult{}, err
+		return res, nil, "", err
 	}
 	lifts := e.liftByPopularity(res.Hits)
-	hits, err := e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
+	all, err = e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
 	if err != nil {
-		return models.SearchResult{}, err
+		return res, nil, "", err
 	}
-	for i := range hits {
-		if hits[i].Explain != nil {
-			hits[i].Explain.PopularityLift = lifts[hits[i].ID]
+	for i := range all {
+		if all[i].Explain != nil {
+			all[i].Explain.PopularityLift = lifts[all[i].ID]
 		}
 	}
-	res.Total = max(res.Total, uint64(len(hits)))
-	res.Hits = e.visibleHits(req.Audience, hits[min(req.Offset, len(hits)):])
-	res.TookMicros = time.Since(start).Microseconds()
-	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
-	return res, nil
+	res.Total = max(res.Total, uint64(len(all)))
+	res.Hits = e.visibleHits(req.Audience, all[min(req.Offset, len(all)):])
+	return res, all, mode, nil
 }
 
 // Deflect returns the articles most likely to resolve a ticket draft, for
@@ -140,8 +154,12 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		return models.DeflectResult{}, err
 	}
 	articles := e.visibleHits(req.Audience, hits)
+	ok := e.matched(articles, mode)
+	if !ok {
+		articles = []models.ArticleHit{}
+	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
-	return models.DeflectResult{Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
+	return models.DeflectResult{Matched: ok, Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
 // gistWords is how much of a draft its query embedding reads: the cost

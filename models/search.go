@@ -66,7 +66,7 @@ type SearchRequest struct {
 
 // Retrieval modes: which indexes answer a search or deflection.
 const (
-	RetrievalHybrid = "hybrid" // full-text and vectors, fused by rank
+	RetrievalHybrid = "hybrid" // full-text and vectors, fused by score
 	RetrievalText   = "text"   // full-text (BM25) only
 	RetrievalVector = "vector" // vector similarity only
 )
@@ -94,6 +94,9 @@ type Explanation struct {
 	TextScore   float64 `json:"text_score"`
 	VectorRank  int     `json:"vector_rank"`
 	VectorScore float64 `json:"vector_score"`
+	// Coverage is the share of the query's words the hit holds in its
+	// title or body; the relevance model reads it.
+	Coverage float64 `json:"coverage"`
 	// PopularityLift is the factor search multiplied the full-text score
 	// by for the article's popularity, before fusion (1 for no views); 0
 	// when full-text search did not find the article, and in deflection.
@@ -108,6 +111,13 @@ type ArticleHit struct {
 	Product  string  `json:"product,omitempty"`
 	Snippet  string  `json:"snippet,omitempty"` // HTML: matched words wrapped in <mark>
 	Score    float64 `json:"score"`
+	// Relevance is the calibrated probability that a person would find
+	// the hit relevant (see engine/relevance).
+	Relevance float64 `json:"relevance"`
+	// Coverage is the share of the query's words (as the full-text index
+	// analyses them) found in the hit's title or body; 0 when full text
+	// did not find it.
+	Coverage float64 `json:"-"`
 	// Explain is set when the request asked for an explanation.
 	Explain *Explanation `json:"explain,omitempty"`
 	// Visibility, Products and Tiers are kept for the engine's own access
@@ -125,6 +135,9 @@ type FacetCount struct {
 
 // SearchResult is a page of hits, the total, and facets over all hits.
 type SearchResult struct {
+	// Matched says whether anything matched the query with confidence:
+	// when false, Hits is empty, and a portal shows "nothing found".
+	Matched    bool                    `json:"matched"`
 	Hits       []ArticleHit            `json:"hits"`
 	Total      uint64                  `json:"total"`
 	Facets     map[string][]FacetCount `json:"facets"`
@@ -143,6 +156,9 @@ type DeflectRequest struct {
 
 // DeflectResult lists the articles most likely to resolve a draft.
 type DeflectResult struct {
+	// Matched says whether any article matched the draft with confidence:
+	// when false, Articles is empty.
+	Matched    bool         `json:"matched"`
 	Articles   []ArticleHit `json:"articles"`
 	TookMicros int64        `json:"took_us"`
 }

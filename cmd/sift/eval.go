@@ -14,6 +14,7 @@ import (
 
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/models"
@@ -41,13 +42,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlagSet("eval search", "FILE", "Score retrieval on judged queries (JSON Lines of {query, portal, relevant, kind})\n"+
 		"with full text alone, vectors alone and hybrid, in one run, over an indexed data directory.", stderr)
-	var data string
+	var data, nomatch string
 	var emb embedderFlags
 	var weight float64
 	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory")
 	db.register(f)
 	f.Float64Var(&weight, "vector-weight", models.DefaultVectorWeight, "the vector side's share in hybrid fusion, 0 to 1")
+	f.StringVar(&nomatch, "nomatch", "", "also score relevance with this file of queries no article answers (JSON Lines of {query, portal, kind}): calibration of each hit's relevance (reliability table, ECE), the share of these queries answered with nothing, and recall@5 when answers that do not match show nothing")
 	emb.register(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -59,6 +61,12 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	queries, err := readFile(f.Arg(0), engine.ReadJudgedQueries)
 	if err != nil {
 		return err
+	}
+	var unknown []engine.NoMatchQuery
+	if nomatch != "" {
+		if unknown, err = readFile(nomatch, engine.ReadNoMatchQueries); err != nil {
+			return err
+		}
 	}
 	d, log, err := f.openDataDir(ctx, data, &db, 0, true, stderr)
 	if err != nil {
@@ -98,6 +106,51 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for _, mode := range modes {
 			s := results[mode][kind]
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%.3f\t%.3f\t%.3f\t\n", kind, s.Queries, mode, s.NDCG10, s.MRR, s.Recall5)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if nomatch == "" {
+		return nil
+	}
+	for _, mode := range modes {
+		if err := printRelevance(ctx, stdout, eng, queries, unknown, models.Retrieval{Mode: mode, VectorWeight: &weight}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printRelevance prints how well the relevance model of one retrieval
+// mode is calibrated on judged and no-match queries, and what its floor
+// does to them.
+func printRelevance(ctx context.Context, w io.Writer, eng *engine.Engine, judged []engine.JudgedQuery, unknown []engine.NoMatchQuery, r models.Retrieval) error {
+	data, err := eng.JudgeHits(ctx, judged, unknown, r)
+	if err != nil {
+		return err
+	}
+	m := eng.RelevanceModel(r.Mode)
+	var probs []float64
+	var labels []bool
+	for _, j := range data {
+		for _, h := range j.Hits {
+			probs = append(probs, m.Probability(h.Features))
+			labels = append(labels, h.Relevant)
+		}
+	}
+	bins, ece := relevance.Reliability(probs, labels, 10)
+	fmt.Fprintf(w, "\nrelevance, %s: ECE %.4f over %d hits; floor %.4f; %d no-match queries answered with nothing: %.3f\n",
+		r.Mode, ece, len(probs), m.Floor, len(unknown), m.NoMatchShare(data))
+	recall := m.Recall5(data)
+	for _, kind := range slices.Sorted(maps.Keys(recall)) {
+		fmt.Fprintf(w, "  recall@5 of %s queries when answers below the floor show nothing: %.3f\n", kind, recall[kind])
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  relevance\thits\tpredicted\tobserved\t")
+	for i, b := range bins {
+		if b.Count > 0 {
+			fmt.Fprintf(tw, "  %.1f-%.1f\t%d\t%.3f\t%.3f\t\n", float64(i)/10, float64(i+1)/10, b.Count, b.Predicted, b.Observed)
 		}
 	}
 	return tw.Flush()

@@ -458,3 +458,31 @@ func TestOpenNotAnIndex(t *testing.T) {
 		t.Errorf("err = %v, want one naming %s", err, dir)
 	}
 }
+
+// TestCoverage checks the share of a query's words a hit holds, for a
+// search, its typo-tolerant retry, and a draft, whose subject is read.
+func TestCoverage(t *testing.T) {
+	x := openCorpus(t)
+	cover := func(q models.TextQuery, id string) float64 {
+		t.Helper()
+		q.Filter = models.ArticleFilter{Visibilities: publicOnly}
+		q.Highlight = true
+		for _, h := range search(t, x, q).Hits {
+			if h.ID == id {
+				return h.Coverage
+			}
+		}
+		t.Fatalf("%+v: %s not found", q, id)
+		return 0
+	}
+	if got := cover(models.TextQuery{Text: "reset password zebra"}, "kb-title"); got < 0.66 || got > 0.67 {
+		t.Errorf("reset password zebra: coverage %.3f, want 2/3", got)
+	}
+	if got := cover(models.TextQuery{Text: "pasword"}, "kb-body"); got != 0.5 {
+		t.Errorf("pasword (found by the typo-tolerant retry): coverage %.3f, want 0.5", got)
+	}
+	draft := models.TextQuery{Match: models.MatchDeflect, Subject: "reset password", Text: "many other words about my weekend and the weather"}
+	if got := cover(draft, "kb-title"); got != 1 {
+		t.Errorf("draft: coverage %.3f, want 1 (of the subject's words)", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -78,8 +80,11 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 		return models.SearchResult{}, fmt.Errorf("full-text search: %w", err)
 	}
 	out := models.SearchResult{Total: sr.Total, Hits: make([]models.ArticleHit, 0, len(sr.Hits))}
+	terms := x.terms(coverageText(q))
 	for _, h := range sr.Hits {
-		out.Hits = append(out.Hits, articleHit(h))
+		hit := articleHit(h)
+		hit.Coverage = coverage(h, terms, fuzziness)
+		out.Hits = append(out.Hits, hit)
 	}
 	if q.Facets {
 		out.Facets = map[string][]models.FacetCount{}
@@ -94,6 +99,86 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 		}
 	}
 	return out, nil
+}
+
+// terms returns the distinct terms the article analyzer makes of text.
+func (x *Index) terms(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, tok := range x.idx.Mapping().AnalyzerNamed(en.AnalyzerName).Analyze([]byte(text)) {
+		if t := string(tok.Term); !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// coverageWords is how much of a draft coverage reads when it has no
+// subject: its opening says what it is about.
+const coverageWords = 16
+
+// coverageText is the text whose words coverage counts: the query, or a
+// draft's subject (its opening when it has none), since a long draft
+// shares only some of its words with even the best article.
+func coverageText(q models.TextQuery) string {
+	switch {
+	case q.Match != models.MatchDeflect:
+		return q.Text
+	case strings.TrimSpace(q.Subject) != "":
+		return q.Subject
+	}
+	return models.FirstWords(q.Text, coverageWords)
+}
+
+// coverage is the share of terms that a hit holds in its title or body,
+// read from the term locations a highlighted search keeps (0 without
+// them). With fuzziness, a term held only within one edit counts half:
+// gibberish finds words a typo away too.
+func coverage(h *search.DocumentMatch, terms []string, fuzziness int) float64 {
+	if len(terms) == 0 {
+		return 0
+	}
+	held := 0.0
+	for _, t := range terms {
+		switch {
+		case len(h.Locations[fieldTitle][t]) > 0 || len(h.Locations[fieldBody][t]) > 0:
+			held++
+		case fuzziness > 0 && (nearly(h.Locations[fieldTitle], t) || nearly(h.Locations[fieldBody], t)):
+			held += 0.5
+		}
+	}
+	return held / float64(len(terms))
+}
+
+// nearly reports whether a field's locations hold a term one edit from
+// term.
+func nearly(locations search.TermLocationMap, term string) bool {
+	for t := range locations {
+		if oneEdit(t, term) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneEdit reports whether a and b differ by one inserted, deleted or
+// replaced byte at most.
+func oneEdit(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+min(1, len(a)-i):] == b[i+min(1, len(b)-i):]
+	}
+	return a[i+1:] == b[i:]
 }
 
 // boostEquivalent weighs a phrase that means what the query's words mean
