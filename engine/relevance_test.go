@@ -30,11 +30,7 @@ func TestRelevanceModels(t *testing.T) {
 		t.Skip("embeds the demo articles; skipped with -short")
 	}
 	ctx := context.Background()
-	f := open(t, backends[0], t.TempDir())
-	withVectors(t, f)
-	if _, err := f.ix.IndexSources(ctx, []string{filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")}, indexer.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f := openDemoArticlesWithVectors(t)
 	judged := readEval(t, "search.jsonl", func(r *os.File) ([]engine.JudgedQuery, error) { return engine.ReadJudgedQueries(r) })
 	unknown := readEval(t, "nomatch.jsonl", func(r *os.File) ([]engine.NoMatchQuery, error) { return engine.ReadNoMatchQueries(r) })
 	if len(unknown) < 60 {
@@ -88,6 +84,18 @@ func TestRelevanceModels(t *testing.T) {
 	}
 }
 
+// openDemoArticlesWithVectors indexes the demo articles, embedded with
+// the built-in encoder, on the embedded backend.
+func openDemoArticlesWithVectors(t *testing.T) *fixture {
+	t.Helper()
+	f := open(t, backends[0], t.TempDir())
+	withVectors(t, f)
+	if _, err := f.ix.IndexSources(context.Background(), []string{filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")}, indexer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // close reports whether two models agree to three decimals.
 func close(a, b relevance.Model) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-3 }
@@ -109,11 +117,7 @@ func TestNoMatchGetsNothing(t *testing.T) {
 		t.Skip("embeds the demo articles; skipped with -short")
 	}
 	ctx := context.Background()
-	f := open(t, backends[0], t.TempDir())
-	withVectors(t, f)
-	if _, err := f.ix.IndexSources(ctx, []string{filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")}, indexer.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	f := openDemoArticlesWithVectors(t)
 	unknown := readEval(t, "nomatch.jsonl", func(r *os.File) ([]engine.NoMatchQuery, error) { return engine.ReadNoMatchQueries(r) })
 	var search, deflect, suggest int
 	for _, q := range unknown {

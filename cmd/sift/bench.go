@@ -1191,6 +1191,24 @@ type benchQuery struct {
 // than n come back when the titles do not hold n distinct prefixes.
 func benchQueries(seed uint64, titles []string, n int) []benchQuery {
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b9))
+	return drawQueries(r, titles, n, func(words []string) []string {
+		from := 0
+		if r.IntN(4) == 0 {
+			from = r.IntN(len(words))
+		}
+		k := min(1+r.IntN(3), len(words)-from)
+		q := slices.Clone(words[from : from+k])
+		last := []rune(q[k-1])
+		q[k-1] = string(last[:1+r.IntN(len(last))])
+		return q
+	})
+}
+
+// drawQueries draws up to n distinct queries from titles with r: cut
+// makes one of a title's words (lower-cased, trailing punctuation
+// dropped); one in five then gets a typo in a word of four letters or
+// more; half are asked on each portal.
+func drawQueries(r *rand.Rand, titles []string, n int, cut func(words []string) []string) []benchQuery {
 	seen := map[string]bool{}
 	out := make([]benchQuery, 0, n)
 	for attempt := 0; len(out) < n && attempt < 50*n; attempt++ {
@@ -1202,14 +1220,7 @@ func benchQueries(seed uint64, titles []string, n int) []benchQuery {
 		if len(words) == 0 {
 			continue
 		}
-		from := 0
-		if r.IntN(4) == 0 {
-			from = r.IntN(len(words))
-		}
-		k := min(1+r.IntN(3), len(words)-from)
-		q := slices.Clone(words[from : from+k])
-		last := []rune(q[k-1])
-		q[k-1] = string(last[:1+r.IntN(len(last))])
+		q := cut(words)
 		if r.IntN(5) == 0 {
 			typo(r, q)
 		}

@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/models"
@@ -64,33 +62,11 @@ func (b *bench) search(ctx context.Context, eng *engine.Engine) error {
 // a word of four letters or more, half on each portal.
 func benchSearchQueries(seed uint64, titles []string, n int) []benchQuery {
 	r := rand.New(rand.NewPCG(seed, 0x5ea4c4))
-	seen := map[string]bool{}
-	out := make([]benchQuery, 0, n)
-	for attempt := 0; len(out) < n && attempt < 50*n; attempt++ {
-		words := strings.FieldsFunc(strings.ToLower(pick(r, titles)), func(c rune) bool {
-			return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '.' && c != '-'
-		})
-		if len(words) == 0 {
-			continue
-		}
+	return drawQueries(r, titles, n, func(words []string) []string {
 		k := min(2+r.IntN(3), len(words))
 		from := r.IntN(len(words) - k + 1)
-		q := slices.Clone(words[from : from+k])
-		if r.IntN(5) == 0 {
-			typo(r, q)
-		}
-		text := strings.Join(q, " ")
-		if seen[text] {
-			continue
-		}
-		seen[text] = true
-		portal := models.PortalCustomer
-		if r.IntN(2) == 0 {
-			portal = models.PortalITSM
-		}
-		out = append(out, benchQuery{Text: text, Portal: portal})
-	}
-	return out
+		return slices.Clone(words[from : from+k])
+	})
 }
 
 func (b *bench) searchTargets(cores string) []benchTarget {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"slices"
@@ -68,15 +69,11 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	d, log, err := f.openDataDir(ctx, data, &db, 0, true, stderr)
+	d, log, eng, err := f.openEngine(ctx, data, &db, stderr)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
-	if err != nil {
-		return err
-	}
 	modes := []string{models.RetrievalText}
 	e, err := emb.open(ctx, log)
 	if err != nil {
@@ -178,15 +175,11 @@ func evalSuggest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	d, log, err := f.openDataDir(ctx, data, &db, 0, true, stderr)
+	d, _, eng, err := f.openEngine(ctx, data, &db, stderr)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
-	if err != nil {
-		return err
-	}
 	scores, outcomes, err := eng.EvaluateSuggest(ctx, prefixes)
 	if err != nil {
 		return err
@@ -233,6 +226,21 @@ func writePeerShape(path string, outcomes []engine.SuggestOutcome) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// openEngine opens the data directory (or database) an eval reads, and an
+// engine over it; the caller closes the directory.
+func (fs *flagSet) openEngine(ctx context.Context, data string, db *dbFlags, stderr io.Writer) (*dataDir, *slog.Logger, *engine.Engine, error) {
+	d, log, err := fs.openDataDir(ctx, data, db, 0, true, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
+	if err != nil {
+		d.Close()
+		return nil, nil, nil, err
+	}
+	return d, log, eng, nil
 }
 
 // evalSentiment scores the sentiment analyser on a labelled file.
