@@ -421,3 +421,28 @@ func TestKeyTerms(t *testing.T) {
 		t.Errorf("KeyTerms of function words = %q, want none", got)
 	}
 }
+
+// TestTextTierSeesPastKeywords checks an entry that holds a query word as
+// a keyword and another form of it in its text: it is a text match, not
+// a keyword one (the keyword's posting must not hide the text's).
+func TestTextTierSeesPastKeywords(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "r", Text: "Resetting your account password", Keywords: "reset password link"})
+	got := x.Search(Query{Text: "reset pass", Classes: 1, Limit: 5})
+	if len(got) != 1 || got[0].Match != MatchText {
+		t.Errorf("reset pass: %+v, want r as a text match", got)
+	}
+}
+
+// TestNegationsAreOptional checks that "cant" and friends, typed without
+// their apostrophe, do not keep an entry from matching.
+func TestNegationsAreOptional(t *testing.T) {
+	x := New()
+	x.Put(Entry{ID: "locked", Text: "Account locked after too many sign-in attempts"})
+	for _, q := range []string{"cant sign in", "cannot sign", "unable to sign in "} {
+		got := x.Search(Query{Text: q, Classes: 1, Limit: 5})
+		if len(got) != 1 || got[0].Match != MatchText {
+			t.Errorf("%q: %+v, want locked as a text match", q, got)
+		}
+	}
+}

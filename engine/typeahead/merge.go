@@ -5,15 +5,20 @@ import "container/heap"
 // merger walks several best-first posting lists as one best-first stream,
 // each entry once.
 type merger struct {
-	x     *Index
-	lists [][]posting
-	pos   []int
-	h     []int   // list indexes, a heap ordered by each list's next entry
-	seen  slotSet // entries returned, when there are several lists
+	x        *Index
+	lists    [][]posting
+	pos      []int
+	h        []int   // list indexes, a heap ordered by each list's next entry
+	seen     slotSet // entries returned, when there are several lists
+	textOnly bool    // skip postings of keywords
+	skipped  int     // postings of keywords skipped
 }
 
-func (x *Index) newMerger(lists [][]posting) *merger {
-	m := &merger{x: x, lists: lists, pos: make([]int, len(lists))}
+// newMerger returns a merger of lists; with textOnly, it skips postings
+// of keywords (before it checks for repeats, so an entry that holds one
+// word as a keyword and another, matching too, in its text still comes).
+func (x *Index) newMerger(lists [][]posting, textOnly bool) *merger {
+	m := &merger{x: x, lists: lists, pos: make([]int, len(lists)), textOnly: textOnly}
 	for i, l := range lists {
 		if len(l) > 0 {
 			m.h = append(m.h, i)
@@ -36,6 +41,10 @@ func (m *merger) next() (posting, bool) {
 			heap.Pop(m)
 		} else {
 			heap.Fix(m, 0)
+		}
+		if m.textOnly && !p.text {
+			m.skipped++
+			continue
 		}
 		if m.seen != nil {
 			if m.seen.holds(p.slot) {

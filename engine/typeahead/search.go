@@ -171,18 +171,20 @@ func (p *pass) keep(x *Index, top *topResults, m Match) {
 func (p *pass) walk(x *Index, m Match, lists [][]posting, maxScan int) {
 	top := topResults{limit: p.room()}
 	best := maxText(p.tokens)
-	merge := x.newMerger(lists)
+	merge := x.newMerger(lists, m == MatchText)
 	defer merge.close()
 	var filters []slotSet
 	scanned := 0
 	for post, ok := merge.next(); ok; post, ok = merge.next() {
+		scanned += merge.skipped // a keyword passed over costs a candidate's place in the bound
+		merge.skipped = 0
 		if top.full() && (best+popularityWeight*post.weight() < top.worst() || maxScan > 0 && scanned >= maxScan) {
 			break
 		}
 		if m == MatchPartial && maxScan > 0 && scanned >= maxScan {
 			break // partial matches are a best effort: most candidates hold one word
 		}
-		if m != MatchPartial && scanned == filterAfter && filters == nil {
+		if m != MatchPartial && scanned >= filterAfter && filters == nil {
 			// Few of the driver's entries match so far: the others are
 			// worth a set each, to skip what cannot match.
 			filters = x.filters(p.required, p.driver)
@@ -191,9 +193,6 @@ func (p *pass) walk(x *Index, m Match, lists [][]posting, maxScan int) {
 			continue
 		}
 		scanned++
-		if m == MatchText && !post.text {
-			continue // a keyword, for the next tier
-		}
 		if p.classes&(1<<post.class) != 0 {
 			p.consider(x, &top, post.slot, m)
 		}

@@ -69,6 +69,10 @@ var stopwords = map[string]bool{
 	"on": true, "or": true, "the": true, "to": true, "what": true, "when": true,
 	"where": true, "why": true, "with": true, "you": true, "your": true, "me": true,
 	"we": true, "our": true, "not": true, "t": true, "s": true,
+	// Negations, written without their apostrophe ("cant login"): they
+	// say something is wrong, not what.
+	"cant": true, "cannot": true, "dont": true, "doesnt": true, "didnt": true,
+	"wont": true, "isnt": true, "unable": true,
 }
 
 // stem returns the English stem of a folded word ("resetting" becomes
