@@ -167,15 +167,25 @@ func (e *Engine) vectorRanks(ctx context.Context, text string, search func(vec [
 	return out, nil
 }
 
+// vectorPool is how many nearest articles the vector side reads, at
+// least, whatever the page: the hits it adds to a total are counted in
+// it, so the total does not change with the page's size.
+const vectorPool = 50
+
 // fuseArticles returns the articles for a query found by full text (the
 // hits of text, best first) and by vector similarity to vectorText, fused
-// best first; at most depth of them.
-func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) ([]models.ArticleHit, error) {
+// best first; at most depth of them. extra is how many articles vectors
+// alone found, in a pool of at least vectorPool, whose relevance reaches
+// the mode's floor: what they add to full text's total. (Neighbours
+// below it are shown, ranked by the fusion, but not counted: every
+// article has nearest neighbours.) best is the highest relevance of any
+// article either side found, on the page or not: whether the answer
+// matched must not depend on the page's size.
+func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []models.ArticleHit, vectorText string, mode string, weight float64, depth int, explain bool) (out []models.ArticleHit, extra int, best float64, err error) {
 	var vector []ranked
 	if mode != models.RetrievalText {
-		var err error
 		vector, err = e.vectorRanks(ctx, vectorText, func(vec []float32) ([]models.VectorHit, error) {
-			return e.vectors.SearchArticles(ctx, vec, depth, aud.Filter())
+			return e.vectors.SearchArticles(ctx, vec, max(depth, vectorPool), aud.Filter())
 		})
 		switch {
 		case errors.Is(err, models.ErrUnavailable) && mode == models.RetrievalHybrid:
@@ -184,7 +194,7 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 			e.log.Warn("vector index unavailable; answering from full text only", "err", err)
 			vector = nil
 		case err != nil:
-			return nil, err
+			return nil, 0, 0, err
 		}
 	}
 	byID := map[string]models.ArticleHit{}
@@ -193,10 +203,28 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 		byID[h.ID] = h
 		textRanks[i] = ranked{h.ID, h.Score}
 	}
-	out := []models.ArticleHit{}
-	for _, f := range fuseRanks(textRanks, vector, mode, weight) {
-		h, ok := byID[f.id]
-		if !ok {
+	model := e.relevance(mode)
+	// Only the nearest depth compete for the page, as many as full text
+	// offers; the rest of the pool only counts.
+	for _, v := range vector[min(depth, len(vector)):] {
+		h, ok := byID[v.id]
+		p := model.Probability(relevance.Features{Coverage: h.Coverage, Cosine: v.score, ByText: ok})
+		if best = max(best, p); !ok && p >= model.Floor {
+			extra++
+		}
+	}
+	out = []models.ArticleHit{}
+	for _, f := range fuseRanks(textRanks, vector[:min(depth, len(vector))], mode, weight) {
+		h, found := byID[f.id]
+		p := model.Probability(relevance.Features{Coverage: h.Coverage, Cosine: f.expl.VectorScore, ByText: f.expl.TextRank > 0})
+		best = max(best, p)
+		if f.expl.TextRank == 0 && p >= model.Floor {
+			extra++
+		}
+		if len(out) == depth {
+			continue // counted, not shown
+		}
+		if !found {
 			a, err := e.store.Article(ctx, f.id)
 			if err != nil {
 				continue // deleted since the vector index was read
@@ -205,19 +233,15 @@ func (e *Engine) fuseArticles(ctx context.Context, aud models.Audience, text []m
 				Visibility: a.Visibility, Products: a.Products, Tiers: a.Tiers, Snippet: opening(a.Body)}
 		}
 		h.Score = f.score
-		h.Relevance = round(e.relevance(mode).Probability(relevance.Features{
-			Coverage: h.Coverage, Cosine: f.expl.VectorScore, ByText: f.expl.TextRank > 0,
-		}))
+		h.Relevance = round(p)
 		if explain {
 			expl := f.expl
 			expl.Coverage = round(h.Coverage)
 			h.Explain = &expl
 		}
-		if out = append(out, h); len(out) == depth {
-			break
-		}
+		out = append(out, h)
 	}
-	return out, nil
+	return out, extra, best, nil
 }
 
 // RelevanceModel returns the model that rates hits found in a retrieval
@@ -234,11 +258,10 @@ func (e *Engine) relevance(mode string) relevance.Model {
 	return relevance.Default(mode)
 }
 
-// matched reports whether the best of hits, found in retrieval mode, is
-// relevant enough for an answer to count as a match.
-func (e *Engine) matched(hits []models.ArticleHit, mode string) bool {
-	floor := e.relevance(mode).Floor
-	return slices.ContainsFunc(hits, func(h models.ArticleHit) bool { return h.Relevance >= floor })
+// matched reports whether the best relevance of an answer, found in
+// retrieval mode, is enough for it to count as a match.
+func (e *Engine) matched(best float64, mode string) bool {
+	return best >= e.relevance(mode).Floor
 }
 
 // opening is a snippet made from the start of an article's body, for hits

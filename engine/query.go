@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/models"
 )
@@ -65,11 +66,11 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 // and product.
 func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.SearchResult, error) {
 	start := time.Now()
-	res, all, mode, err := e.rankArticles(ctx, req)
+	res, best, mode, err := e.rankArticles(ctx, req)
 	if err != nil {
 		return models.SearchResult{}, err
 	}
-	if res.Matched = e.matched(all, mode); !res.Matched {
+	if res.Matched = e.matched(best, mode); !res.Matched {
 		res.Hits, res.Total, res.Facets = []models.ArticleHit{}, 0, map[string][]models.FacetCount{}
 	}
 	res.TookMicros = time.Since(start).Microseconds()
@@ -78,25 +79,26 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 }
 
 // rankArticles runs a search without deciding whether it matched: the
-// page of hits the audience may see, with total and facets, every hit
-// ranked down to the page's end, and the retrieval mode used.
-func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (res models.SearchResult, all []models.ArticleHit, mode string, err error) {
+// page of hits the audience may see, with total and facets, the highest
+// relevance of any article found (on the page or not), and the retrieval
+// mode used.
+func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (res models.SearchResult, best float64, mode string, err error) {
 	if err := checkQuery(req.Query, models.MaxSearchQueryLength); err != nil {
-		return res, nil, "", err
+		return res, 0, "", err
 	}
 	if strings.TrimSpace(req.Query) == "" {
-		return res, nil, "", models.Invalid("q", "is required")
+		return res, 0, "", models.Invalid("q", "is required")
 	}
 	limit, err := checkLimit(req.Limit, models.DefaultSearchLimit, models.MaxSearchLimit)
 	if err != nil {
-		return res, nil, "", err
+		return res, 0, "", err
 	}
 	if req.Offset < 0 || req.Offset > models.MaxSearchOffset {
-		return res, nil, "", models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
+		return res, 0, "", models.Invalid("offset", "must be between 0 and %d, got %d", models.MaxSearchOffset, req.Offset)
 	}
 	mode, weight, err := e.retrieval(req.Retrieval)
 	if err != nil {
-		return res, nil, "", err
+		return res, 0, "", err
 	}
 	depth := req.Offset + limit
 	res, err = e.text.SearchArticles(ctx, models.TextQuery{
@@ -105,21 +107,32 @@ func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (re
 		Equivalents: e.equivalents(req.Query),
 	})
 	if err != nil {
-		return res, nil, "", err
+		return res, 0, "", err
 	}
 	lifts := e.liftByPopularity(res.Hits)
-	all, err = e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
+	all, extra, best, err := e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
 	if err != nil {
-		return res, nil, "", err
+		return res, 0, "", err
+	}
+	if mode != models.RetrievalVector {
+		model := e.relevance(mode)
+		for _, h := range res.Hits[min(depth, len(res.Hits)):] { // full text's, past the page
+			best = max(best, model.Probability(relevance.Features{Coverage: h.Coverage, ByText: true}))
+		}
+	}
+	switch mode {
+	case models.RetrievalHybrid:
+		res.Total += uint64(extra)
+	case models.RetrievalVector:
+		res.Total = uint64(extra)
 	}
 	for i := range all {
 		if all[i].Explain != nil {
 			all[i].Explain.PopularityLift = lifts[all[i].ID]
 		}
 	}
-	res.Total = max(res.Total, uint64(len(all)))
 	res.Hits = e.visibleHits(req.Audience, all[min(req.Offset, len(all)):])
-	return res, all, mode, nil
+	return res, best, mode, nil
 }
 
 // Deflect returns the articles most likely to resolve a ticket draft, for
@@ -149,12 +162,12 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
-	hits, err := e.fuseArticles(ctx, req.Audience, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
+	hits, _, best, err := e.fuseArticles(ctx, req.Audience, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
 	articles := e.visibleHits(req.Audience, hits)
-	ok := e.matched(articles, mode)
+	ok := e.matched(best, mode)
 	if !ok {
 		articles = []models.ArticleHit{}
 	}

@@ -161,3 +161,27 @@ func TestNoMatchGetsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestTotalDoesNotDependOnLimit asks hybrid search the same queries with
+// pages of every size: the total must not change, and must cover what
+// the largest page shows of confident hits.
+func TestTotalDoesNotDependOnLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embeds the demo articles; skipped with -short")
+	}
+	ctx := context.Background()
+	f := openDemoArticlesWithVectors(t)
+	for _, q := range []string{"E-423", "reset password", "my money never showed up", "vpn keeps dropping"} {
+		var totals []uint64
+		for _, limit := range []int{1, 4, 10, 20, 50} {
+			res, err := f.eng.Search(ctx, models.SearchRequest{Query: q, Audience: models.Audience{Portal: models.PortalITSM}, Limit: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			totals = append(totals, res.Total)
+		}
+		if slices.Min(totals) != slices.Max(totals) {
+			t.Errorf("%q: totals %v for limits 1, 4, 10, 20, 50; want one total", q, totals)
+		}
+	}
+}
