@@ -2,13 +2,19 @@ package api_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/siftdesk/sift/api"
+	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/indexer"
+	"github.com/siftdesk/sift/indexer/bleve"
+	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -118,5 +124,51 @@ func TestHealthReportsChecks(t *testing.T) {
 	s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK).decode(t, &h)
 	if h.Status != "degraded" || h.Checks["database"] != "unavailable" {
 		t.Errorf("database down: %+v, want degraded and unavailable", h)
+	}
+}
+
+// TestReadiness checks /healthz and /readyz while a component is being
+// prepared and once it is ready: /healthz answers 200 throughout, saying
+// starting and which component; /readyz answers 503 naming it, then 200.
+func TestReadiness(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	store, err := bolt.Open(filepath.Join(dir, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	text, err := bleve.Open(filepath.Join(dir, "fulltext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer text.Close()
+	eng, err := engine.New(t.Context(), engine.Config{}, store, text, indexer.New(store, text, 0, log), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, key, err := newAPI(api.Config{}, eng, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{t: t, handler: h, store: store, key: key}
+	var health struct {
+		Status string            `json:"status"`
+		Ready  map[string]string `json:"ready"`
+	}
+	eng.SetReadiness(engine.ComponentClassifiers, engine.Preparing)
+	s.do(http.MethodGet, "/healthz", nil).mustStatus(t, http.StatusOK).decode(t, &health)
+	if health.Status != "starting" || health.Ready[engine.ComponentClassifiers] != engine.Preparing || health.Ready[engine.ComponentFullText] != engine.Ready {
+		t.Errorf("healthz while training: %+v", health)
+	}
+	var p struct{ Code, Detail string }
+	s.do(http.MethodGet, "/readyz", nil).mustStatus(t, http.StatusServiceUnavailable).decode(t, &p)
+	if p.Code != models.CodeUnavailable || !strings.Contains(p.Detail, "classifiers preparing") {
+		t.Errorf("readyz while training: %+v", p)
+	}
+	eng.SetReadiness(engine.ComponentClassifiers, engine.Ready)
+	s.do(http.MethodGet, "/readyz", nil).mustStatus(t, http.StatusOK).decode(t, &health)
+	if health.Status != "ok" {
+		t.Errorf("readyz once ready: %+v", health)
 	}
 }

@@ -7,7 +7,10 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,6 +101,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	})
 
 	r.GET("/healthz", s.health)
+	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
 	r.GET("/dashboard", s.dashboard)
@@ -156,7 +160,47 @@ func (s *server) limitBody(c *gin.Context) {
 // fails: reads served from memory still work then, so a load balancer
 // should keep the replica.
 func (s *server) health(c *gin.Context) {
-	body := gin.H{"status": "ok", "engine": s.engine.Stats()}
+	body := s.healthBody(c)
+	c.JSON(http.StatusOK, body)
+}
+
+// ready answers 200, with the body of /healthz, once every component is
+// ready and every dependency answers, and 503 naming what is not until
+// then: for a load balancer to send traffic to this replica only when its
+// answers are whole.
+func (s *server) ready(c *gin.Context) {
+	body := s.healthBody(c)
+	if body["status"] == "ok" {
+		c.JSON(http.StatusOK, body)
+		return
+	}
+	var not []string
+	for _, name := range slices.Sorted(maps.Keys(body["ready"].(map[string]string))) {
+		if state := body["ready"].(map[string]string)[name]; state == engine.Preparing {
+			not = append(not, name+" "+state)
+		}
+	}
+	if checks, ok := body["checks"].(map[string]string); ok {
+		for _, name := range slices.Sorted(maps.Keys(checks)) {
+			if checks[name] != "ok" {
+				not = append(not, name+" "+checks[name])
+			}
+		}
+	}
+	writeProblem(c, s.log, &models.Error{Code: models.CodeUnavailable, Message: "not ready: " + strings.Join(not, ", ")})
+}
+
+// healthBody reports counts, dependencies and each component's readiness;
+// status is degraded when a dependency fails, starting while a component
+// is being prepared, and ok otherwise.
+func (s *server) healthBody(c *gin.Context) gin.H {
+	ready := s.engine.Readiness()
+	body := gin.H{"status": "ok", "engine": s.engine.Stats(), "ready": ready}
+	for _, state := range ready {
+		if state == engine.Preparing {
+			body["status"] = "starting"
+		}
+	}
 	if len(s.cfg.Checks) > 0 {
 		checks := map[string]string{}
 		for name, check := range s.cfg.Checks {
@@ -169,5 +213,5 @@ func (s *server) health(c *gin.Context) {
 		}
 		body["checks"] = checks
 	}
-	c.JSON(http.StatusOK, body)
+	return body
 }

@@ -81,6 +81,7 @@ type Engine struct {
 	queries  *typeahead.Index // past queries, class by portal
 	embedder Embedder         // nil: full-text retrieval only
 	vectors  VectorIndex      // nil: full-text retrieval only
+	ready    readiness
 
 	events    EventStore        // nil: no analytics
 	eventFeed EventFeed         // nil: the log is this engine's alone

@@ -35,6 +35,7 @@ type VectorIndex interface {
 // with full-text search. Call it before the engine serves requests.
 func (e *Engine) UseVectors(emb Embedder, idx VectorIndex) {
 	e.embedder, e.vectors = emb, idx
+	e.SetReadiness(ComponentVectors, Ready)
 }
 
 // snippetRunes is the length of a snippet made from an article's opening.

@@ -70,6 +70,7 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	if err != nil {
 		return models.SearchResult{}, err
 	}
+	res.Degraded = e.degraded(mode)
 	if res.Matched = e.matched(best, mode); !res.Matched {
 		res.Hits, res.Total, res.Facets = []models.ArticleHit{}, 0, map[string][]models.FacetCount{}
 	}
@@ -172,7 +173,7 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		articles = []models.ArticleHit{}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
-	return models.DeflectResult{Matched: ok, Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
+	return models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
 // gistWords is how much of a draft its query embedding reads: the cost

@@ -18,6 +18,9 @@ import (
 // It may be called at any time, to swap in retrained models.
 func (e *Engine) UseClassifiers(byField map[string]*classify.Model) {
 	e.classifiers.Store(&byField)
+	if len(byField) > 0 {
+		e.SetReadiness(ComponentClassifiers, Ready)
+	}
 }
 
 // models returns the current classifiers, by field.

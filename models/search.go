@@ -137,7 +137,11 @@ type FacetCount struct {
 type SearchResult struct {
 	// Matched says whether anything matched the query with confidence:
 	// when false, Hits is empty, and a portal shows "nothing found".
-	Matched    bool                    `json:"matched"`
+	Matched bool `json:"matched"`
+	// Degraded lists what the answer would have used but is still being
+	// prepared (vectors, while documents are embedded at start): an
+	// answer found without it, which may miss what it would find.
+	Degraded   []string                `json:"degraded,omitempty"`
 	Hits       []ArticleHit            `json:"hits"`
 	Total      uint64                  `json:"total"`
 	Facets     map[string][]FacetCount `json:"facets"`
@@ -159,6 +163,7 @@ type DeflectResult struct {
 	// Matched says whether any article matched the draft with confidence:
 	// when false, Articles is empty.
 	Matched    bool         `json:"matched"`
+	Degraded   []string     `json:"degraded,omitempty"` // as in SearchResult
 	Articles   []ArticleHit `json:"articles"`
 	TookMicros int64        `json:"took_us"`
 }

@@ -102,6 +102,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	defer stopWatching() // runs before background.Wait
 	background.Go(func() { d.watch(watchCtx, eng) })
 	if len(classifiers) == 0 && f.trainOnStart {
+		eng.SetReadiness(engine.ComponentClassifiers, engine.Preparing)
 		background.Go(func() { trainOnStart(ctx, d, f.data, eng, log) })
 	}
 	emb, err := f.embedder.open(ctx, log)
@@ -114,11 +115,14 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		}
 		eng.UseVectors(emb, d.vectors)
 		// Documents indexed without vectors get them in the background;
-		// until then they are found by full text only.
+		// until then they are found by full text only, and answers say so.
+		eng.SetReadiness(engine.ComponentVectors, engine.Preparing)
 		background.Go(func() {
 			if err := d.syncVectors(ctx, false, log, nil); err != nil && ctx.Err() == nil {
 				log.Error("embedding documents failed; they are found by full text only", "err", err)
+				return
 			}
+			eng.SetReadiness(engine.ComponentVectors, engine.Ready)
 		})
 	}
 	linkSecret, err := d.linkSecret(ctx)
@@ -195,6 +199,7 @@ func trainOnStart(ctx context.Context, d *dataDir, data string, eng *engine.Engi
 			return
 		}
 	}
+	eng.SetReadiness(engine.ComponentClassifiers, engine.Absent)
 	if ctx.Err() == nil {
 		log.Warn("training at start failed; triage runs without classification", "err", err)
 	}
