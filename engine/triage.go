@@ -172,11 +172,16 @@ const signalEscalation = 0.5
 // or medium) and raises it one level for each strong signal: urgency,
 // frustration with negative sentiment, churn risk.
 func suggestPriority(t *models.Ticket, cls map[string]FieldPrediction, s sentiment.Result) SuggestedPriority {
-	base, why := models.PriorityMedium, "no priority was predicted or given"
-	if p, ok := cls["priority"]; ok && !p.Abstain {
+	base, why := models.PriorityMedium, "no priority given: medium"
+	p, predicted := cls["priority"]
+	switch {
+	case predicted && !p.Abstain:
 		base, why = models.Priority(p.Label), fmt.Sprintf("the priority model predicts %s (%.0f%%)", p.Label, 100*p.Confidence)
-	} else if t.Priority != "" {
+	case t.Priority != "":
 		base, why = t.Priority, "the ticket says "+string(t.Priority)
+	}
+	if predicted && p.Abstain {
+		why = fmt.Sprintf("the priority model says %s at %.2f, below the %.2f it needs; %s", p.Label, p.Confidence, p.Threshold, why)
 	}
 	level := slices.Index(models.Priorities, base)
 	if level < 0 {

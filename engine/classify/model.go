@@ -83,9 +83,11 @@ type Prediction struct {
 	// probability in [0, 1].
 	Label      string  `json:"label"`
 	Confidence float64 `json:"confidence"`
-	// Abstain is true when Confidence is below the model's threshold: the
-	// label is a guess that should go to a person.
-	Abstain bool `json:"abstain"`
+	// Abstain is true when Confidence is below Threshold, the confidence
+	// the model needs to answer: the label is a guess that should go to a
+	// person.
+	Abstain   bool    `json:"abstain"`
+	Threshold float64 `json:"threshold"`
 	// Alternatives are the top three classes, the first being Label, most
 	// probable first (fewer when the model knows fewer classes).
 	Alternatives []Alternative `json:"alternatives"`
@@ -189,7 +191,7 @@ func (m *Model) answer(sc *scratch) Prediction {
 	for i, j := range top {
 		alts[i] = Alternative{Label: m.labels[j], Confidence: sc.scores[j]}
 	}
-	p := Prediction{Alternatives: alts}
+	p := Prediction{Alternatives: alts, Threshold: m.threshold}
 	if len(alts) > 0 {
 		p.Label, p.Confidence = alts[0].Label, alts[0].Confidence
 		p.Abstain = p.Confidence < m.threshold
