@@ -63,7 +63,7 @@ func (e *Engine) retrieval(r models.Retrieval) (mode string, weight float64, err
 	weight = models.DefaultVectorWeight
 	if r.VectorWeight != nil {
 		weight = *r.VectorWeight
-		if weight < 0 || weight > 1 {
+		if !(weight >= 0 && weight <= 1) { // NaN fails both comparisons
 			return "", 0, models.Invalid("vector_weight", "must be between 0 and 1, got %g", weight)
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"testing"
 
 	"github.com/siftdesk/sift/models"
@@ -29,6 +30,20 @@ func TestFuseRanks(t *testing.T) {
 			if got[i].id != tc.want[i].id || got[i].score != tc.want[i].score {
 				t.Errorf("%s w=%g: hit %d is %s %.4f, want %s %.4f", tc.mode, tc.weight, i, got[i].id, got[i].score, tc.want[i].id, tc.want[i].score)
 			}
+		}
+	}
+}
+
+func TestRetrievalRejectsWeightsOutOfRange(t *testing.T) {
+	e := &Engine{vectors: nil}
+	for _, w := range []float64{-0.1, 1.5, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if _, _, err := e.retrieval(models.Retrieval{Mode: models.RetrievalText, VectorWeight: &w}); err == nil {
+			t.Errorf("vector_weight %g accepted", w)
+		}
+	}
+	for _, w := range []float64{0, 0.5, 1} {
+		if _, got, err := e.retrieval(models.Retrieval{Mode: models.RetrievalText, VectorWeight: &w}); err != nil || got != w {
+			t.Errorf("vector_weight %g: %v, %v", w, got, err)
 		}
 	}
 }
