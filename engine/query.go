@@ -58,7 +58,14 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
-	return models.SuggestResult{Suggestions: out, TookMicros: time.Since(start).Microseconds()}, nil
+	res := models.SuggestResult{Suggestions: out}
+	if len(out) == 0 {
+		if corrected, ok := e.DidYouMean(req.Query); ok && len(e.suggestArticles(corrected, req.Audience, 1)) > 0 {
+			res.DidYouMean = corrected
+		}
+	}
+	res.TookMicros = time.Since(start).Microseconds()
+	return res, nil
 }
 
 // Search runs a search-box query over the articles the portal may see:
@@ -73,10 +80,25 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 	res.Degraded = e.degraded(mode)
 	if res.Matched = e.matched(best, mode); !res.Matched {
 		res.Hits, res.Total, res.Facets = []models.ArticleHit{}, 0, map[string][]models.FacetCount{}
+		res.DidYouMean = e.correctedSearch(ctx, req)
 	}
 	res.TookMicros = time.Since(start).Microseconds()
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
 	return res, nil
+}
+
+// correctedSearch returns the search's query with its misspellings
+// corrected when that query matches, or "".
+func (e *Engine) correctedSearch(ctx context.Context, req models.SearchRequest) string {
+	corrected, ok := e.DidYouMean(req.Query)
+	if !ok {
+		return ""
+	}
+	req.Query = corrected
+	if _, best, mode, err := e.rankArticles(ctx, req); err != nil || !e.matched(best, mode) {
+		return ""
+	}
+	return corrected
 }
 
 // rankArticles runs a search without deciding whether it matched: the

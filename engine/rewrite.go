@@ -60,3 +60,11 @@ func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Q
 func better(a, b typeahead.Result) bool {
 	return a.Match < b.Match || a.Match == b.Match && a.Score > b.Score
 }
+
+// DidYouMean returns text with its misspelled words corrected from the
+// words the articles are found by (see typeahead.Index.Correct), and
+// whether it changed anything: what a portal offers as "did you mean"
+// when a query matched nothing.
+func (e *Engine) DidYouMean(text string) (string, bool) {
+	return e.articles.Correct(text)
+}

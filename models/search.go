@@ -51,7 +51,10 @@ type SuggestRequest struct {
 // SuggestResult is the answer to a SuggestRequest.
 type SuggestResult struct {
 	Suggestions []Suggestion `json:"suggestions"`
-	TookMicros  int64        `json:"took_us"`
+	// DidYouMean is the text with its misspellings corrected, offered
+	// when nothing was suggested and the corrected text finds articles.
+	DidYouMean string `json:"did_you_mean,omitempty"`
+	TookMicros int64  `json:"took_us"`
 }
 
 // SearchRequest asks for a page of articles matching a query.
@@ -141,7 +144,10 @@ type SearchResult struct {
 	// Degraded lists what the answer would have used but is still being
 	// prepared (vectors, while documents are embedded at start): an
 	// answer found without it, which may miss what it would find.
-	Degraded   []string                `json:"degraded,omitempty"`
+	Degraded []string `json:"degraded,omitempty"`
+	// DidYouMean is the query with its misspellings corrected, offered
+	// when the query matched nothing and the corrected one does.
+	DidYouMean string                  `json:"did_you_mean,omitempty"`
 	Hits       []ArticleHit            `json:"hits"`
 	Total      uint64                  `json:"total"`
 	Facets     map[string][]FacetCount `json:"facets"`
