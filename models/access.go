@@ -43,9 +43,14 @@ type Entitlements struct {
 const MaxEntitlementCodes = 50
 
 // NormalizeCodes lower-cases and trims product or tier codes, dropping
-// empty and repeated ones, and sorts them.
+// repeated ones, and sorts them. An empty code is kept (once), for
+// ValidateCodes to refuse: dropping it would turn products [""] into no
+// restriction at all, an article every customer sees.
 func NormalizeCodes(codes []string) []string {
 	out := normalizeTags(codes)
+	if slices.ContainsFunc(codes, func(c string) bool { return strings.TrimSpace(c) == "" }) {
+		out = append(out, "")
+	}
 	slices.Sort(out)
 	return out
 }

@@ -121,7 +121,7 @@ func TestAPIKeyValidate(t *testing.T) {
 }
 
 func TestArticleProductsAndTiers(t *testing.T) {
-	a := models.Article{ID: "a", Title: "t", Products: []string{" Cams ", "locks", "cams", ""}, Tiers: []string{"Gold"}}
+	a := models.Article{ID: "a", Title: "t", Products: []string{" Cams ", "locks", "cams"}, Tiers: []string{"Gold"}}
 	a.Normalize()
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
@@ -129,7 +129,9 @@ func TestArticleProductsAndTiers(t *testing.T) {
 	if len(a.Products) != 2 || a.Products[0] != "cams" || a.Products[1] != "locks" || a.Tiers[0] != "gold" {
 		t.Errorf("normalised to %v %v", a.Products, a.Tiers)
 	}
-	for _, bad := range [][]string{{"two words"}, {"a,b"}, {"*"}} {
+	// An empty code is refused, not dropped: products [""] would otherwise
+	// be no restriction, and the article would show to every customer.
+	for _, bad := range [][]string{{"two words"}, {"a,b"}, {"*"}, {""}, {"cams", "  "}} {
 		b := models.Article{ID: "a", Title: "t", Products: bad}
 		b.Normalize()
 		var e *models.Error
