@@ -42,6 +42,10 @@ func TestProblems(t *testing.T) {
 		// limit
 		{"suggest limit too big", "GET", "/v1/suggest?q=re&limit=21", nil, 400, models.CodeInvalid, "limit", []string{"between 1 and 20", "21"}},
 		{"suggest limit negative", "GET", "/v1/suggest?q=re&limit=-1", nil, 400, models.CodeInvalid, "limit", []string{"between 1 and 20"}},
+		{"suggest limit zero", "GET", "/v1/suggest?q=re&limit=0", nil, 400, models.CodeInvalid, "limit", []string{"1 or more", "got 0"}},
+		{"search limit zero", "GET", "/v1/search?q=re&limit=0", nil, 400, models.CodeInvalid, "limit", []string{"1 or more", "got 0"}},
+		{"deflect limit zero", "POST", "/v1/deflect", map[string]any{"subject": "printer", "limit": 0}, 400, models.CodeInvalid, "limit", []string{"1 or more", "got 0"}},
+		{"deflect explain not a boolean", "POST", "/v1/deflect", map[string]any{"subject": "printer", "explain": "yes"}, 400, models.CodeInvalid, "explain", []string{"want true or false", "got a JSON string"}},
 		{"suggest limit not an integer", "GET", "/v1/suggest?q=re&limit=ten", nil, 400, models.CodeInvalid, "limit", []string{"integer", `"ten"`}},
 		{"search limit too big", "GET", "/v1/search?q=re&limit=51", nil, 400, models.CodeInvalid, "limit", []string{"between 1 and 50", "51"}},
 		{"search limit not an integer", "GET", "/v1/search?q=re&limit=1.5", nil, 400, models.CodeInvalid, "limit", []string{"integer", `"1.5"`}},

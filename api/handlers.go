@@ -74,11 +74,19 @@ func (s *server) deflect(c *gin.Context) {
 		Subject   string `json:"subject"`
 		Body      string `json:"body"`
 		Portal    string `json:"portal"`
-		Limit     int    `json:"limit"`
+		Limit     *int   `json:"limit"`
 		SessionID string `json:"session_id"`
 		models.Retrieval
 	}
 	if err := decodeStrict(c, &req); err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	limit := 0
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	if err := explicitLimit(req.Limit != nil, limit); err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
@@ -88,7 +96,7 @@ func (s *server) deflect(c *gin.Context) {
 		return
 	}
 	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{
-		Subject: req.Subject, Body: req.Body, Audience: aud, Limit: req.Limit, Retrieval: req.Retrieval,
+		Subject: req.Subject, Body: req.Body, Audience: aud, Limit: limit, Retrieval: req.Retrieval,
 		SessionID: req.SessionID,
 	})
 	s.respond(c, http.StatusOK, res, err)
@@ -170,14 +178,27 @@ func audience(c *gin.Context, requested string) (models.Audience, error) {
 	return who.Audience(portal), nil
 }
 
-// audienceAndLimit reads the portal and limit query parameters.
+// audienceAndLimit reads the portal and limit query parameters. An
+// absent limit is 0, the engine's default; a limit given as 0 is refused.
 func audienceAndLimit(c *gin.Context) (models.Audience, int, error) {
 	aud, err := audience(c, c.Query("portal"))
 	if err != nil {
 		return aud, 0, err
 	}
 	limit, err := intParam(c, "limit")
+	if err == nil {
+		err = explicitLimit(c.Query("limit") != "", limit)
+	}
 	return aud, limit, err
+}
+
+// explicitLimit refuses a limit that was given as 0: 0 means the default
+// only when the limit is left out.
+func explicitLimit(given bool, limit int) error {
+	if given && limit == 0 {
+		return models.Invalid("limit", "must be 1 or more, got 0 (leave it out for the default)")
+	}
+	return nil
 }
 
 // intParam reads an optional integer query parameter; absent means 0.
