@@ -107,6 +107,10 @@ func TestAPIKeyValidate(t *testing.T) {
 		{models.APIKey{Role: models.RoleAgent, Portal: "intranet"}, "portal"},
 		{models.APIKey{Role: "root"}, "role"},
 		{models.APIKey{Role: models.RoleAdmin, Name: string(make([]byte, models.MaxKeyNameLength+1))}, "name"},
+		{models.APIKey{Role: models.RoleAdmin, Name: "ops team – Zürich"}, ""},
+		{models.APIKey{Role: models.RoleAdmin, Name: "ops\nsk_live  admin  forged row"}, "name"},
+		{models.APIKey{Role: models.RoleAdmin, Name: "ops\x1b[2J"}, "name"},
+		{models.APIKey{Role: models.RoleAdmin, Name: "ops\u0085"}, "name"},
 	}
 	for _, tc := range tests {
 		err := tc.key.Validate()

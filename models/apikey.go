@@ -1,6 +1,11 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // APIKey is a stored API key: everything about it but its secret, of which
 // only a hash is kept.
@@ -33,6 +38,12 @@ func (k *APIKey) Validate() error {
 	}
 	if err := checkText("name", k.Name, MaxKeyNameLength); err != nil {
 		return err
+	}
+	if i := strings.IndexFunc(k.Name, unicode.IsControl); i >= 0 {
+		// A line break or an escape sequence in a name could forge a row of
+		// sift keys list, or a line of a log.
+		r, _ := utf8.DecodeRuneInString(k.Name[i:])
+		return Invalid("name", "contains the control character %q at byte %d", r, i)
 	}
 	switch {
 	case k.Role == RolePortal && k.Portal == "":

@@ -127,6 +127,9 @@ func ValidateID(id string) error {
 	if len(id) > MaxIDLength {
 		return Invalid("id", "is %d bytes long, at most %d allowed", len(id), MaxIDLength)
 	}
+	if id == "." || id == ".." {
+		return Invalid("id", "%q is not allowed: no URL can name it (clients resolve it as a path)", id)
+	}
 	for _, r := range id {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 			r == '.' || r == '_' || r == ':' || r == '-'

@@ -273,6 +273,10 @@ func TestValidateID(t *testing.T) {
 		{"émile", false},
 		{"tab\t", false},
 		{"nul\x00", false},
+		{".", false},
+		{"..", false},
+		{"...", true},
+		{".hidden", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.id, func(t *testing.T) {

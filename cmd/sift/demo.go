@@ -120,6 +120,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "  %-16s %s\n", k.label, k.secret)
 		}
 		cust, itsm, agent, analyst := keys[0].secret, keys[1].secret, keys[2].secret, keys[3].secret
+		fmt.Fprintf(stdout, "For the README's examples, paste into your shell:\n  CUST=%s; ITSM=%s; AGENT=%s; ANALYST=%s; ADMIN=%s\n",
+			cust, itsm, agent, analyst, keys[4].secret)
+		fmt.Fprintf(stdout, "Full-text search and type-ahead answer now; embeddings (hybrid search, similar tickets) and the\n"+
+			"triage classifiers are built in the background: %s/readyz answers 200 once everything is ready.\n", base)
 		fmt.Fprintln(stdout, "Try:")
 		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' '%s/v1/suggest?q=pasword+res'\n", cust, base)
 		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' '%s/v1/search?q=refund+for+a+damaged+parcel'\n", cust, base)

@@ -216,11 +216,19 @@ func launchSift(t *testing.T, args ...string) (base string, keys map[string]stri
 	}()
 	go func() {
 		keyLine := regexp.MustCompile(`^\s+([a-z-]+)\s+(sk_\S+)$`)
+		shellLine := regexp.MustCompile(`^\s+((?:[A-Z]+=sk_[^;\s]+;? ?)+)$`)
 		found := map[string]string{}
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if m := keyLine.FindStringSubmatch(sc.Text()); m != nil {
 				found[m[1]] = m[2]
+			}
+			if m := shellLine.FindStringSubmatch(sc.Text()); m != nil {
+				for _, assignment := range strings.Split(m[1], ";") {
+					if name, value, ok := strings.Cut(strings.TrimSpace(assignment), "="); ok {
+						found[name] = value // the line to paste: CUST=...; ITSM=...
+					}
+				}
 			}
 			if strings.HasPrefix(sc.Text(), "Try:") {
 				banner <- found
@@ -313,6 +321,12 @@ func TestDemoServesTheCorpus(t *testing.T) {
 	for _, label := range []string{"portal-customer", "portal-itsm", "agent", "analyst", "admin"} {
 		if !strings.HasPrefix(keys[label], "sk_") {
 			t.Errorf("the banner has no %s key: %v", label, keys)
+		}
+	}
+	// The line to paste for the README's examples names the same keys.
+	for variable, label := range map[string]string{"CUST": "portal-customer", "ITSM": "portal-itsm", "AGENT": "agent", "ANALYST": "analyst", "ADMIN": "admin"} {
+		if keys[variable] != keys[label] {
+			t.Errorf("the banner's %s=%q, want the %s key %q", variable, keys[variable], label, keys[label])
 		}
 	}
 	var sug struct {

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/models"
@@ -107,7 +110,7 @@ func listKeys(ctx context.Context, keys api.KeyStore, w io.Writer) error {
 		if k.Revoked() {
 			revoked = k.RevokedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Role, orDash(string(k.Portal)), orDash(k.Name), k.CreatedAt.Format(time.RFC3339), revoked)
+		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Role, orDash(string(k.Portal)), orDash(printable(k.Name)), k.CreatedAt.Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
 }
@@ -115,6 +118,16 @@ func listKeys(ctx context.Context, keys api.KeyStore, w io.Writer) error {
 func orDash(s string) string {
 	if s == "" {
 		return "-"
+	}
+	return s
+}
+
+// printable returns s as it is, or quoted with its control characters
+// escaped when it has any: a name stored before names were checked must
+// not forge a row of the listing.
+func printable(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
 	}
 	return s
 }
