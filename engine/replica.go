@@ -45,14 +45,22 @@ func NewReplicated(store Writer, text TextWriter, feed ChangeFeed) *Replicated {
 	return &Replicated{store: store, text: text, feed: feed}
 }
 
-// Apply writes changes to the system of record, then catches up. When the
-// write succeeded but the catch-up failed, the error is returned and the
-// next catch-up applies the change.
+// Apply writes changes to the system of record, then catches up. An error
+// means the changes were not committed. Once they are, Apply succeeds even
+// when the catch-up fails (the database going away just after the commit):
+// saying "not written" of a committed write would make a client retry a
+// delete that happened, or give up on an upsert that is stored. The next
+// catch-up, announced or periodic, brings this replica's caches in line.
 func (r *Replicated) Apply(ctx context.Context, changes []models.Change) error {
 	if err := r.store.Apply(ctx, changes); err != nil {
 		return err
 	}
-	return r.CatchUp(ctx)
+	if err := r.CatchUp(ctx); err != nil {
+		if e := r.eng.Load(); e != nil {
+			e.log.Warn("write committed; this replica's caches catch up later", "err", err)
+		}
+	}
+	return nil
 }
 
 // CatchUp applies to the full-text index and type-ahead every change the

@@ -172,3 +172,35 @@ func TestReplicasShareEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestCommittedWriteIsNotReportedFailed commits an article through a
+// replica whose full-text cache then fails (its index is closed under it,
+// as a database going away fails the catch-up's read): the write is in
+// the database, so Apply must report success.
+func TestCommittedWriteIsNotReportedFailed(t *testing.T) {
+	ctx, url := sharedDatabase(t)
+	store, err := postgres.Open(ctx, postgres.Config{URL: url, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	text, err := bleve.Open(filepath.Join(t.TempDir(), "fulltext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := engine.NewReplicated(indexer.New(store, nil, 0, discard), text, store.Feed())
+	if _, err := engine.New(ctx, engine.Config{}, store, text, w, discard); err != nil {
+		t.Fatal(err)
+	}
+	text.Close() // the catch-up after the commit now fails
+	c, err := models.NewArticleChange(&models.Article{ID: "KB-C1", Title: "Committed though the cache failed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Apply(ctx, []models.Change{c}); err != nil {
+		t.Errorf("Apply of a committed write: %v, want success", err)
+	}
+	if a, err := store.Article(ctx, "KB-C1"); err != nil || a.Title != "Committed though the cache failed" {
+		t.Errorf("the article in the database: %+v, %v", a, err)
+	}
+}
