@@ -15,6 +15,13 @@ import (
 // server's /v1/keys takes effect at once.
 const keyCacheTTL = 30 * time.Second
 
+// keyCacheMaxStale is how long after the store last confirmed a key the
+// cache still answers for it while the store is unavailable: a database
+// outage keeps known keys working, but a key revoked elsewhere stops
+// working here within this time, outage or not. Past it, the request
+// fails as the store does (503).
+const keyCacheMaxStale = 5 * time.Minute
+
 // maxCachedKeys bounds the cache; past it, the cache starts over.
 const maxCachedKeys = 10_000
 
@@ -39,9 +46,9 @@ func newKeyCache(store KeyStore) *keyCache {
 	return &keyCache{KeyStore: store, keys: map[string]cachedKey{}, now: time.Now}
 }
 
-// KeyByHash answers from the cache when the key was looked up within
+// KeyByHash answers from the cache when the store confirmed the key within
 // keyCacheTTL, and otherwise asks the store; when the store is
-// unavailable, a key looked up earlier is answered however old.
+// unavailable, a key it confirmed within keyCacheMaxStale is answered.
 func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, error) {
 	c.mu.Lock()
 	hit, ok := c.keys[string(hash)]
@@ -58,7 +65,7 @@ func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, e
 		}
 		c.keys[string(hash)] = cachedKey{k, c.now()}
 		c.mu.Unlock()
-	case ok && errors.Is(err, models.ErrUnavailable):
+	case ok && errors.Is(err, models.ErrUnavailable) && c.now().Sub(hit.at) < keyCacheMaxStale:
 		return hit.key, nil
 	case errors.Is(err, models.ErrNotFound):
 		c.mu.Lock()

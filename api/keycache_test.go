@@ -76,6 +76,12 @@ func TestKeyCache(t *testing.T) {
 	if _, err := c.KeyByHash(ctx, HashKey("sk_other")); !errors.Is(err, models.ErrUnavailable) {
 		t.Errorf("store away, unknown key: %v, want unavailable", err)
 	}
+	// An outage longer than keyCacheMaxStale: the key, unconfirmed for
+	// that long, is no longer answered (it may have been revoked elsewhere).
+	now = now.Add(keyCacheMaxStale)
+	if _, err := c.KeyByHash(ctx, hash); !errors.Is(err, models.ErrUnavailable) {
+		t.Errorf("store away past the maximum age: %v, want unavailable", err)
+	}
 
 	// A revocation through the cache takes effect at once, even while the
 	// key is fresh in the cache.
