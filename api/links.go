@@ -83,7 +83,7 @@ func (s *server) createLink(c *gin.Context) {
 	id := make([]byte, linkIDBytes)
 	rand.Read(id)
 	now := time.Now().UTC().Truncate(time.Second)
-	l := models.Link{ID: hex.EncodeToString(id), TicketID: t.ID, CreatedAt: now, ExpiresAt: now.Add(ttl), CreatedBy: who.KeyID}
+	l := models.Link{ID: hex.EncodeToString(id), TicketID: t.ID, Ticket: models.TicketFingerprint(t), CreatedAt: now, ExpiresAt: now.Add(ttl), CreatedBy: who.KeyID}
 	if err := s.links.store.CreateLink(c.Request.Context(), l); err != nil {
 		writeProblem(c, s.log, err)
 		return
@@ -162,7 +162,7 @@ func (s *server) readLink(c *gin.Context) {
 		writeProblem(c, s.log, models.Gone("this link was revoked"))
 		return
 	}
-	view, err := s.engine.LinkView(ctx, claims.TicketID)
+	view, err := s.engine.LinkView(ctx, claims.TicketID, l.Ticket)
 	if errors.Is(err, models.ErrNotFound) {
 		err = models.Gone("the ticket of this link was deleted")
 	}

@@ -117,3 +117,20 @@ func TestPrivateLinkLimits(t *testing.T) {
 		t.Error("no Retry-After")
 	}
 }
+
+// TestPrivateLinkDiesWithItsTicket makes a link, deletes its ticket and
+// creates another under the same id for another organisation: the old
+// link must not show the new ticket.
+func TestPrivateLinkDiesWithItsTicket(t *testing.T) {
+	s := newServer(t, api.Config{})
+	s.load()
+	var l createdLink
+	s.do(http.MethodPost, "/v1/tickets/"+tktCustomer+"/links", nil).mustStatus(t, http.StatusCreated).decode(t, &l)
+	s.as("").do(http.MethodGet, l.URL, nil).mustStatus(t, http.StatusOK)
+	s.do(http.MethodDelete, "/v1/tickets/"+tktCustomer, nil).mustStatus(t, http.StatusNoContent)
+	checkProblem(t, s.as("").do(http.MethodGet, l.URL, nil), http.StatusGone, models.CodeGone, "", "deleted")
+	s.do(http.MethodPut, "/v1/tickets/"+tktCustomer, map[string]any{
+		"portal": "customer", "org": "Globex", "subject": "Someone else's ticket", "body": "private",
+	}).mustStatus(t, http.StatusCreated)
+	checkProblem(t, s.as("").do(http.MethodGet, l.URL, nil), http.StatusGone, models.CodeGone, "", "deleted")
+}

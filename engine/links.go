@@ -19,11 +19,16 @@ const linkArticles = 5
 
 // LinkView returns what the private link to a ticket shows. The articles
 // are those an anonymous customer may read: public and restricted to no
-// product or tier, whoever the ticket belongs to.
-func (e *Engine) LinkView(ctx context.Context, ticketID string) (LinkView, error) {
+// product or tier, whoever the ticket belongs to. fingerprint, when not
+// empty, is the ticket's the link was issued for: another ticket under the
+// same id is reported not found.
+func (e *Engine) LinkView(ctx context.Context, ticketID, fingerprint string) (LinkView, error) {
 	t, err := e.store.Ticket(ctx, ticketID)
 	if err != nil {
 		return LinkView{}, err
+	}
+	if fingerprint != "" && fingerprint != models.TicketFingerprint(t) {
+		return LinkView{}, models.NotFound("ticket %q is not the one the link was issued for", ticketID)
 	}
 	out := LinkView{TicketID: t.ID, Status: t.Status, Articles: []models.ArticleHit{}}
 	if out.Status == "" {

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 	"unicode"
@@ -69,8 +71,13 @@ func (k *APIKey) Principal() Principal {
 // read that ticket's status and the public articles suggested for it,
 // until it expires or is revoked.
 type Link struct {
-	ID        string    `json:"id"`
-	TicketID  string    `json:"ticket_id"`
+	ID       string `json:"id"`
+	TicketID string `json:"ticket_id"`
+	// Ticket is the fingerprint of the ticket the link was issued for
+	// (see TicketFingerprint): a ticket deleted and created again under
+	// the same id, by another organisation even, is not it. Links made
+	// before it was kept have none, and follow the id alone.
+	Ticket    string    `json:"ticket,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedBy string    `json:"created_by"` // the id of the key that made it
@@ -82,3 +89,12 @@ const (
 	DefaultLinkTTL = 7 * 24 * time.Hour
 	MaxLinkTTL     = 90 * 24 * time.Hour
 )
+
+// TicketFingerprint identifies one ticket beyond its id, which may be
+// reused after a delete: a hash of its portal, organisation, requester and
+// creation time, which a re-created ticket does not share unless it is
+// the same ticket imported again.
+func TicketFingerprint(t *Ticket) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{string(t.Portal), t.Org, t.Requester, t.CreatedAt.UTC().Format(time.RFC3339Nano)}, "\x00")))
+	return hex.EncodeToString(sum[:12])
+}
