@@ -56,7 +56,7 @@ func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Reco
 	if format == formatMarkdownDir {
 		return readMarkdownDir(ctx, path, fn)
 	}
-	f, err := os.Open(path)
+	f, err := openSource(ctx, path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
@@ -72,6 +72,32 @@ func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Reco
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	return fn(markdownRecord(path, data))
+}
+
+// openSource opens path, giving up when ctx ends: opening a named pipe
+// waits for a writer, and must not outlast a signal. The file is closed
+// if it opens after that.
+func openSource(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-done; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // Source formats, as CheckSource names them.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -695,5 +696,25 @@ func TestReadSourceStops(t *testing.T) {
 				t.Errorf("err %v after %d records, want context.Canceled after 1", err, n)
 			}
 		})
+	}
+}
+
+// TestReadSourceFromAPipeWithNoWriter reads a named pipe no one writes
+// to: the read must end when its context does, not wait for a writer.
+func TestReadSourceFromAPipeWithNoWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feed.jsonl")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := indexer.ReadSource(ctx, path, "", func(indexer.Record) error { return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("ReadSource of a pipe with no writer: %v after %s, want the context's error at once", err, time.Since(start))
+	}
+	// Let the abandoned open finish, so the test leaves nothing waiting.
+	if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		w.Close()
 	}
 }
