@@ -78,6 +78,7 @@ func FuzzReadJSONLines(f *testing.F) {
 		`{"id":"kb-1","title":"T","updated_at":"2024-01-02"}`,
 		`{"id":"T-1","portal":"itsm","subject":"s","created_at":"2024-01-02T00:00:00Z","resolved_at":"2023-01-02T00:00:00Z"}`,
 		"{\"id\":\"\xff\",\"title\":\"\xfe\"}",
+		"\ufeff{\"id\":\"kb-1\",\"title\":\"after a byte order mark\"}\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -97,6 +98,7 @@ func FuzzReadCSV(f *testing.F) {
 		"id\n\n\n",
 		"",
 		"a,a,a\n1,2,3\n",
+		"id,title\rkb-1,old Mac\rkb-2,\"quoted\r\r\"\r",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -74,6 +74,36 @@ func ReadSource(ctx context.Context, path string, kind models.Kind, fn func(Reco
 	return fn(markdownRecord(path, data))
 }
 
+// skipBOM drops a UTF-8 byte order mark at the start of br, if there is
+// one.
+func skipBOM(br *bufio.Reader) {
+	if bom, _ := br.Peek(len("\ufeff")); string(bom) == "\ufeff" {
+		br.Discard(len(bom))
+	}
+}
+
+// oldMacLines reads through to r with every carriage return that no line
+// feed follows turned into a line feed: a file saved with old Mac line
+// endings has no other, and csv.Reader would read it as one row.
+type oldMacLines struct{ r *bufio.Reader }
+
+func (o oldMacLines) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	for i := range n {
+		if p[i] != '\r' {
+			continue
+		}
+		if i+1 < n {
+			if p[i+1] != '\n' {
+				p[i] = '\n'
+			}
+		} else if next, peekErr := o.r.Peek(1); peekErr != nil || next[0] != '\n' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
+
 // openSource opens path, giving up when ctx ends: opening a named pipe
 // waits for a writer, and must not outlast a signal. The file is closed
 // if it opens after that.
@@ -133,6 +163,7 @@ func CheckSource(path string) (format string, err error) {
 // readJSONLines reads one JSON object per line; blank lines are skipped.
 func readJSONLines(ctx context.Context, path string, r io.Reader, kind models.Kind, fn func(Record) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	skipBOM(br) // or the first record is malformed JSON, and lost
 	for line := 1; ; line++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -192,18 +223,21 @@ func readCSV(ctx context.Context, path string, r io.Reader, kind models.Kind, fn
 	// Skip a byte order mark: csv.Reader would take it for part of the
 	// first cell and reject a quoted first header.
 	br := bufio.NewReader(r)
-	if bom, _ := br.Peek(len("\ufeff")); string(bom) == "\ufeff" {
-		br.Discard(len(bom))
-	}
-	cr := csv.NewReader(br)
+	skipBOM(br)
+	cr := csv.NewReader(oldMacLines{br})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("read %s: header row: %w", path, err)
 	}
+	seen := map[string]int{}
 	for i := range header {
 		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")))
+		if j, twice := seen[header[i]]; twice {
+			return fmt.Errorf("read %s: header row: column %q is both column %d and column %d", path, header[i], j+1, i+1)
+		}
+		seen[header[i]] = i
 	}
 	for {
 		if err := ctx.Err(); err != nil {

@@ -393,6 +393,14 @@ func TestReadCSV(t *testing.T) {
 			},
 		},
 		{
+			name:  "old Mac line endings",
+			input: "id,title\rkb-1,Reset\rkb-2,Other\r",
+			want: []want{
+				{line: 2, kind: models.KindArticle, id: "kb-1"},
+				{line: 3, kind: models.KindArticle, id: "kb-2"},
+			},
+		},
+		{
 			name:  "tickets and queries guessed",
 			input: "id,portal,subject,query,count\nT-1,itsm,VPN down,,\n,,,reset password,5\n",
 			want: []want{
@@ -716,5 +724,25 @@ func TestReadSourceFromAPipeWithNoWriter(t *testing.T) {
 	// Let the abandoned open finish, so the test leaves nothing waiting.
 	if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 		w.Close()
+	}
+}
+
+// TestReadCSVRefusesARepeatedColumn checks that a header naming a column
+// twice is an error naming it, not a file whose second column wins.
+func TestReadCSVRefusesARepeatedColumn(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "a.csv", "id,title,Title\nkb-1,One,Two\n")
+	_, err := readAll(t, path, "")
+	if err == nil || !strings.Contains(err.Error(), `column "title" is both column 2 and column 3`) {
+		t.Errorf("repeated column: %v", err)
+	}
+}
+
+// TestReadJSONLinesSkipsAByteOrderMark checks that a JSON Lines file
+// that starts with a byte order mark keeps its first record.
+func TestReadJSONLinesSkipsAByteOrderMark(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "a.jsonl", "\ufeff{\"id\":\"kb-1\",\"title\":\"One\"}\n{\"id\":\"kb-2\",\"title\":\"Two\"}\n")
+	recs, err := readAll(t, path, "")
+	if err != nil || len(recs) != 2 || recs[0].Err != nil || recs[0].Change.ID != "kb-1" {
+		t.Errorf("records %+v, %v; want kb-1 and kb-2", recs, err)
 	}
 }
