@@ -141,7 +141,7 @@ func TestArticleJSONErrors(t *testing.T) {
 		{"views a string", `{"id":"a","title":"t","views":"many"}`, "views"},
 		{"title a number", `{"id":"a","title":7}`, "title"},
 		{"updated_at not a time", `{"id":"a","title":"t","updated_at":"yesterday"}`, "updated_at"},
-		{"updated_at a date only", `{"id":"a","title":"t","updated_at":"2024-01-02"}`, "updated_at"},
+		{"updated_at a date and half a time", `{"id":"a","title":"t","updated_at":"2024-01-02T10"}`, "updated_at"},
 		{"not an object", `[1,2]`, ""},
 	}
 	for _, tc := range tests {
@@ -362,5 +362,22 @@ func TestNewDelete(t *testing.T) {
 	c := models.NewDelete(models.KindTicket, "T-1")
 	if !c.Delete || c.Kind != models.KindTicket || c.ID != "T-1" || c.Ticket != nil {
 		t.Errorf("NewDelete = %+v", c)
+	}
+}
+
+// TestDateOnlyTimes checks that a time given as a date alone, as ITSM
+// exports often write them, reads as that day's midnight, UTC.
+func TestDateOnlyTimes(t *testing.T) {
+	var a models.Article
+	if err := json.Unmarshal([]byte(`{"id":"a","title":"t","Updated_At":"2024-01-02"}`), &a); err != nil {
+		t.Fatal(err)
+	}
+	var tk models.Ticket
+	if err := json.Unmarshal([]byte(`{"id":"T-1","subject":"s","created_at": "2026-01-01","resolved_at":"2026-01-03T08:00:00Z"}`), &tk); err != nil {
+		t.Fatal(err)
+	}
+	want := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	if !a.UpdatedAt.Equal(want(2024, 1, 2)) || !tk.CreatedAt.Equal(want(2026, 1, 1)) || tk.ResolvedAt.Hour() != 8 {
+		t.Errorf("updated_at %v, created_at %v, resolved_at %v", a.UpdatedAt, tk.CreatedAt, tk.ResolvedAt)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -110,4 +111,14 @@ func encodeWithExtra(known any, extra Extra) ([]byte, error) {
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// dateOnly matches a time member whose value is a date alone
+// ("created_at": "2026-01-01"), as ITSM exports often write them.
+var dateOnly = regexp.MustCompile(`(?i)("(?:created_at|resolved_at|updated_at)"\s*:\s*")(\d{4}-\d{2}-\d{2})(")`)
+
+// dateOnlyAsMidnight rewrites the date-only values of time members as
+// that day's midnight, UTC, so they decode as times.
+func dateOnlyAsMidnight(data []byte) []byte {
+	return dateOnly.ReplaceAll(data, []byte("${1}${2}T00:00:00Z${3}"))
 }
