@@ -23,6 +23,10 @@ const (
 
 var endUserHeaders = []string{HeaderUser, HeaderOrg, HeaderTier, HeaderProducts}
 
+// HeaderPortal, in an answer, names the portal whose view it is: the one
+// asked for, the key's own, or the customer portal by default.
+const HeaderPortal = "X-Sift-Portal"
+
 // principalKey is where authenticate leaves the request's principal in
 // the gin context.
 const principalKey = "sift.principal"

@@ -168,13 +168,16 @@ func createdStatus(created bool) int {
 
 // audience returns what the request's principal may read on the portal
 // it asks for (requested; empty means the key's own portal, or the
-// customer portal). A key bound to a portal may not ask for another.
+// customer portal). A key bound to a portal may not ask for another. The
+// answer names the portal it is for in the X-Sift-Portal header, so that
+// an agent who left portal out can see it got the customer portal's view.
 func audience(c *gin.Context, requested string) (models.Audience, error) {
 	who := principal(c)
 	portal, err := who.ResolvePortal(requested)
 	if err != nil {
 		return models.Audience{}, err
 	}
+	c.Header(HeaderPortal, string(portal))
 	return who.Audience(portal), nil
 }
 

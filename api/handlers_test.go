@@ -404,3 +404,20 @@ func TestDeflect(t *testing.T) {
 		s.do(http.MethodPost, "/v1/deflect", body).mustStatus(t, http.StatusOK)
 	})
 }
+
+// TestAnswersNameTheirPortal checks that an answer says which portal's
+// view it is, also when the request left portal out.
+func TestAnswersNameTheirPortal(t *testing.T) {
+	s := loadedServer(t)
+	agent := s.newKey(models.RoleAgent, "")
+	for target, want := range map[string]string{
+		"/v1/suggest?q=vpn":             "customer",
+		"/v1/suggest?q=vpn&portal=itsm": "itsm",
+		"/v1/search?q=vpn&portal=itsm":  "itsm",
+	} {
+		r := s.as(agent).do(http.MethodGet, target, nil).mustStatus(t, http.StatusOK)
+		if got := r.Header.Get(api.HeaderPortal); got != want {
+			t.Errorf("%s: %s %q, want %q", target, api.HeaderPortal, got, want)
+		}
+	}
+}
