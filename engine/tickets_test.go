@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +60,7 @@ func testSpikesFindTheDemoWaves(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	found := map[string]bool{}
+	sizes := map[string]int{}
 	for _, portal := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
 		spikes, err := f.eng.Spikes(context.Background(), admin, portal, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
@@ -69,6 +72,22 @@ func testSpikesFindTheDemoWaves(t *testing.T, b backend) {
 				t.Errorf("spike on a quiet day %s: %+v", day, s)
 			}
 			found[day] = true
+			sizes[day] += s.Size
+		}
+	}
+	// The demo's README gives each wave's day and the size of its spike:
+	// they must be what the spikes say.
+	readme, err := os.ReadFile(filepath.Join(demo, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := regexp.MustCompile(`on (\d{4}-\d{2}-\d{2}) \((\d+)\)`).FindAllStringSubmatch(strings.Join(strings.Fields(string(readme)), " "), -1)
+	if len(claims) != len(waveDays) {
+		t.Errorf("the demo README names %d waves with a size, want %d", len(claims), len(waveDays))
+	}
+	for _, c := range claims {
+		if n, _ := strconv.Atoi(c[2]); sizes[c[1]] != n {
+			t.Errorf("the demo README says the wave of %s is %d tickets; its spike has %d", c[1], n, sizes[c[1]])
 		}
 	}
 	for _, day := range waveDays {
