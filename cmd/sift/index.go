@@ -109,16 +109,20 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	return nil
 }
 
-// progressLine redraws one status line on a terminal; elsewhere it is
-// silent, so logs and CI output stay clean.
+// progressLine redraws one status line on a terminal; elsewhere it writes
+// a line of counts every progressEvery, so a long run in a log or CI shows
+// it is alive without flooding it.
 type progressLine struct {
 	w    io.Writer
 	tty  bool
 	last time.Time
 }
 
+// progressEvery is how often progress is written when not on a terminal.
+const progressEvery = 5 * time.Second
+
 func newProgressLine(w io.Writer) *progressLine {
-	p := &progressLine{w: w}
+	p := &progressLine{w: w, last: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -128,20 +132,31 @@ func newProgressLine(w io.Writer) *progressLine {
 }
 
 func (p *progressLine) update(pr indexer.Progress) {
-	if !p.tty || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r\033[K%s records  %s/s  (%d added, %d updated, %d unchanged, %d skipped)",
+	p.print(false, "%s records  %s/s  (%d added, %d updated, %d unchanged, %d skipped)",
 		humanInt(pr.Read), humanInt(rate(pr.Read, pr.Elapsed)), pr.Added, pr.Updated, pr.Unchanged, pr.Skipped)
 }
 
 func (p *progressLine) vectors(pr indexer.VectorProgress) {
-	if !p.tty || time.Since(p.last) < 100*time.Millisecond && pr.Done < pr.Total {
+	p.print(pr.Done == pr.Total, "embedding %s/%s documents  %s/s", humanInt(pr.Done), humanInt(pr.Total), humanInt(rate(pr.Done, pr.Elapsed)))
+}
+
+// print redraws the line on a terminal at most every 100 ms (always when
+// final), and elsewhere writes it as a line of its own every
+// progressEvery.
+func (p *progressLine) print(final bool, format string, args ...any) {
+	every := progressEvery
+	if p.tty {
+		every = 100 * time.Millisecond
+	}
+	if time.Since(p.last) < every && !(final && p.tty) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r\033[Kembedding %s/%s documents  %s/s", humanInt(pr.Done), humanInt(pr.Total), humanInt(rate(pr.Done, pr.Elapsed)))
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K"+format, args...)
+		return
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
 func (p *progressLine) done() {

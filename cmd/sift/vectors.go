@@ -94,8 +94,14 @@ func (d *dataDir) useVectors(ctx context.Context, emb embedder, log *slog.Logger
 		}
 	}
 	articles, tickets := vecs.Len()
-	log.Info("vector index ready", "model", emb.Model(), "articles", articles, "tickets", tickets,
-		"loaded", ok, "took", time.Since(start).Round(time.Millisecond))
+	if articles+tickets == 0 {
+		// A new data directory: nothing to announce; documents are
+		// embedded as they come, with their own progress.
+		log.Debug("vector index empty", "model", emb.Model())
+	} else {
+		log.Info("vector index loaded", "model", emb.Model(), "articles", articles, "tickets", tickets,
+			"from_file", ok, "took", time.Since(start).Round(time.Millisecond))
+	}
 	d.indexer.UseVectors(emb, vecs)
 	d.vectors, d.hnsw = vecs, vecs
 	return nil
