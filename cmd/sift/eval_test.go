@@ -43,7 +43,7 @@ func TestHybridBeatsKeywords(t *testing.T) {
 		min        float64
 	}{
 		{"all", "text", ndcg, 0.85},
-		{"all", "text", recall, 0.92},
+		{"all", "text", recall, 0.93},
 		{"all", "hybrid", ndcg, 0.87},
 		{"all", "hybrid", recall, 0.94},
 	} {
@@ -51,8 +51,10 @@ func TestHybridBeatsKeywords(t *testing.T) {
 			t.Errorf("%s %s column %d: %.3f, want at least %.2f", c.kind, c.mode, c.column, got, c.min)
 		}
 	}
-	if text, hybrid := score("paraphrase", "text", recall), score("paraphrase", "hybrid", recall); hybrid < text+0.03 {
-		t.Errorf("paraphrase recall@5: hybrid %.3f, text %.3f; want hybrid ahead by 0.03 or more", hybrid, text)
+	for _, column := range []int{ndcg, recall} {
+		if text, hybrid := score("paraphrase", "text", column), score("paraphrase", "hybrid", column); hybrid < text+0.02 {
+			t.Errorf("paraphrase column %d: hybrid %.3f, text %.3f; want hybrid ahead by 0.02 or more", column, hybrid, text)
+		}
 	}
 	if k, h := score("keyword", "text", recall), score("keyword", "hybrid", recall); h < k {
 		t.Errorf("keyword recall@5: hybrid %.3f below text %.3f", h, k)
