@@ -135,7 +135,7 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 	defer stop()
 
 	var mu sync.Mutex
-	var acked []string
+	var acked, refused []string
 	unavailable, other := 0, []string{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -162,6 +162,7 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 				acked = append(acked, id)
 			case resp.StatusCode == http.StatusServiceUnavailable && p.Code == "unavailable" && strings.Contains(p.Detail, "database is unavailable"):
 				unavailable++
+				refused = append(refused, id)
 			default:
 				other = append(other, fmt.Sprintf("%s: %d %+v", id, resp.StatusCode, p))
 			}
@@ -223,6 +224,13 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 	for _, id := range acked {
 		if !strings.Contains(stdout, `"id":"`+id+`"`) {
 			t.Errorf("acknowledged write %s is not in the database", id)
+		}
+	}
+	// A write answered "not written" must not have been: a client would
+	// give it up, or retry a delete that happened.
+	for _, id := range refused {
+		if strings.Contains(stdout, `"id":"`+id+`"`) {
+			t.Errorf("write %s was refused with 503 but is in the database", id)
 		}
 	}
 	if len(other) > 0 {
