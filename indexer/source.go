@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -364,7 +365,7 @@ func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
 		return nil, nil, models.Invalid("", "front matter starts with --- but never ends")
 	}
 	if err := yaml.Unmarshal(front, &meta); err != nil {
-		return nil, nil, models.Invalid("", "front matter: %v", err)
+		return nil, nil, models.Invalid("", "front matter: %s", fileLines(err.Error(), 1))
 	}
 	if meta == nil {
 		meta = map[string]any{}
@@ -375,6 +376,22 @@ func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
 		body = nil
 	}
 	return meta, body, nil
+}
+
+// yamlLine finds the line numbers in a YAML parser's message.
+var yamlLine = regexp.MustCompile(`\bline (\d+)`)
+
+// fileLines rewrites the line numbers of a YAML message, counted from the
+// start of the front matter, as lines of the file: offset lines come
+// before it (the opening ---).
+func fileLines(msg string, offset int) string {
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if err != nil {
+			return m
+		}
+		return "line " + strconv.Itoa(n+offset)
+	})
 }
 
 // jsonable converts YAML values to ones encoding/json accepts: dates to

@@ -746,3 +746,18 @@ func TestReadJSONLinesSkipsAByteOrderMark(t *testing.T) {
 		t.Errorf("records %+v, %v; want kb-1 and kb-2", recs, err)
 	}
 }
+
+// TestFrontMatterErrorsCountFileLines checks that a YAML error in front
+// matter names the line of the file, not of the front matter.
+func TestFrontMatterErrorsCountFileLines(t *testing.T) {
+	// Line 1 is ---; the bad mapping is on line 4 of the file, line 3 of
+	// the front matter.
+	path := writeFile(t, t.TempDir(), "bad.md", "---\nid: kb-1\ntitle: fine\nowner: team: identity\n---\nBody\n")
+	recs, err := readAll(t, path, "")
+	if err != nil || len(recs) != 1 || recs[0].Err == nil {
+		t.Fatalf("records %+v, %v; want one with an error", recs, err)
+	}
+	if msg := recs[0].Err.Error(); !strings.Contains(msg, "line 4:") {
+		t.Errorf("error %q, want it on line 4 of the file", msg)
+	}
+}

@@ -18,12 +18,28 @@ import (
 
 const keysUsage = "sift keys create --role ROLE [--portal P] [--name N] | list | revoke ID"
 
+// keysHelp is what sift keys --help prints: each subcommand, and where
+// its flags are listed.
+const keysHelp = `Usage: ` + keysUsage + `
+
+Manage the API keys of a data directory, or of PostgreSQL with --database-url. While sift serve
+holds a data directory, use its /v1/keys endpoints with an admin key instead.
+
+  create   make a key and print its secret, once: --role portal|agent|analyst|admin,
+           --portal customer|itsm (portal keys; optional for agents), --name
+  list     print every key: id, prefix, role, portal, name, created, revoked (never a secret)
+  revoke   revoke the key with this id, at once
+
+Common flags: --data DIR (default sift-data), --database-url URL. 'sift keys create --help'
+lists every flag, the database's tuning ones included.
+`
+
 // runKeys manages the API keys of a data directory: create (printing the
 // secret once), list, revoke. While sift serve holds the directory, use
 // its /v1/keys endpoints with an admin key instead.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "Usage: "+keysUsage)
+		fmt.Fprint(stderr, keysHelp)
 		if len(args) == 0 {
 			return errUsage
 		}
