@@ -136,6 +136,8 @@ func TestSignals(t *testing.T) {
 			[]string{"cannot work", "deadline"}},
 		{"urgent negated", "Not urgent, whenever you have time.", Urgency, nil},
 		{"critical", "Critical: payroll can't run.", Urgency, []string{"Critical"}},
+		{"still that works is no frustration", "My screen is cracked but it still works.", Frustration, nil},
+		{"no coverage", "All 40 cameras offline since 2am, no security coverage on site.", Urgency, []string{"no security coverage"}},
 		{"churn", "Please cancel my subscription, I'm switching to another brand.", ChurnRisk,
 			[]string{"cancel my subscription", "switching to another"}},
 		{"churn elsewhere", "Fix it or I'm taking my business elsewhere.", ChurnRisk,
