@@ -175,9 +175,10 @@ func (s *server) ready(c *gin.Context) {
 		return
 	}
 	var not []string
-	for _, name := range slices.Sorted(maps.Keys(body["ready"].(map[string]string))) {
-		if state := body["ready"].(map[string]string)[name]; state == engine.Preparing {
-			not = append(not, name+" "+state)
+	ready := body["ready"].(map[string]string)
+	for _, name := range slices.Sorted(maps.Keys(ready)) {
+		if ready[name] == engine.Preparing {
+			not = append(not, name+" "+ready[name])
 		}
 	}
 	if checks, ok := body["checks"].(map[string]string); ok {

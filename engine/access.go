@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -138,9 +137,7 @@ func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []ty
 	found := searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: open, Limit: limit})
 	if restricted != 0 {
 		found = append(found, searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
-		slices.SortStableFunc(found, func(x, y typeahead.Result) int {
-			return cmp.Or(cmp.Compare(x.Match, y.Match), cmp.Compare(y.Score, x.Score))
-		})
+		slices.SortStableFunc(found, typeahead.CompareResults)
 	}
 	out := found[:0]
 	for _, r := range found {

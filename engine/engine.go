@@ -114,6 +114,9 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		articles:  typeahead.New(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
+		ready: readiness{states: map[string]string{
+			ComponentFullText: Ready, ComponentVectors: Absent, ComponentClassifiers: Absent,
+		}},
 	}
 	var entries []typeahead.Entry
 	err := store.Articles(ctx, func(a *models.Article) error {

@@ -63,10 +63,8 @@ type RetrievalScores struct {
 	Recall5 float64 `json:"recall_at_5"`
 }
 
-// QueryOutcome is how one judged query ranked: the article ids returned,
-// best first, and their scores against the judgement.
+// QueryOutcome is how one judged query scored against its judgement.
 type QueryOutcome struct {
-	Ranked          []string
 	NDCG10, Recall5 float64
 }
 
@@ -100,7 +98,7 @@ func (e *Engine) EvaluateSearch(ctx context.Context, queries []JudgedQuery, r mo
 			ranked = append(ranked, h.ID)
 		}
 		ndcg, rr, recall := scoreRanking(ranked, q.Relevant)
-		outcomes[i] = QueryOutcome{Ranked: ranked, NDCG10: ndcg, Recall5: recall}
+		outcomes[i] = QueryOutcome{NDCG10: ndcg, Recall5: recall}
 		add("all", ndcg, rr, recall)
 		if q.Kind != "" {
 			add(q.Kind, ndcg, rr, recall)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -42,7 +41,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 	for _, r := range queries {
 		all = append(all, ranked{r, models.SuggestionQuery})
 	}
-	slices.SortStableFunc(all, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.Match, b.Match), cmp.Compare(b.Score, a.Score)) })
+	slices.SortStableFunc(all, func(a, b ranked) int { return typeahead.CompareResults(a.Result, b.Result) })
 	out := make([]models.Suggestion, 0, len(all))
 	for _, r := range all {
 		s := models.Suggestion{Kind: r.kind, Text: r.Text, Score: round(r.Score), Match: r.Match.String()}
@@ -138,7 +137,7 @@ func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (re
 		return res, 0, "", err
 	}
 	if mode != models.RetrievalVector {
-		model := e.relevance(mode)
+		model := e.RelevanceModel(mode)
 		for _, h := range res.Hits[min(depth, len(res.Hits)):] { // full text's, past the page
 			best = max(best, model.Probability(relevance.Features{Coverage: h.Coverage, ByText: true}))
 		}

@@ -21,7 +21,8 @@ const (
 	Absent    = "absent"    // not configured: answers never use it
 )
 
-// readiness holds each component's state; safe for concurrent use.
+// readiness holds each component's state; safe for concurrent use. New
+// starts it with full text ready and the rest absent.
 type readiness struct {
 	mu     sync.RWMutex
 	states map[string]string
@@ -33,9 +34,6 @@ type readiness struct {
 func (e *Engine) SetReadiness(component, state string) {
 	e.ready.mu.Lock()
 	defer e.ready.mu.Unlock()
-	if e.ready.states == nil {
-		e.ready.states = initialReadiness()
-	}
 	e.ready.states[component] = state
 }
 
@@ -43,22 +41,16 @@ func (e *Engine) SetReadiness(component, state string) {
 func (e *Engine) Readiness() map[string]string {
 	e.ready.mu.RLock()
 	defer e.ready.mu.RUnlock()
-	if e.ready.states == nil {
-		return initialReadiness()
-	}
 	return maps.Clone(e.ready.states)
-}
-
-// initialReadiness is an engine's readiness before anything is set: full
-// text, which New loads, and nothing else.
-func initialReadiness() map[string]string {
-	return map[string]string{ComponentFullText: Ready, ComponentVectors: Absent, ComponentClassifiers: Absent}
 }
 
 // degraded returns the components an answer in retrieval mode needs that
 // are still being prepared, or nil.
 func (e *Engine) degraded(mode string) []string {
-	if mode != models.RetrievalText && e.Readiness()[ComponentVectors] == Preparing {
+	e.ready.mu.RLock()
+	preparing := e.ready.states[ComponentVectors] == Preparing
+	e.ready.mu.RUnlock()
+	if mode != models.RetrievalText && preparing {
 		return []string{ComponentVectors}
 	}
 	return nil

@@ -53,13 +53,7 @@ func TestRelevanceModels(t *testing.T) {
 		}
 		m := relevance.Fit(examples).WithFloor(data, maxLoss[mode])
 		fitted[mode] = m
-		var probs []float64
-		var labels []bool
-		for _, e := range examples {
-			probs = append(probs, m.Probability(e.Features))
-			labels = append(labels, e.Relevant)
-		}
-		_, ece := relevance.Reliability(probs, labels, 10)
+		_, ece, _ := m.Reliability(data, 10)
 		share := m.NoMatchShare(data)
 		t.Logf("%s: weights %.3f, bias %.3f, floor %.4f; ECE %.4f; no-match answered with nothing %.3f; recall@5 %v",
 			mode, m.Weights, m.Bias, m.Floor, ece, share, m.Recall5(data))

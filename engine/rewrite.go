@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"cmp"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/engine/vocabulary"
@@ -29,7 +26,7 @@ func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Q
 		return found
 	}
 	tail := " " // the last word was complete: so is the rewrite's
-	if last, _ := utf8.DecodeLastRuneInString(q.Text); unicode.IsLetter(last) || unicode.IsDigit(last) {
+	if typeahead.EndsInWord(q.Text) {
 		tail = ""
 	}
 	best := map[string]int{} // id to index in found
@@ -45,20 +42,13 @@ func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Q
 			case !ok:
 				best[r.ID] = len(found)
 				found = append(found, r)
-			case better(r, found[i]):
+			case typeahead.CompareResults(r, found[i]) < 0:
 				found[i] = r
 			}
 		}
 	}
-	slices.SortStableFunc(found, func(a, b typeahead.Result) int {
-		return cmp.Or(cmp.Compare(a.Match, b.Match), cmp.Compare(b.Score, a.Score))
-	})
+	slices.SortStableFunc(found, typeahead.CompareResults)
 	return found[:min(len(found), q.Limit)]
-}
-
-// better reports whether a ranks before b.
-func better(a, b typeahead.Result) bool {
-	return a.Match < b.Match || a.Match == b.Match && a.Score > b.Score
 }
 
 // DidYouMean returns text with its misspelled words corrected from the

@@ -49,7 +49,7 @@ var articleKeys = []string{"id", "title", "body", "tags", "category", "product",
 // UnmarshalJSON decodes an article, keeping unknown members in Extra.
 func (a *Article) UnmarshalJSON(data []byte) error {
 	var f articleFields
-	extra, err := decodeWithExtra(dateOnlyAsMidnight(data), &f, articleKeys)
+	extra, err := decodeDated(data, &f, articleKeys)
 	if err != nil {
 		return err
 	}

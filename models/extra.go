@@ -117,8 +117,14 @@ func encodeWithExtra(known any, extra Extra) ([]byte, error) {
 // ("created_at": "2026-01-01"), as ITSM exports often write them.
 var dateOnly = regexp.MustCompile(`(?i)("(?:created_at|resolved_at|updated_at)"\s*:\s*")(\d{4}-\d{2}-\d{2})(")`)
 
-// dateOnlyAsMidnight rewrites the date-only values of time members as
-// that day's midnight, UTC, so they decode as times.
-func dateOnlyAsMidnight(data []byte) []byte {
-	return dateOnly.ReplaceAll(data, []byte("${1}${2}T00:00:00Z${3}"))
+// decodeDated decodes as decodeWithExtra does and, when that fails and
+// time members hold a date alone, decodes again with those read as that
+// day's midnight, UTC: documents as RFC 3339 writes them, nearly all of
+// them, pay for no rewrite.
+func decodeDated(data []byte, known any, knownKeys []string) (Extra, error) {
+	extra, err := decodeWithExtra(data, known, knownKeys)
+	if err == nil || !dateOnly.Match(data) {
+		return extra, err
+	}
+	return decodeWithExtra(dateOnly.ReplaceAll(data, []byte("${1}${2}T00:00:00Z${3}")), known, knownKeys)
 }

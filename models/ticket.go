@@ -48,7 +48,7 @@ var ticketKeys = []string{"id", "portal", "org", "requester", "subject", "body",
 // UnmarshalJSON decodes a ticket, keeping unknown members in Extra.
 func (t *Ticket) UnmarshalJSON(data []byte) error {
 	var f ticketFields
-	extra, err := decodeWithExtra(dateOnlyAsMidnight(data), &f, ticketKeys)
+	extra, err := decodeDated(data, &f, ticketKeys)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/classify"
-	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/models"
@@ -128,17 +127,9 @@ func printRelevance(ctx context.Context, w io.Writer, eng *engine.Engine, judged
 		return err
 	}
 	m := eng.RelevanceModel(r.Mode)
-	var probs []float64
-	var labels []bool
-	for _, j := range data {
-		for _, h := range j.Hits {
-			probs = append(probs, m.Probability(h.Features))
-			labels = append(labels, h.Relevant)
-		}
-	}
-	bins, ece := relevance.Reliability(probs, labels, 10)
+	bins, ece, hits := m.Reliability(data, 10)
 	fmt.Fprintf(w, "\nrelevance, %s: ECE %.4f over %d hits; floor %.4f; %d no-match queries answered with nothing: %.3f\n",
-		r.Mode, ece, len(probs), m.Floor, len(unknown), m.NoMatchShare(data))
+		r.Mode, ece, hits, m.Floor, len(unknown), m.NoMatchShare(data))
 	recall := m.Recall5(data)
 	for _, kind := range slices.Sorted(maps.Keys(recall)) {
 		fmt.Fprintf(w, "  recall@5 of %s queries when answers below the floor show nothing: %.3f\n", kind, recall[kind])

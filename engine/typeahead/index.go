@@ -3,8 +3,8 @@
 // text match and popularity in microseconds.
 //
 // An entry is found by the words of its text (a title) and by its
-// keywords (tags, key terms of a body), each word also by its stem and
-// hyphenated words also joined. Results come in three tiers, each filled
+// keywords (tags, key terms of a body), hyphenated words also joined, and
+// a query word also finds the other words of its stem. Results come in three tiers, each filled
 // only when the one before leaves room: entries whose text holds every
 // word typed, then those holding them in text and keywords, then those
 // holding some of them.
@@ -66,6 +66,12 @@ const (
 	MatchPartial
 )
 
+// CompareResults orders results as they rank: by Match, then by score,
+// higher first.
+func CompareResults(a, b Result) int {
+	return cmp.Or(cmp.Compare(a.Match, b.Match), cmp.Compare(b.Score, a.Score))
+}
+
 // String returns the match's name as the API shows it.
 func (m Match) String() string {
 	switch m {
@@ -103,14 +109,10 @@ type Index struct {
 type entry struct {
 	Entry
 	words  []int32 // distinct word ids: the text's in order, then the keywords'
-	layout layout
+	text   uint8   // how many of words are the text's
 	weight float32 // static rank: log(1 + popularity)
 	key    uint64  // rankKey(weight, ID)
 }
-
-// layout says which of an entry's words come from where: words[:first]
-// are the text's first word and its other forms, words[:text] the text's.
-type layout struct{ first, text uint8 }
 
 // line holds what scoring an entry reads, its first words and its weight,
 // in one 64-byte record, so a candidate whose text's words it holds (most
@@ -119,8 +121,8 @@ type layout struct{ first, text uint8 }
 type line struct {
 	weight float32
 	n      uint8 // words held inline, the first of the entry's
-	layout layout
-	more   bool // the entry has more words than the line holds
+	text   uint8 // how many of the entry's words are its text's
+	more   bool  // the entry has more words than the line holds
 	words  [inlineWords]int32
 }
 
@@ -129,7 +131,7 @@ const inlineWords = 14
 
 // newLine returns the line for en.
 func newLine(en *entry) line {
-	l := line{weight: en.weight, layout: en.layout, more: len(en.words) > inlineWords}
+	l := line{weight: en.weight, text: en.text, more: len(en.words) > inlineWords}
 	l.n = uint8(copy(l.words[:], en.words))
 	return l
 }
@@ -139,8 +141,8 @@ func newLine(en *entry) line {
 func (x *Index) wordsOf(slot int32, textOnly bool) []int32 {
 	l := &x.lines[slot]
 	switch {
-	case textOnly && l.layout.text <= l.n:
-		return l.words[:l.layout.text]
+	case textOnly && l.text <= l.n:
+		return l.words[:l.text]
 	case l.more:
 		return x.entries[slot].words
 	}
@@ -234,17 +236,13 @@ func (x *Index) put(e Entry, unsorted map[int32]bool) {
 		en.weight = float32(math.Log1p(e.Popularity))
 	}
 	en.key = rankKey(en.weight, e.ID)
-	firstForms := len(indexWords(Tokens(e.Text)[0])) // the first word and its other forms
 	for i, w := range append(text, keywords...) {
 		id := x.wordID(w)
 		if !slices.Contains(en.words, id) && len(en.words) < maxWords {
 			en.words = append(en.words, id)
 		}
-		if i < firstForms {
-			en.layout.first = uint8(len(en.words))
-		}
 		if i < len(text) {
-			en.layout.text = uint8(len(en.words))
+			en.text = uint8(len(en.words))
 		}
 	}
 	en.words = slices.Clone(en.words)
@@ -254,7 +252,7 @@ func (x *Index) put(e Entry, unsorted map[int32]bool) {
 	}
 	x.inClass[e.Class]++
 	for i, w := range en.words {
-		p := posting{key: en.key, slot: slot, class: e.Class, text: i < int(en.layout.text)}
+		p := posting{key: en.key, slot: slot, class: e.Class, text: i < int(en.text)}
 		if unsorted != nil {
 			x.posts[w] = append(x.posts[w], p)
 			unsorted[w] = true
@@ -298,7 +296,7 @@ func (x *Index) rebuildTops(n *node) {
 }
 
 // maxWords bounds the distinct words of an entry, its keywords included,
-// so that a layout's counts fit in a byte.
+// so that a count of them fits in a byte.
 const maxWords = 255
 
 // Remove deletes the entry with this id, if present.
@@ -374,7 +372,7 @@ func (x *Index) remove(id string) *removed {
 		x.posts[w] = x.deletePosting(x.posts[w], p)
 		for _, n := range x.root.path(x.words[w]) {
 			n.count--
-			if i >= int(en.layout.text) {
+			if i >= int(en.text) {
 				continue // keywords are not in top lists
 			}
 			before := len(n.top[en.Class])

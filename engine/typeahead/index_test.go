@@ -183,7 +183,7 @@ func bruteForce(x *Index, query string, classes Classes, limit int) []string {
 			continue
 		}
 		for _, m := range []Match{MatchText, MatchKeywords} {
-			if s, missing := x.score(en.words, en.layout, en.weight, tokens, m == MatchText); missing == 0 {
+			if s, missing := x.score(en.words, int(en.text), en.weight, tokens, m == MatchText); missing == 0 {
 				tiers[m] = append(tiers[m], Result{Entry: en.Entry, Match: m, Score: s})
 				break
 			}

@@ -19,16 +19,20 @@ func KeyTerms(text string, n int) string {
 	}
 	var terms []*term
 	byStem := map[string]*term{}
+	byWord := map[string]*term{} // so each spelling is stemmed once
 	for i, w := range Tokens(text) {
-		if len(w) < 3 || functionWords[w] || stopwords[w] || strings.ContainsFunc(w, unicode.IsDigit) {
-			continue
-		}
-		s := stem(w)
-		t := byStem[s]
+		t := byWord[w]
 		if t == nil {
-			t = &term{word: w, first: i}
-			byStem[s] = t
-			terms = append(terms, t)
+			if len(w) < 3 || functionWords[w] || stopwords[w] || strings.ContainsFunc(w, unicode.IsDigit) {
+				continue
+			}
+			s := stem(w)
+			if t = byStem[s]; t == nil {
+				t = &term{word: w, first: i}
+				byStem[s] = t
+				terms = append(terms, t)
+			}
+			byWord[w] = t
 		}
 		t.count++
 	}

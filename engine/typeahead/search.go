@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Query asks for completions of Text, the contents of a search box.
@@ -73,8 +71,7 @@ func (x *Index) Search(q Query) []Result {
 	if len(words) == 0 || q.Limit <= 0 {
 		return nil
 	}
-	last, _ := utf8.DecodeLastRuneInString(q.Text)
-	partial := unicode.IsLetter(last) || unicode.IsDigit(last)
+	partial := EndsInWord(q.Text)
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -216,7 +213,7 @@ const firstWordBonus = 0.1
 // every required token; a partial one at least half of them.
 func (p *pass) consider(x *Index, top *topResults, slot int32, m Match) {
 	l := &x.lines[slot]
-	score, missing := x.score(x.wordsOf(slot, m == MatchText), l.layout, l.weight, p.tokens, m == MatchText)
+	score, missing := x.score(x.wordsOf(slot, m == MatchText), int(l.text), l.weight, p.tokens, m == MatchText)
 	if m == MatchPartial {
 		missing += p.unmatched
 		if 2*missing > len(p.required) {
@@ -364,17 +361,17 @@ func (x *Index) match(words []string, partial bool) []*token {
 // rather than its text.
 const keywordWeight = 0.6
 
-// score rates how well an entry of these words, layout and weight matches
-// the query words, in [0, 1] for the text plus a popularity term, and
-// counts the required tokens it lacks. With textOnly, keywords do not
-// count.
-func (x *Index) score(words []int32, l layout, weight float32, tokens []*token, textOnly bool) (score float64, missing int) {
+// score rates how well an entry of these words (the first text of them
+// its text's) and weight matches the query words, in [0, 1] for the text
+// plus a popularity term, and counts the required tokens it lacks. With
+// textOnly, keywords do not count.
+func (x *Index) score(words []int32, text int, weight float32, tokens []*token, textOnly bool) (score float64, missing int) {
 	if textOnly {
-		words = words[:l.text]
+		words = words[:text]
 	}
 	var sum float64
 	for _, t := range tokens {
-		q := x.quality(words, l, t)
+		q := x.quality(words, text, t)
 		switch {
 		case q > 0 && t.optional:
 			sum += 0.5 * q
@@ -384,18 +381,18 @@ func (x *Index) score(words []int32, l layout, weight float32, tokens []*token, 
 			missing++
 		}
 	}
-	text := sum / float64(len(tokens))
-	if x.quality(words[:l.first], l, tokens[0]) > 0 {
-		text += firstWordBonus // the text starts with what was typed first
+	match := sum / float64(len(tokens))
+	if x.quality(words[:1], text, tokens[0]) > 0 {
+		match += firstWordBonus // the text starts with what was typed first
 	}
-	return text + popularityWeight*float64(weight), missing
+	return match + popularityWeight*float64(weight), missing
 }
 
 // quality is how well the best of words matches t: 1 for an exact word of
 // the text, less for typos, for completions far longer than the prefix and
 // for keywords, 0 for no match.
-func (x *Index) quality(words []int32, l layout, t *token) float64 {
-	text := min(len(words), int(l.text))
+func (x *Index) quality(words []int32, text int, t *token) float64 {
+	text = min(len(words), text)
 	best := x.bestMatch(words[:text], t)
 	if best >= keywordWeight {
 		return best // no keyword could do better

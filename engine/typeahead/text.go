@@ -3,6 +3,7 @@ package typeahead
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/english"
@@ -12,10 +13,18 @@ import (
 // Tokens splits text into lower-case words with accents removed. A word is
 // a run of letters and digits; everything else separates words.
 func Tokens(text string) []string {
-	folded := fold(text)
-	return strings.FieldsFunc(folded, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	return strings.FieldsFunc(fold(text), separates)
+}
+
+// separates reports whether r separates words: it is neither a letter
+// nor a digit.
+func separates(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// EndsInWord reports whether text ends in a letter or digit: a word still
+// being typed, which Search completes as a prefix.
+func EndsInWord(text string) bool {
+	last, _ := utf8.DecodeLastRuneInString(text)
+	return !separates(last)
 }
 
 // fold lower-cases s and strips combining marks (é becomes e).
@@ -94,7 +103,7 @@ func stem(w string) string {
 func indexWords(text string) []string {
 	var out []string
 	for _, field := range strings.Fields(fold(text)) {
-		out = append(out, strings.FieldsFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+		out = append(out, strings.FieldsFunc(field, separates)...)
 		if joined := joinHyphenated(field); joined != "" {
 			out = append(out, joined)
 		}
@@ -106,13 +115,13 @@ func indexWords(text string) []string {
 // joined by single hyphens ("wi-fi", "sign-in", "e-423"), or "" when it
 // is not such a field.
 func joinHyphenated(field string) string {
-	field = strings.TrimFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	field = strings.TrimFunc(field, separates)
 	parts := strings.Split(field, "-")
 	if len(parts) < 2 {
 		return ""
 	}
 	for _, p := range parts {
-		if p == "" || strings.ContainsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if p == "" || strings.ContainsFunc(p, separates) {
 			return ""
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -103,8 +104,11 @@ func (v *Vocabulary) add(phrases []string) error {
 // letters and digits, accents folded, apostrophes dropped ("can't" is
 // "cant") and anything else separating words ("wi-fi" is "wi fi").
 func Words(text string) []string {
+	if !isASCII(text) {
+		text = norm.NFD.String(text) // accents as marks, to drop
+	}
 	var b strings.Builder
-	for _, r := range norm.NFD.String(text) {
+	for _, r := range text {
 		switch {
 		case unicode.Is(unicode.Mn, r), r == '\'', r == '’':
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
@@ -114,6 +118,17 @@ func Words(text string) []string {
 		}
 	}
 	return strings.Fields(b.String())
+}
+
+// isASCII reports whether s is all ASCII, which decomposition leaves as
+// it is.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Rewrite returns the query's words with one phrase of the vocabulary

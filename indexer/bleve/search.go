@@ -33,6 +33,13 @@ const (
 // fieldArticle is bleve's composite field of every text field.
 const fieldArticle = "_all"
 
+// articleBoosts are the fields a query's words are matched in, with their
+// boosts: the whole article first, then the fields that add to it.
+var articleBoosts = []struct {
+	field string
+	boost float64
+}{{fieldArticle, boostArticle}, {fieldTitle, boostTitle}, {fieldTags, boostTags}, {fieldBody, boostBody}}
+
 // facetSize is how many values each facet returns.
 const facetSize = 10
 
@@ -80,7 +87,10 @@ func (x *Index) searchArticles(ctx context.Context, q models.TextQuery, fuzzines
 		return models.SearchResult{}, fmt.Errorf("full-text search: %w", err)
 	}
 	out := models.SearchResult{Total: sr.Total, Hits: make([]models.ArticleHit, 0, len(sr.Hits))}
-	terms := x.terms(coverageText(q))
+	var terms []string // coverage reads term locations, which only highlighting keeps
+	if q.Highlight {
+		terms = x.terms(coverageText(q))
+	}
 	for _, h := range sr.Hits {
 		hit := articleHit(h)
 		hit.Coverage = coverage(h, terms, fuzziness)
@@ -185,17 +195,14 @@ func oneEdit(a, b string) bool {
 // against the words themselves.
 const boostEquivalent = 0.5
 
-// equivalents matches any of the phrases, each as a phrase, in title,
-// tags and body with their boosts, at the weight of an equivalent.
+// equivalents matches any of the phrases, each as a phrase, in the
+// article's fields with their boosts, at the weight of an equivalent.
 func equivalents(phrases []string) query.Query {
 	var clauses []query.Query
 	for _, p := range phrases {
-		for _, f := range []struct {
-			name  string
-			boost float64
-		}{{fieldArticle, boostArticle}, {fieldTitle, boostTitle}, {fieldTags, boostTags}, {fieldBody, boostBody}} {
+		for _, f := range articleBoosts {
 			m := bv.NewMatchPhraseQuery(p)
-			m.SetField(f.name)
+			m.SetField(f.field)
 			m.SetBoost(f.boost * boostEquivalent)
 			clauses = append(clauses, m)
 		}
@@ -211,12 +218,11 @@ func equivalents(phrases []string) query.Query {
 // then only looks them up for its candidates.
 func articleFields(text string, boost float64, fuzziness int) query.Query {
 	q := bv.NewBooleanQuery()
-	q.AddMust(match(text, fieldArticle, boostArticle*boost, fuzziness))
-	q.AddShould(
-		match(text, fieldTitle, boostTitle*boost, fuzziness),
-		match(text, fieldTags, boostTags*boost, fuzziness),
-		match(text, fieldBody, boostBody*boost, fuzziness),
-	)
+	whole, fields := articleBoosts[0], articleBoosts[1:]
+	q.AddMust(match(text, whole.field, whole.boost*boost, fuzziness))
+	for _, f := range fields {
+		q.AddShould(match(text, f.field, f.boost*boost, fuzziness))
+	}
 	return q
 }
 
