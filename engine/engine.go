@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/siftdesk/sift/engine/analytics"
+	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
@@ -36,11 +37,9 @@ type Store interface {
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
 
-// TextIndex is the full-text index as the engine reads it.
+// TextIndex is the full-text index of tickets as the engine reads it;
+// articles are searched in memory (engine/bm25).
 type TextIndex interface {
-	// SearchArticles returns articles matching q among the visibilities q
-	// allows.
-	SearchArticles(ctx context.Context, q models.TextQuery) (models.SearchResult, error)
 	// SearchTickets returns the k tickets within scope whose subject and
 	// body best match text.
 	SearchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error)
@@ -77,6 +76,7 @@ type Engine struct {
 	writer   Writer
 	log      *slog.Logger
 	articles *typeahead.Index // article titles, class by visibility and restriction
+	fulltext *bm25.Index      // article search
 	access   articleAccess    // products and tiers of restricted articles, for type-ahead
 	queries  *typeahead.Index // past queries, class by portal
 	embedder Embedder         // nil: full-text retrieval only
@@ -99,8 +99,12 @@ type Engine struct {
 	replicated bool
 }
 
+// loadBatch is how many articles article search takes at a time while
+// the engine loads it: one lock each, not one an article.
+const loadBatch = 1000
+
 // New returns an engine over the given backends and loads the type-ahead
-// indexes from the store.
+// indexes and article search from the store.
 func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Writer, log *slog.Logger) (*Engine, error) {
 	if cfg.MinQueryCount <= 0 {
 		cfg.MinQueryCount = 2
@@ -112,6 +116,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		cfg: cfg, store: store, text: text, writer: writer,
 		log:       log.With("component", "engine"),
 		articles:  typeahead.New(),
+		fulltext:  bm25.New(bm25.English()),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
 		ready: readiness{states: map[string]string{
@@ -119,13 +124,19 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		}},
 	}
 	var entries []typeahead.Entry
+	var batch []*models.Article
 	err := store.Articles(ctx, func(a *models.Article) error {
 		entries = append(entries, e.articleEntry(a, 0))
+		if batch = append(batch, a); len(batch) == loadBatch {
+			e.fulltext.Put(batch...)
+			batch = batch[:0]
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load type-ahead: %w", err)
+		return nil, fmt.Errorf("load type-ahead and article search: %w", err)
 	}
+	e.fulltext.Put(batch...)
 	e.articles.PutAll(entries)
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)
@@ -134,7 +145,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	if err != nil {
 		return nil, fmt.Errorf("load query completions: %w", err)
 	}
-	e.log.Info("type-ahead loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
+	e.log.Info("type-ahead and article search loaded", "articles", e.articles.Len(), "queries", e.queries.Len())
 	if r, ok := writer.(*Replicated); ok {
 		r.eng.Store(e)
 		e.replicated = true

@@ -123,14 +123,11 @@ func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (re
 		return res, 0, "", err
 	}
 	depth := req.Offset + limit
-	res, err = e.text.SearchArticles(ctx, models.TextQuery{
+	res = e.fulltext.Search(models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Filter: req.Audience.Filter(),
 		Limit: depth + popularityWindow, Facets: true, Highlight: true,
 		Equivalents: e.equivalents(req.Query),
 	})
-	if err != nil {
-		return res, 0, "", err
-	}
 	lifts := e.liftByPopularity(res.Hits)
 	all, extra, best, err := e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
 	if err != nil {
@@ -176,14 +173,11 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		return models.DeflectResult{}, err
 	}
 	body := models.FirstWords(req.Body, textQueryWords)
-	res, err := e.text.SearchArticles(ctx, models.TextQuery{
+	res := e.fulltext.Search(models.TextQuery{
 		Match: models.MatchDeflect, Subject: req.Subject, Text: body,
 		Filter: req.Audience.Filter(), Limit: limit, Highlight: true,
 		Equivalents: e.equivalents(req.Subject + "\n" + body),
 	})
-	if err != nil {
-		return models.DeflectResult{}, err
-	}
 	hits, _, best, err := e.fuseArticles(ctx, req.Audience, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
 	if err != nil {
 		return models.DeflectResult{}, err

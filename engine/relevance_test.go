@@ -13,6 +13,7 @@ import (
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/indexer"
+	"github.com/siftdesk/sift/indexer/use"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -82,11 +83,23 @@ func TestRelevanceModels(t *testing.T) {
 // the built-in encoder, on the embedded backend.
 func openDemoArticlesWithVectors(t *testing.T) *fixture {
 	t.Helper()
+	ctx := context.Background()
 	f := open(t, backends[0], t.TempDir())
-	withVectors(t, f)
-	if _, err := f.ix.IndexSources(context.Background(), []string{filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")}, indexer.Options{}); err != nil {
+	emb, err := use.Load()
+	if err != nil {
 		t.Fatal(err)
 	}
+	vecs := f.vectors(emb.Model(), emb.Dimensions())
+	f.ix.UseVectors(emb, vecs) // the articles are embedded as they are indexed
+	if _, err := f.ix.IndexSources(ctx, []string{filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb")}, indexer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// An engine loads its article search from the store: it starts after
+	// the writes it did not make.
+	if f.eng, err = engine.New(ctx, engine.Config{}, f.store, f.text, f.writer, discard); err != nil {
+		t.Fatal(err)
+	}
+	f.eng.UseVectors(emb, vecs)
 	return f
 }
 

@@ -80,17 +80,19 @@ func (r *Replicated) CatchUp(ctx context.Context) error {
 	})
 }
 
-// Refresh brings type-ahead in line with changes that are already in the
-// system of record and the full-text index, as a replica's change feed
-// delivers them: article titles and query completions are added, replaced
-// or removed.
+// Refresh brings type-ahead and article search in line with changes that
+// are already in the system of record and the full-text index, as a
+// replica's change feed delivers them: articles and query completions are
+// added, replaced or removed.
 func (e *Engine) Refresh(changes []models.Change) {
 	for _, c := range changes {
 		switch {
 		case c.Kind == models.KindArticle && c.Delete:
 			e.removeArticleEntry(c.ID)
+			e.fulltext.Delete(c.ID)
 		case c.Article != nil:
 			e.putArticleEntry(c.Article, e.eventViews(c.ID))
+			e.fulltext.Put(c.Article)
 		case c.Kind == models.KindQuery && c.Delete:
 			e.queries.Remove(c.ID)
 		case c.Query != nil:

@@ -1,13 +1,13 @@
-// Package bleve is Sift's full-text index, built on the bleve library: BM25
-// ranking with field boosts, highlighted snippets and facets over articles,
-// and the ticket text that similar-ticket search reads.
+// Package bleve is Sift's durable full-text index, built on the bleve
+// library: the ticket text that similar-ticket search reads, and the
+// articles' fields that the plain-bleve type-ahead baseline reads. Article
+// search itself is in memory (engine/bm25).
 package bleve
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -234,9 +234,4 @@ func newTicketDoc(t *models.Ticket) ticketDoc {
 		Resolution: t.Resolution,
 		Category:   t.Category,
 	}
-}
-
-// articleID strips the kind prefix from a bleve document id.
-func articleID(docID string) string {
-	return strings.TrimPrefix(docID, string(models.KindArticle)+"/")
 }

@@ -1,0 +1,502 @@
+package bm25
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/siftdesk/sift/models"
+)
+
+// Weights. Most of a hit's score is BM25 over the whole article, so an
+// article is ranked as the one document it is; each field then adds its
+// own BM25, so a word in the short title counts more than the same word
+// deep in the body. Tuned on testdata/eval/search.jsonl (see README's
+// search figures).
+const (
+	weightArticle    = 10.0
+	weightTitle      = 1.5
+	weightTags       = 1.0
+	weightBody       = 0.5
+	weightSubject    = 4.0 // a draft's subject over its body
+	weightEquivalent = 0.5 // a phrase meaning what the words typed mean, against the words
+	weightNearMiss   = 0.5 // a term one edit from a word typed, in the retry with typos
+)
+
+// fieldWeights are the weights of the fields, by field.
+var fieldWeights = [numFields]float64{fieldTitle: weightTitle, fieldTags: weightTags, fieldBody: weightBody, fieldAll: weightArticle}
+
+// BM25's parameters: how fast a term's count saturates, and how much a
+// long field is discounted.
+const (
+	k1 = 1.2
+	b  = 0.75
+)
+
+// maxQueryTerms is how many distinct terms of a text a query keeps: one
+// bit each in a match mask.
+const maxQueryTerms = 64
+
+// facetSize is how many values each facet returns.
+const facetSize = 10
+
+// Search finds articles for q among those q's filter admits. A search-box
+// query that matches nothing exactly is retried with one typo allowed per
+// word.
+func (x *Index) Search(q models.TextQuery) models.SearchResult {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	res := x.search(q, false)
+	if res.Total == 0 && q.Match == models.MatchSearch {
+		res = x.search(q, true)
+	}
+	return res
+}
+
+// queryTerm is a word of a query: the indexed terms it matches, each with
+// its weight (1, or weightNearMiss for a term one edit away).
+type queryTerm struct {
+	text    string
+	matches []weighted
+}
+
+type weighted struct {
+	id     uint32
+	weight float64
+}
+
+// group is a text whose words are matched, any of them, against the whole
+// article and each field, with a weight.
+type group struct {
+	terms  []queryTerm
+	weight float64
+}
+
+func (x *Index) search(q models.TextQuery, typos bool) models.SearchResult {
+	var groups []group
+	switch q.Match {
+	case models.MatchDeflect:
+		groups = []group{{x.queryTerms(q.Subject, typos), weightSubject}, {x.queryTerms(q.Text, typos), 1}}
+	default:
+		groups = []group{{x.queryTerms(q.Text, typos), 1}}
+	}
+	acc := x.accumulator()
+	defer x.scratch.Put(acc)
+	admit := x.admission(q.Filter)
+	for _, g := range groups {
+		x.scoreGroup(acc, admit, g)
+	}
+	acc.close(len(groups))
+	if len(q.Equivalents) > 0 {
+		x.scoreEquivalents(acc, admit, q.Equivalents)
+		acc.close(2)
+	}
+	out := models.SearchResult{Total: uint64(len(acc.hits)), Hits: []models.ArticleHit{}}
+	if q.Facets {
+		out.Facets = x.facets(acc.hits)
+	}
+	var marked map[uint32]float64 // term ids to highlight, with their credit toward coverage
+	var covered []queryTerm
+	if q.Highlight {
+		marked = highlighted(groups, x.equivalentTerms(q.Equivalents))
+		covered = x.queryTerms(coverageText(q), typos)
+	}
+	for _, slot := range acc.top(q.Offset, q.Limit) {
+		d, m := x.docs[slot], &x.meta[slot]
+		hit := models.ArticleHit{
+			ID: d.id, Title: d.title, Category: x.values[m.category], Product: x.values[m.product],
+			Visibility: d.visibility, Products: d.products, Tiers: d.tiers,
+			Score: float64(acc.score[slot]),
+		}
+		if q.Highlight {
+			hit.Snippet = snippet(d, marked)
+			hit.Coverage = coverage(d, covered)
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	acc.reset()
+	return out
+}
+
+// queryTerms returns the distinct terms of text, at most maxQueryTerms,
+// each with the indexed terms it matches: itself, and with typos the
+// terms one edit from it.
+func (x *Index) queryTerms(text string, typos bool) []queryTerm {
+	var out []queryTerm
+	seen := map[string]bool{}
+	for _, tok := range x.analyze(text) {
+		if seen[tok.Term] || len(out) == maxQueryTerms {
+			continue
+		}
+		seen[tok.Term] = true
+		t := queryTerm{text: tok.Term}
+		if id, ok := x.termIDs[tok.Term]; ok {
+			t.matches = append(t.matches, weighted{id, 1})
+		}
+		if typos && !hasDigit(tok.Term) {
+			for n := max(len(tok.Term)-1, 0); n <= len(tok.Term)+1 && n < len(x.byLength); n++ {
+				for _, id := range x.byLength[n] {
+					if x.df[id][fieldAll] > 0 && oneEdit(x.terms[id], tok.Term) && x.terms[id] != tok.Term {
+						t.matches = append(t.matches, weighted{id, weightNearMiss})
+					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// idf is BM25's inverse document frequency of a term held by df of n
+// articles.
+func idf(df int32, n int) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// averages returns the mean length of each field over n live articles.
+func (x *Index) averages(n int) [numFields]float64 {
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = max(x.totals[f]/float64(n), 1)
+	}
+	return avg
+}
+
+// weight is the square of a term's idf in each field, times weight: a
+// rare word counts for much more than a common one.
+func (x *Index) weight(id uint32, n int, weight float64) [numFields]float64 {
+	var w [numFields]float64
+	for f := range numFields {
+		v := idf(x.df[id][f], n)
+		w[f] = v * v * weight
+	}
+	return w
+}
+
+// scoreGroup adds to acc, for every live article holding a word of g, the
+// BM25 of g's words in the whole article and in each field.
+func (x *Index) scoreGroup(acc *accumulator, admit admission, g group) {
+	n := len(x.slots)
+	if n == 0 || len(g.terms) == 0 {
+		return
+	}
+	avg := x.averages(n)
+	for i, t := range g.terms {
+		bit := uint64(1) << i
+		for _, m := range t.matches {
+			w := x.weight(m.id, n, m.weight)
+			for _, p := range x.postings[m.id] {
+				meta := &x.meta[p.slot]
+				if !x.admits(admit, meta, p.slot) {
+					continue
+				}
+				s := &acc.fields[p.slot]
+				if s.mask[fieldAll] == 0 {
+					acc.touched = append(acc.touched, p.slot)
+				}
+				all := 0
+				for f, tf := range p.tf {
+					if tf > 0 {
+						s.sum[f] += float32(w[f] * saturate(tf, meta.length[f], avg[f]))
+						s.mask[f] |= bit
+						all += int(tf)
+					}
+				}
+				s.sum[fieldAll] += float32(w[fieldAll] * saturate(uint16(min(all, 1<<16-1)), meta.length[fieldAll], avg[fieldAll]))
+				s.mask[fieldAll] |= bit
+			}
+		}
+	}
+	terms := float64(len(g.terms))
+	for _, slot := range acc.touched {
+		s := &acc.fields[slot]
+		// Each part counts by the share of the words it holds, and the
+		// fields by the share of fields holding any: an article with all
+		// the words beats one with the rarest word many times.
+		score := weightArticle * float64(s.sum[fieldAll]) * float64(bits.OnesCount64(s.mask[fieldAll])) / terms
+		var fields, matched float64
+		for f := range fieldAll {
+			if s.mask[f] != 0 {
+				fields += fieldWeights[f] * float64(s.sum[f]) * float64(bits.OnesCount64(s.mask[f])) / terms
+				matched++
+			}
+		}
+		score += fields * matched / fieldAll
+		acc.add(slot, g.weight*score)
+		*s = fieldSums{}
+	}
+	acc.touched = acc.touched[:0]
+}
+
+// saturate is BM25's term-frequency part for tf occurrences in a field of
+// length against the average, with tf counted as its square root.
+func saturate(tf uint16, length float32, avg float64) float64 {
+	t := rootOf(tf)
+	return t * k1 / (t + k1*(1-b+b*float64(length)/avg))
+}
+
+// roots are the square roots of small counts.
+var roots = func() (r [64]float64) {
+	for i := range r {
+		r[i] = math.Sqrt(float64(i))
+	}
+	return r
+}()
+
+func rootOf(tf uint16) float64 {
+	if int(tf) < len(roots) {
+		return roots[tf]
+	}
+	return math.Sqrt(float64(tf))
+}
+
+// scoreEquivalents adds to acc the articles holding any of the phrases in
+// a field or anywhere, each (phrase, field) pair scored as the phrase's
+// words in that field, at weightEquivalent; each article counts by the
+// share of pairs it holds.
+func (x *Index) scoreEquivalents(acc *accumulator, admit admission, phrases []string) {
+	n := len(x.slots)
+	if n == 0 {
+		return
+	}
+	avg := x.averages(n)
+	for _, p := range phrases {
+		words := x.phrase(p)
+		if len(words) == 0 {
+			continue
+		}
+		weights := make([][numFields]float64, len(words))
+		for i, w := range words {
+			weights[i] = x.weight(w, n, 1)
+		}
+		rarest := slices.MinFunc(words, func(a, b uint32) int { return cmp.Compare(x.df[a][fieldAll], x.df[b][fieldAll]) })
+		for _, post := range x.postings[rarest] {
+			meta := &x.meta[post.slot]
+			if !x.admits(admit, meta, post.slot) {
+				continue
+			}
+			d := x.docs[post.slot]
+			// A clause's score: the phrase's words in one field (fieldAll:
+			// the three together), weighted as the field.
+			clause := func(f int) float64 {
+				score := 0.0
+				for i, w := range words {
+					var tf int
+					for g := range fieldAll {
+						switch {
+						case f != g && f != fieldAll:
+						case len(words) == 1:
+							tf += int(post.tf[g])
+						default:
+							tf += occurrences(d.words[g], w)
+						}
+					}
+					score += weights[i][f] * saturate(uint16(min(tf, 1<<16-1)), meta.length[f], avg[f])
+				}
+				return fieldWeights[f] * score
+			}
+			held := 0.0
+			s := &acc.fields[post.slot]
+			for f := range fieldAll {
+				if post.tf[f] > 0 && (len(words) == 1 || contains(d.words[f], words)) {
+					held, s.sum[0] = held+1, s.sum[0]+float32(clause(f))
+				}
+			}
+			if held == 0 {
+				continue
+			}
+			if s.mask[0] == 0 {
+				acc.touched = append(acc.touched, post.slot)
+			}
+			s.sum[0] += float32(clause(fieldAll))
+			s.mask[0] += uint64(held) + 1 // clauses held, the whole article's too
+		}
+	}
+	clauses := float64(len(phrases) * numFields)
+	for _, slot := range acc.touched {
+		s := &acc.fields[slot]
+		acc.add(slot, weightEquivalent*float64(s.sum[0])*float64(s.mask[0])/clauses)
+		*s = fieldSums{}
+	}
+	acc.touched = acc.touched[:0]
+}
+
+// occurrences returns how often id occurs in words.
+func occurrences(words []uint32, id uint32) int {
+	n := 0
+	for _, w := range words {
+		if w == id {
+			n++
+		}
+	}
+	return n
+}
+
+// phrase returns the term ids of p's words, or nil when the index lacks
+// one of them.
+func (x *Index) phrase(p string) []uint32 {
+	var out []uint32
+	for _, tok := range x.analyze(p) {
+		id, ok := x.termIDs[tok.Term]
+		if !ok {
+			return nil
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// equivalentTerms returns the term ids of the phrases' words.
+func (x *Index) equivalentTerms(phrases []string) []uint32 {
+	var out []uint32
+	for _, p := range phrases {
+		out = append(out, x.phrase(p)...)
+	}
+	return out
+}
+
+// contains reports whether words holds phrase as consecutive words.
+func contains(words, phrase []uint32) bool {
+	for i := 0; i+len(phrase) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(phrase)], phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+// facets counts the hits by category and by product, the facetSize most
+// frequent values of each, most frequent first; articles without a value
+// are not counted.
+func (x *Index) facets(hits []uint32) map[string][]models.FacetCount {
+	categories := make([]int, len(x.values))
+	products := make([]int, len(x.values))
+	for _, slot := range hits {
+		m := &x.meta[slot]
+		categories[m.category]++
+		products[m.product]++
+	}
+	return map[string][]models.FacetCount{
+		"category": x.topValues(categories),
+		"product":  x.topValues(products),
+	}
+}
+
+// admission is a filter as the index checks it: a bit for each
+// visibility it admits.
+type admission struct {
+	visibilities uint64
+	filter       models.ArticleFilter
+}
+
+func (x *Index) admission(f models.ArticleFilter) admission {
+	a := admission{filter: f}
+	for _, v := range f.Visibilities {
+		if id, ok := x.visibilities[v]; ok {
+			a.visibilities |= 1 << id
+		}
+	}
+	return a
+}
+
+// admits reports whether a admits the live article in slot, whose meta
+// is m.
+func (x *Index) admits(a admission, m *docMeta, slot uint32) bool {
+	if !m.live || a.visibilities&(1<<m.visibility) == 0 {
+		return false
+	}
+	return !m.restricted || a.filter.Entitles(x.docs[slot].products, x.docs[slot].tiers)
+}
+
+// topValues returns the facetSize values with the highest counts, by
+// label id, highest first, ties in the values' order; label 0 (none) is
+// left out.
+func (x *Index) topValues(counts []int) []models.FacetCount {
+	out := make([]models.FacetCount, 0, facetSize+1)
+	before := func(a, b models.FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
+	}
+	for id, n := range counts[1:] {
+		if n == 0 || len(out) == facetSize && n < out[facetSize-1].Count {
+			continue
+		}
+		c := models.FacetCount{Value: x.values[id+1], Count: n}
+		i, _ := slices.BinarySearchFunc(out, c, before)
+		out = slices.Insert(out, i, c)[:min(len(out)+1, facetSize)]
+	}
+	return out
+}
+
+// coverageWords is how much of a draft coverage reads when it has no
+// subject: its opening says what it is about.
+const coverageWords = 16
+
+// coverageText is the text whose words coverage counts: the query, or a
+// draft's subject (its opening when it has none), since a long draft
+// shares only some of its words with even the best article.
+func coverageText(q models.TextQuery) string {
+	switch {
+	case q.Match != models.MatchDeflect:
+		return q.Text
+	case strings.TrimSpace(q.Subject) != "":
+		return q.Subject
+	}
+	return models.FirstWords(q.Text, coverageWords)
+}
+
+// coverage is the share of terms d holds in its title or body; a term it
+// holds only one edit away (terms with typos) counts half.
+func coverage(d *doc, terms []queryTerm) float64 {
+	if len(terms) == 0 {
+		return 0
+	}
+	held := 0.0
+	for _, t := range terms {
+		best := 0.0
+		for _, m := range t.matches {
+			if m.weight > best && (slices.Contains(d.words[fieldTitle], m.id) || slices.Contains(d.words[fieldBody], m.id)) {
+				best = m.weight
+			}
+		}
+		held += best
+	}
+	return held / float64(len(terms))
+}
+
+// highlighted returns the term ids a snippet marks: every term the
+// groups' words match, and the equivalents' words.
+func highlighted(groups []group, equivalents []uint32) map[uint32]float64 {
+	out := map[uint32]float64{}
+	for _, g := range groups {
+		for _, t := range g.terms {
+			for _, m := range t.matches {
+				out[m.id] = m.weight
+			}
+		}
+	}
+	for _, id := range equivalents {
+		out[id] = weightEquivalent
+	}
+	return out
+}
+
+// oneEdit reports whether a and b differ by one inserted, deleted or
+// replaced byte at most.
+func oneEdit(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+min(1, len(a)-i):] == b[i+min(1, len(b)-i):]
+	}
+	return a[i+1:] == b[i:]
+}
