@@ -99,10 +99,6 @@ type Engine struct {
 	replicated bool
 }
 
-// loadBatch is how many articles article search takes at a time while
-// the engine loads it: one lock each, not one an article.
-const loadBatch = 1000
-
 // New returns an engine over the given backends and loads the type-ahead
 // indexes and article search from the store.
 func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Writer, log *slog.Logger) (*Engine, error) {
@@ -123,21 +119,23 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 			ComponentFullText: Ready, ComponentVectors: Absent, ComponentClassifiers: Absent,
 		}},
 	}
-	var entries []typeahead.Entry
-	var batch []*models.Article
+	var articles []*models.Article
 	err := store.Articles(ctx, func(a *models.Article) error {
-		entries = append(entries, e.articleEntry(a, 0))
-		if batch = append(batch, a); len(batch) == loadBatch {
-			e.fulltext.Put(batch...)
-			batch = batch[:0]
-		}
+		articles = append(articles, a)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load type-ahead and article search: %w", err)
 	}
-	e.fulltext.Put(batch...)
+	// The two indexes share nothing: each takes a core.
+	var loaded sync.WaitGroup
+	loaded.Go(func() { e.fulltext.Put(articles...) })
+	entries := make([]typeahead.Entry, len(articles))
+	for i, a := range articles {
+		entries[i] = e.articleEntry(a, 0)
+	}
 	e.articles.PutAll(entries)
+	loaded.Wait()
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)
 		return nil
