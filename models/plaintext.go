@@ -12,7 +12,7 @@ var (
 	mdEmphasis = regexp.MustCompile("(\\*\\*|__|\\*|`{1,3})")
 	// emphasis removes what mdEmphasis matches, in its order, much faster.
 	emphasis = strings.NewReplacer("**", "", "__", "", "*", "", "```", "", "``", "", "`", "")
-	mdRule     = regexp.MustCompile(`(?m)^\s*([-*_]\s*){3,}$`)
+	mdRule   = regexp.MustCompile(`(?m)^\s*([-*_]\s*){3,}$`)
 )
 
 // PlainText turns Markdown into the text a reader sees: headings, list
