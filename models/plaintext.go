@@ -9,8 +9,8 @@ var (
 	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
 	mdLink     = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
 	mdLineMark = regexp.MustCompile(`(?m)^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)`)
-	mdEmphasis = regexp.MustCompile("(\\*\\*|__|\\*|`{1,3})")
-	// emphasis removes what mdEmphasis matches, in its order, much faster.
+	// emphasis removes bold, italic and code marks: ** and __, then *,
+	// then runs of up to three backquotes.
 	emphasis = strings.NewReplacer("**", "", "__", "", "*", "", "```", "", "``", "", "`", "")
 	mdRule   = regexp.MustCompile(`(?m)^\s*([-*_]\s*){3,}$`)
 )
