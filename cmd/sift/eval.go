@@ -273,10 +273,14 @@ func evalClassify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	f := newFlagSet("eval classify", "", "Train a classifier on --train and measure it on --test: accuracy, macro-F1,\n"+
 		"per-class precision and recall, a reliability table, training time and predictions per second.\n"+
 		"Files are CSV with a header row or JSON Lines.", stderr)
-	var train, test, text, label string
+	var train, test, unknown, text, label string
 	var emb embedderFlags
+	var targets targetFlags
 	f.StringVar(&train, "train", "", "labelled training file (.csv or .jsonl)")
 	f.StringVar(&test, "test", "", "labelled test file (.csv or .jsonl)")
+	f.StringVar(&unknown, "unknown", "", "texts of no class the model learned, in --test's format (labels ignored): print in-scope accuracy\n"+
+		"(answered and right, over --test), unknown recall (abstained, over these) and AUROC, a line each")
+	targets.register(f)
 	f.StringVar(&text, "text", "text", "text column(s), comma-separated (e.g. subject,body)")
 	f.StringVar(&label, "label", "label", "label column")
 	emb.register(f)
@@ -303,23 +307,32 @@ func evalClassify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	var unknownSet []classify.Example
+	if unknown != "" {
+		if unknownSet, err = classify.ReadExamples(unknown, cols, label); err != nil {
+			return err
+		}
+	}
 	e, err := emb.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	if e != nil {
-		for _, set := range [][]classify.Example{trainSet, testSet} {
+		for _, set := range [][]classify.Example{trainSet, testSet, unknownSet} {
 			if err := embedExamples(ctx, e, set, newProgressLine(stderr)); err != nil {
 				return err
 			}
 		}
 	}
 	start := time.Now()
-	m, err := classify.Train(ctx, trainSet, classify.Options{Seed: 1})
+	m, err := classify.Train(ctx, trainSet, targets.options())
 	if err != nil {
 		return err
 	}
 	took := time.Since(start)
+	if unknown != "" {
+		return classify.EvaluateOpen(m, testSet, unknownSet).Format(stdout)
+	}
 	report := classify.Evaluate(m, testSet)
 	fmt.Fprintf(stdout, "classify: trained on %d examples of %s in %s, tested on %d of %s (dense features: %v)\n\n",
 		len(trainSet), train, took.Round(time.Millisecond), len(testSet), test, e != nil)

@@ -189,7 +189,7 @@ func trainOnStart(ctx context.Context, d *dataDir, data string, eng *engine.Engi
 	tickets, _, err := loadTickets(ctx, d, false)
 	if err == nil {
 		var results []trainedModel
-		if results, err = trainModels(ctx, data, tickets, nil, trainedFields, log); err == nil {
+		if results, err = trainModels(ctx, data, tickets, nil, trainedFields, classify.Options{Seed: 1}, log); err == nil {
 			byField := map[string]*classify.Model{}
 			for _, r := range results {
 				byField[r.field] = r.model

@@ -32,8 +32,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var extra stringList
 	var dense bool
 	var db dbFlags
+	var targets targetFlags
 	f.StringVar(&data, "data", "sift-data", "data directory (where the models are saved)")
 	db.register(f)
+	targets.register(f)
 	f.Var(&extra, "field", "another string field of the tickets to learn (repeatable)")
 	f.BoolVar(&dense, "dense", true, "use the tickets' stored embeddings as features beside the n-grams, when present")
 	if err := f.parse(args); err != nil {
@@ -49,7 +51,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fields := append(slices.Clone(trainedFields), extra...)
-	results, err := trainModels(ctx, data, tickets, vectors, fields, log)
+	results, err := trainModels(ctx, data, tickets, vectors, fields, targets.options(), log)
 	if err != nil {
 		return err
 	}
@@ -73,8 +75,8 @@ type trainedModel struct {
 }
 
 // trainModels trains and saves a model for each field with enough labelled
-// tickets. It fails when no field has.
-func trainModels(ctx context.Context, data string, tickets []*models.Ticket, vectors map[string][]float32, fields []string, log *slog.Logger) ([]trainedModel, error) {
+// tickets, with opts. It fails when no field has.
+func trainModels(ctx context.Context, data string, tickets []*models.Ticket, vectors map[string][]float32, fields []string, opts classify.Options, log *slog.Logger) ([]trainedModel, error) {
 	var out []trainedModel
 	for _, field := range fields {
 		examples := ticketExamples(tickets, vectors, field)
@@ -87,7 +89,7 @@ func trainModels(ctx context.Context, data string, tickets []*models.Ticket, vec
 			continue
 		}
 		start := time.Now()
-		m, err := classify.Train(ctx, examples, classify.Options{Seed: 1})
+		m, err := classify.Train(ctx, examples, opts)
 		if err != nil {
 			return nil, fmt.Errorf("train %s: %w", field, err)
 		}
@@ -117,6 +119,22 @@ func writeManifest(data string, trained []trainedModel) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
+}
+
+// targetFlags are the abstain targets of a trained classifier.
+type targetFlags struct {
+	precision, coverage float64
+}
+
+func (t *targetFlags) register(f *flagSet) {
+	f.Float64Var(&t.precision, "target-precision", 0.9, "the accuracy a classifier's answers must reach on held-out tickets: below it, it abstains")
+	f.Float64Var(&t.coverage, "target-coverage", classify.DefaultTargetCoverage,
+		"the most of held-out tickets a classifier answers: it abstains on the least confident rest, as on requests unlike any it learned (1: no such limit)")
+}
+
+// options returns training options with the targets.
+func (t *targetFlags) options() classify.Options {
+	return classify.Options{Seed: 1, TargetPrecision: t.precision, TargetCoverage: t.coverage}
 }
 
 // stringList is a repeatable string flag.

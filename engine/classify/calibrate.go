@@ -46,7 +46,7 @@ func calibrate(m *Model, val []Example, opts Options) (temperature, threshold fl
 	case opts.AbstainThreshold < 0:
 		threshold = 0
 	default:
-		threshold = chooseThreshold(outcomes, opts.TargetPrecision)
+		threshold = max(chooseThreshold(outcomes, opts.TargetPrecision), coverageThreshold(outcomes, opts.TargetCoverage))
 	}
 	gl := make([]string, len(val))
 	for i, e := range val {
@@ -140,4 +140,29 @@ func chooseThreshold(outcomes []outcome, target float64) float64 {
 		return 0
 	}
 	return best
+}
+
+// coverageThreshold returns the lowest threshold that keeps (confidence
+// at or above it) at most coverage of the outcomes: the confidence of the
+// last one kept, the most confident first; 0 when coverage keeps them all.
+func coverageThreshold(outcomes []outcome, coverage float64) float64 {
+	keep := int(coverage * float64(len(outcomes)))
+	if keep >= len(outcomes) {
+		return 0
+	}
+	conf := make([]float64, len(outcomes))
+	for i, o := range outcomes {
+		conf[i] = o.conf
+	}
+	slices.Sort(conf)
+	slices.Reverse(conf)
+	if keep == 0 {
+		return math.Nextafter(conf[0], 2) // keep none
+	}
+	// Ties with the last kept are kept too; the cut goes above them when
+	// they would take the share past coverage.
+	if keep < len(conf) && conf[keep] == conf[keep-1] {
+		return math.Nextafter(conf[keep-1], 2)
+	}
+	return conf[keep-1]
 }

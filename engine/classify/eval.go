@@ -209,3 +209,73 @@ func (r Report) Format(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// OpenReport scores a model on requests of known classes and on requests
+// of none (unknown): what it should answer and what it should withhold.
+type OpenReport struct {
+	// InScopeAccuracy is the share of known requests answered and right:
+	// an abstention counts as an error.
+	InScopeAccuracy float64 `json:"in_scope_accuracy"`
+	// UnknownRecall is the share of unknown requests abstained on.
+	UnknownRecall float64 `json:"unknown_recall"`
+	// AUROC is the probability that a known request gets a higher
+	// confidence than an unknown one (ties count half): how well
+	// confidence tells them apart, whatever the threshold.
+	AUROC float64 `json:"auroc"`
+}
+
+// EvaluateOpen scores m on known examples (labelled with classes it was
+// trained on) and unknown ones (their labels ignored).
+func EvaluateOpen(m *Model, known, unknown []Example) OpenReport {
+	var r OpenReport
+	in := make([]float64, len(known))
+	for i, e := range known {
+		p := m.Predict(e.Text, e.Dense)
+		in[i] = p.Confidence
+		if !p.Abstain && p.Label == e.Label {
+			r.InScopeAccuracy++
+		}
+	}
+	out := make([]float64, len(unknown))
+	for i, e := range unknown {
+		p := m.Predict(e.Text, e.Dense)
+		out[i] = p.Confidence
+		if p.Abstain {
+			r.UnknownRecall++
+		}
+	}
+	if len(known) > 0 {
+		r.InScopeAccuracy /= float64(len(known))
+	}
+	if len(unknown) > 0 {
+		r.UnknownRecall /= float64(len(unknown))
+	}
+	r.AUROC = auroc(in, out)
+	return r
+}
+
+// auroc returns the probability that a score of pos exceeds one of neg,
+// ties counting half; 0 when either is empty.
+func auroc(pos, neg []float64) float64 {
+	if len(pos) == 0 || len(neg) == 0 {
+		return 0
+	}
+	neg = slices.Clone(neg)
+	slices.Sort(neg)
+	var sum float64
+	for _, x := range pos {
+		below, _ := slices.BinarySearch(neg, x) // neg < x
+		above := below
+		for above < len(neg) && neg[above] == x {
+			above++
+		}
+		sum += float64(below) + float64(above-below)/2
+	}
+	return sum / float64(len(pos)*len(neg))
+}
+
+// Format prints the report as three lines a script can read.
+func (r OpenReport) Format(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "in-scope accuracy %.4f\nunknown recall %.4f\nAUROC %.4f\n", r.InScopeAccuracy, r.UnknownRecall, r.AUROC)
+	return err
+}
