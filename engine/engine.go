@@ -14,6 +14,7 @@ import (
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/duplicate"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/typeahead"
@@ -77,11 +78,14 @@ type Engine struct {
 	log      *slog.Logger
 	articles *typeahead.Index // article titles, class by visibility and restriction
 	fulltext *bm25.Index      // article search
-	access   articleAccess    // products and tiers of restricted articles, for type-ahead
-	queries  *typeahead.Index // past queries, class by portal
-	embedder Embedder         // nil: full-text retrieval only
-	vectors  VectorIndex      // nil: full-text retrieval only
-	ready    readiness
+
+	pairs      *duplicate.Analyzer // features of ticket pairs
+	duplicates duplicate.Model     // flags the pairs that are the same problem
+	access     articleAccess       // products and tiers of restricted articles, for type-ahead
+	queries    *typeahead.Index    // past queries, class by portal
+	embedder   Embedder            // nil: full-text retrieval only
+	vectors    VectorIndex         // nil: full-text retrieval only
+	ready      readiness
 
 	events    EventStore        // nil: no analytics
 	eventFeed EventFeed         // nil: the log is this engine's alone
@@ -110,9 +114,10 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	e := &Engine{
 		cfg: cfg, store: store, text: text, writer: writer,
-		log:       log.With("component", "engine"),
-		articles:  typeahead.New(),
-		fulltext:  bm25.New(bm25.English()),
+		log:      log.With("component", "engine"),
+		articles: typeahead.New(),
+		fulltext: bm25.New(bm25.English()),
+		pairs:    duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
 		ready: readiness{states: map[string]string{

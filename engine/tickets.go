@@ -3,20 +3,14 @@ package engine
 import (
 	"cmp"
 	"context"
-	"math"
 	"slices"
 	"time"
 
 	"github.com/siftdesk/sift/models"
 )
 
-// Duplicate and spike detection settings.
+// Spike detection settings. (Duplicates: engine/duplicate.)
 const (
-	// duplicateSimilarity is the cosine similarity from which an open
-	// ticket is flagged as a likely duplicate of the one at hand.
-	duplicateSimilarity = 0.80
-	// duplicateWindow is how far apart in time a duplicate may be filed.
-	duplicateWindow = 14 * 24 * time.Hour
 	// spikeSimilarity links two recent tickets into one incident.
 	spikeSimilarity = 0.70
 	// spikeWindow is how close in time linked tickets must be.
@@ -92,11 +86,12 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org || !who.CanSeeTicket(other) {
 			continue // deleted meanwhile, or (never expected) out of scope
 		}
-		near := math.Abs(other.CreatedAt.Sub(t.CreatedAt).Seconds()) <= duplicateWindow.Seconds() || t.CreatedAt.IsZero()
+		pair := e.pairs.Pair(t, other, f.expl.VectorScore)
 		out = append(out, models.SimilarTicket{
 			ID: other.ID, Subject: other.Subject, Status: other.Status, Category: other.Category,
 			Resolution: other.Resolution, CreatedAt: other.CreatedAt, Score: f.score,
-			Duplicate: f.expl.VectorScore >= duplicateSimilarity && openStatus(other.Status) && near,
+			DuplicateProbability: round(e.duplicates.Probability(pair)),
+			Duplicate:            e.duplicates.Duplicate(pair) && openStatus(other.Status),
 		})
 		if len(out) == limit {
 			break

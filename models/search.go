@@ -264,7 +264,10 @@ type SimilarTicket struct {
 	Resolution string    `json:"resolution,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
 	Score      float64   `json:"score"`
-	// Duplicate is set when the ticket is still open and so close that the
-	// new one likely reports the same incident.
+	// DuplicateProbability is the calibrated probability that the two
+	// tickets report the same problem, not only the same topic.
+	DuplicateProbability float64 `json:"duplicate_probability"`
+	// Duplicate is set when the ticket is still open and the probability
+	// reaches the duplicate model's threshold.
 	Duplicate bool `json:"duplicate"`
 }

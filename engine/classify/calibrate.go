@@ -3,6 +3,8 @@ package classify
 import (
 	"math"
 	"slices"
+
+	"github.com/siftdesk/sift/engine/logistic"
 )
 
 // outcome is one scored prediction: its confidence and whether it was right.
@@ -112,34 +114,12 @@ func fitTemperature(logits []float64, gold []int, k int) float64 {
 // outcomes at or above it reach precision target: 0 when all of them
 // together do, 1 when no threshold does.
 func chooseThreshold(outcomes []outcome, target float64) float64 {
-	sorted := slices.Clone(outcomes)
-	slices.SortFunc(sorted, func(a, b outcome) int {
-		switch {
-		case a.conf > b.conf:
-			return -1
-		case a.conf < b.conf:
-			return 1
-		}
-		return 0
-	})
-	best := 1.0
-	right := 0
-	for i, o := range sorted {
-		if o.correct {
-			right++
-		}
-		// Only cut between different confidences.
-		if i+1 < len(sorted) && sorted[i+1].conf == o.conf {
-			continue
-		}
-		if float64(right) >= target*float64(i+1) {
-			best = o.conf
-		}
+	conf := make([]float64, len(outcomes))
+	correct := make([]bool, len(outcomes))
+	for i, o := range outcomes {
+		conf[i], correct[i] = o.conf, o.correct
 	}
-	if float64(right) >= target*float64(len(sorted)) {
-		return 0
-	}
-	return best
+	return logistic.Threshold(conf, correct, target)
 }
 
 // coverageThreshold returns the lowest threshold that keeps (confidence

@@ -37,6 +37,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/siftdesk/sift/engine/logistic"
 )
 
 // Features describe how one hit was found.
@@ -66,11 +68,7 @@ type Model struct {
 // Probability returns the probability that a hit found so is relevant.
 func (m Model) Probability(f Features) float64 {
 	x := f.vector()
-	z := m.Bias
-	for i, w := range m.Weights {
-		z += w * x[i]
-	}
-	return 1 / (1 + math.Exp(-z))
+	return logistic.Probability(m.Weights[:], m.Bias, x[:])
 }
 
 // Example is a hit with its judgment.
@@ -86,27 +84,15 @@ func Fit(examples []Example) Model {
 	if len(examples) == 0 {
 		return m
 	}
-	const steps, rate = 4000, 1.0
-	n := float64(len(examples))
-	for range steps {
-		var grad [3]float64
-		var gradBias float64
-		for _, e := range examples {
-			err := m.Probability(e.Features)
-			if e.Relevant {
-				err--
-			}
-			x := e.vector()
-			for i := range grad {
-				grad[i] += err * x[i]
-			}
-			gradBias += err
-		}
-		for i := range m.Weights {
-			m.Weights[i] -= rate * grad[i] / n
-		}
-		m.Bias -= rate * gradBias / n
+	x := make([][]float64, len(examples))
+	y := make([]bool, len(examples))
+	for i, e := range examples {
+		v := e.vector()
+		x[i], y[i] = v[:], e.Relevant
 	}
+	w, bias := logistic.Fit(x, y, 4000, 1.0)
+	copy(m.Weights[:], w)
+	m.Bias = bias
 	return m
 }
 
