@@ -376,7 +376,7 @@ func TestOpenAPIBounds(t *testing.T) {
 		{"#/components/schemas/Visibility/enum", []string{string(models.VisibilityPublic), string(models.VisibilityInternal)}},
 		{"#/components/schemas/Priority/enum", priorities()},
 		{"#/components/schemas/SentimentResult/properties/label/enum", []string{sentiment.Negative, sentiment.Neutral, sentiment.Positive}},
-		{"#/components/schemas/Signal/properties/kind/enum", []string{sentiment.Frustration, sentiment.Urgency, sentiment.ChurnRisk}},
+		{"#/components/schemas/Signal/properties/kind/enum", []string{sentiment.Frustration, sentiment.Urgency, sentiment.ChurnRisk, sentiment.Impact}},
 		{"#/components/schemas/Problem/properties/code/enum", []string{models.CodeInvalid, models.CodeNotFound, models.CodeConflict,
 			models.CodeForbidden, models.CodeUnavailable, models.CodeTooLarge, models.CodeInternal,
 			models.CodeUnauthorized, models.CodeRateLimited, models.CodeGone}},

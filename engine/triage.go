@@ -170,7 +170,7 @@ const signalEscalation = 0.5
 
 // suggestPriority starts from the predicted priority (or the ticket's own,
 // or medium) and raises it one level for each strong signal: urgency,
-// frustration with negative sentiment, churn risk.
+// frustration with negative sentiment, churn risk, impact.
 func suggestPriority(t *models.Ticket, cls map[string]FieldPrediction, s sentiment.Result) SuggestedPriority {
 	base, why := models.PriorityMedium, "no priority given: medium"
 	p, predicted := cls["priority"]

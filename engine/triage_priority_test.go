@@ -38,3 +38,20 @@ func TestPriorityReasonsSayWhyTheModelWasNotFollowed(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureAtScaleRaisesPriority checks that a failure hitting many
+// things and leaving a site uncovered raises a medium ticket twice, once
+// for urgency and once for impact, each reason quoting its evidence.
+func TestFailureAtScaleRaisesPriority(t *testing.T) {
+	text := "Cameras down\nAll 40 cameras offline since 2am, no security coverage on site."
+	got := suggestPriority(&models.Ticket{}, nil, sentiment.New().Analyze(text))
+	all := strings.Join(got.Reasons, " | ")
+	if got.Priority != models.PriorityCritical || !strings.Contains(all, "urgency") || !strings.Contains(all, "impact signal") ||
+		!strings.Contains(all, "All 40 cameras") || !strings.Contains(all, "no security coverage") {
+		t.Errorf("%s, %q; want critical, raised for urgency (no security coverage) and impact (All 40 cameras)", got.Priority, all)
+	}
+	calm := suggestPriority(&models.Ticket{}, nil, sentiment.New().Analyze("Two of my 40 cameras need new batteries soon."))
+	if calm.Priority != models.PriorityMedium {
+		t.Errorf("a calm ticket: %s, %q; want medium", calm.Priority, strings.Join(calm.Reasons, " | "))
+	}
+}

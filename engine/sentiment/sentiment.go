@@ -15,6 +15,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Labels returned in Result.Label, in the order reports list them.
@@ -29,6 +30,9 @@ const (
 	Frustration = "frustration"
 	Urgency     = "urgency"
 	ChurnRisk   = "churn_risk"
+	// Impact is the scale of a failure: many people or things hit at once
+	// ("all 40 cameras offline").
+	Impact = "impact"
 )
 
 // Tuning constants. Valences live on the lexicon's -4..+4 scale.
@@ -115,13 +119,13 @@ type Result struct {
 	// Label is "negative", "neutral" or "positive".
 	Label string `json:"label"`
 	// Signals lists the support signals found, in the order frustration, urgency,
-	// churn_risk; empty (never nil) when there are none.
+	// churn_risk, impact; empty (never nil) when there are none.
 	Signals []Signal `json:"signals"`
 }
 
 // Signal is one support-specific signal found in a text.
 type Signal struct {
-	// Kind is "frustration", "urgency" or "churn_risk".
+	// Kind is "frustration", "urgency", "churn_risk" or "impact".
 	Kind string `json:"kind"`
 	// Strength in [0, 1] grows with the number and weight of the phrases found and with
 	// emphasis (capitals, "!!", "??"), and for frustration with the negativity of the text.
@@ -423,7 +427,7 @@ func isRequest(tk tokenized) bool {
 func (a *Analyzer) signals(text string, tk tokenized, items []item, score float64) []Signal {
 	toks := tk.tokens
 	out := []Signal{}
-	for _, kind := range []string{Frustration, Urgency, ChurnRisk} {
+	for _, kind := range []string{Frustration, Urgency, ChurnRisk, Impact} {
 		var evidence []string
 		seen := map[string]bool{}
 		keep := 1.0 // product of (1 - weight)
@@ -454,6 +458,15 @@ func (a *Analyzer) signals(text string, tk tokenized, items []item, score float6
 			}
 			keep *= 1 - p.valence
 			emphatic = emphatic || caps || s.exclaims >= 2 || s.queries >= 2
+		}
+		if kind == Impact {
+			for _, quote := range failingAtScale(text, tk) {
+				if !seen[quote] {
+					seen[quote] = true
+					evidence = append(evidence, quote)
+					keep *= 1 - scaleWeight
+				}
+			}
 		}
 		if len(evidence) == 0 {
 			continue
@@ -501,4 +514,76 @@ func (r Result) String() string {
 		b.WriteString("]")
 	}
 	return b.String()
+}
+
+// Failures at scale: "all 40 cameras offline", "120 users cannot log in".
+const (
+	// scaleWeight is the impact a failure at scale adds.
+	scaleWeight = 0.5
+	// scaleCount is how many things must fail when the text does not say
+	// all of them did.
+	scaleCount = 10
+)
+
+// failing are words that say something does not work; "working" counts
+// after a negation or "stopped".
+var failing = map[string]bool{
+	"offline": true, "down": true, "broken": true, "failing": true, "failed": true, "fail": true,
+	"dead": true, "crashed": true, "crashing": true, "unreachable": true, "disconnected": true,
+	"frozen": true, "locked": true, "outage": true, "error": true, "errors": true,
+}
+
+// notCounted are words after a number that measure rather than count
+// things ("45 minutes", "20 percent").
+var notCounted = map[string]bool{
+	"seconds": true, "minutes": true, "mins": true, "hours": true, "hrs": true, "days": true,
+	"weeks": true, "months": true, "years": true, "times": true, "percent": true, "pounds": true,
+	"dollars": true, "euros": true, "items": true, "pages": true, "steps": true, "attempts": true,
+	"tries": true, "characters": true, "digits": true, "emails": true, "messages": true,
+}
+
+// failingAtScale returns the quotes of the counts of things (a plural) a sentence of
+// the text says fail: "all" or "every" with a number of them ("all 40
+// cameras", "all of our 12 laptops"), or scaleCount of them or more ("120
+// users"), in a sentence that also says something fails.
+func failingAtScale(text string, tk tokenized) []string {
+	toks := tk.tokens
+	fails := map[int]bool{} // sentences that say something fails
+	for i, t := range toks {
+		if failing[t.norm] || t.norm == "working" && i > 0 && (negators[toks[i-1].norm] || toks[i-1].norm == "stopped") {
+			fails[t.sentence] = true
+		}
+	}
+	var out []string
+	for i, t := range toks {
+		n, err := strconv.Atoi(t.norm)
+		if err != nil || n < 2 || !fails[t.sentence] || i+1 == len(toks) || toks[i+1].sentence != t.sentence {
+			continue
+		}
+		thing := toks[i+1]
+		if notCounted[thing.norm] || !isPlural(thing.norm) {
+			continue
+		}
+		start := i
+		for j := i - 1; j >= max(i-3, 0) && toks[j].sentence == t.sentence; j-- {
+			if toks[j].norm == "all" || toks[j].norm == "every" {
+				start = j
+				break
+			}
+		}
+		if start == i && n < scaleCount {
+			continue
+		}
+		out = append(out, text[toks[start].start:thing.end])
+	}
+	return out
+}
+
+// isPlural reports whether s is a word of letters that names many
+// things: ending in s (not ss), or people or staff.
+func isPlural(s string) bool {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+		return false
+	}
+	return s == "people" || s == "staff" || strings.HasSuffix(s, "s") && !strings.HasSuffix(s, "ss")
 }
