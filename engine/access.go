@@ -92,10 +92,26 @@ func (e *Engine) articleEntry(a *models.Article, views int64) typeahead.Entry {
 // by, besides its title and tags.
 const keyTerms = 16
 
+// keyCodes is how many codes of an article's body type-ahead finds it by.
+const keyCodes = 8
+
 // articleKeywords returns the words type-ahead finds an article by,
-// besides its title: its tags and its body's key terms.
+// besides its title: its tags, its body's key terms, and the codes in its
+// body (error codes, identifiers: the first keyCodes of them), which key
+// terms leave out.
 func articleKeywords(a *models.Article) string {
-	return strings.Join(a.Tags, " ") + " " + typeahead.KeyTerms(a.Body, keyTerms)
+	words := append(slices.Clone(a.Tags), typeahead.KeyTerms(a.Body, keyTerms))
+	seen := map[string]bool{}
+	for _, c := range models.Codes(models.PlainText(a.Body)) {
+		if len(seen) == keyCodes {
+			break
+		}
+		if key := strings.ToLower(c.Text); !seen[key] {
+			seen[key] = true
+			words = append(words, c.Text)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 func (e *Engine) removeArticleEntry(id string) {

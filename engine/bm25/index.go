@@ -118,10 +118,11 @@ type doc struct {
 // span is where a body word sits in the body, in bytes.
 type span struct{ start, end uint32 }
 
-// New returns an empty index that analyzes text with analyze.
+// New returns an empty index that analyzes text with analyze, and indexes
+// each hyphenated code whole besides (see withCodes).
 func New(analyze Analyzer) *Index {
 	return &Index{
-		analyze:      analyze,
+		analyze:      func(text string) []Token { return withCodes(text, analyze(text)) },
 		termIDs:      map[string]uint32{},
 		slots:        map[string]uint32{},
 		labels:       map[string]uint16{"": 0},
@@ -324,4 +325,36 @@ func (x *Index) compactIfSparse() {
 // exactly or not at all.
 func hasDigit(term string) bool {
 	return strings.ContainsAny(term, "0123456789")
+}
+
+// withCodes returns tokens with, after the words of each hyphenated code
+// of text ("E-403", split into "e" and "403"), the code as one term
+// ("e403"), in lower case and without its hyphens: a pasted code then
+// ranks the articles holding it whole above those holding its parts, and
+// matches when typed without the hyphen.
+func withCodes(text string, tokens []Token) []Token {
+	var codes []models.Code
+	for _, c := range models.Codes(text) {
+		if strings.Contains(c.Text, "-") {
+			codes = append(codes, c)
+		}
+	}
+	if len(codes) == 0 {
+		return tokens
+	}
+	out := make([]Token, 0, len(tokens)+len(codes))
+	for _, t := range tokens {
+		for len(codes) > 0 && codes[0].End <= t.Start {
+			out, codes = append(out, codeToken(codes[0])), codes[1:]
+		}
+		out = append(out, t)
+	}
+	for _, c := range codes {
+		out = append(out, codeToken(c))
+	}
+	return out
+}
+
+func codeToken(c models.Code) Token {
+	return Token{Term: strings.ToLower(strings.ReplaceAll(c.Text, "-", "")), Start: c.Start, End: c.End}
 }

@@ -367,3 +367,23 @@ func TestOneEdit(t *testing.T) {
 		}
 	}
 }
+
+// TestCodesAreWhole checks that a hyphenated code is matched whole: the
+// article holding it ranks above one holding its parts apart, typing it
+// without the hyphen finds it, and its snippet marks it once.
+func TestCodesAreWhole(t *testing.T) {
+	x := newIndex(
+		public("parts", "Payment errors", "Error E-204 means the card expired; 403 means the bank refused."),
+		public("whole", "Payment declined", "Error E-403 means the bank refused the payment."),
+	)
+	for _, q := range []string{"E-403", "e403", "error e-403 when paying"} {
+		res := x.Search(models.TextQuery{Text: q, Filter: everyone, Limit: 5, Highlight: true})
+		if len(res.Hits) == 0 || res.Hits[0].ID != "whole" {
+			t.Errorf("%q: hits %q, want whole first", q, ids(res))
+			continue
+		}
+		if s := res.Hits[0].Snippet; !strings.Contains(s, "<mark>E-403</mark>") && !strings.Contains(s, "<mark>E</mark>-<mark>403</mark>") || strings.Count(s, "403") != 1 {
+			t.Errorf("%q: snippet %q", q, s)
+		}
+	}
+}

@@ -61,8 +61,8 @@ func snippet(d *doc, marked map[uint32]float64) string {
 	pos := start
 	for _, i := range at {
 		sp := d.spans[i]
-		if int(sp.start) < start || int(sp.end) > end {
-			continue
+		if int(sp.start) < max(start, pos) || int(sp.end) > end {
+			continue // outside the passage, or within a word marked already (a code's parts)
 		}
 		s.WriteString(html.EscapeString(d.body[pos:sp.start]))
 		s.WriteString("<mark>")
