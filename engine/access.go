@@ -150,9 +150,10 @@ func (e *Engine) suggestArticles(text string, a models.Audience, limit int) []ty
 		// are as visible as open ones, so one walk finds both.
 		open, restricted = open|restricted, 0
 	}
-	found := searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: open, Limit: limit})
+	vocab := e.synonyms.For(a.Portal)
+	found := searchRewritten(e.articles, vocab, typeahead.Query{Text: text, Classes: open, Limit: limit})
 	if restricted != 0 {
-		found = append(found, searchRewritten(e.articles, e.cfg.Vocabulary, typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
+		found = append(found, searchRewritten(e.articles, vocab, typeahead.Query{Text: text, Classes: restricted, Limit: limit * restrictedOverFetch})...)
 		slices.SortStableFunc(found, typeahead.CompareResults)
 	}
 	out := found[:0]

@@ -34,6 +34,8 @@ type Store interface {
 	Queries(ctx context.Context, fn func(*models.QueryRecord) error) error
 	// Tickets calls fn for every ticket; fn must not write.
 	Tickets(ctx context.Context, fn func(*models.Ticket) error) error
+	// Synonyms calls fn for every synonym rule; fn must not write.
+	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
 	// Vectors calls fn with every stored vector of a kind made by model.
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
@@ -79,6 +81,8 @@ type Engine struct {
 	articles *typeahead.Index // article titles, class by visibility and restriction
 	fulltext *bm25.Index      // article search
 
+	synonyms *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
+
 	pairs      *duplicate.Analyzer // features of ticket pairs
 	duplicates duplicate.Model     // flags the pairs that are the same problem
 	access     articleAccess       // products and tiers of restricted articles, for type-ahead
@@ -117,6 +121,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		log:      log.With("component", "engine"),
 		articles: typeahead.New(),
 		fulltext: bm25.New(bm25.English()),
+		synonyms: vocabulary.NewTeam(cfg.Vocabulary),
 		pairs:    duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
@@ -141,6 +146,17 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	e.articles.PutAll(entries)
 	loaded.Wait()
+	var rules []models.Synonym
+	err = store.Synonyms(ctx, func(s *models.Synonym) error {
+		rules = append(rules, *s)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load synonym rules: %w", err)
+	}
+	if err := e.synonyms.Put(rules...); err != nil {
+		e.log.Warn("synonym rules left out", "err", err) // stored by an older Sift, or from a file
+	}
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)
 		return nil

@@ -123,10 +123,11 @@ func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (re
 		return res, 0, "", err
 	}
 	depth := req.Offset + limit
+	rewrites, equivalents := e.rewrite(req.Audience.Portal, req.Query)
 	res = e.fulltext.Search(models.TextQuery{
 		Match: models.MatchSearch, Text: req.Query, Filter: req.Audience.Filter(),
 		Limit: depth + popularityWindow, Facets: true, Highlight: true,
-		Equivalents: e.equivalents(req.Query),
+		Equivalents: equivalents, Rewrites: rewrites,
 	})
 	lifts := e.liftByPopularity(res.Hits)
 	all, extra, best, err := e.fuseArticles(ctx, req.Audience, res.Hits[:min(depth, len(res.Hits))], req.Query, mode, weight, depth, req.Explain)
@@ -173,10 +174,12 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		return models.DeflectResult{}, err
 	}
 	body := models.FirstWords(req.Body, textQueryWords)
+	_, equivalents := e.rewrite(req.Audience.Portal, req.Subject+"\n"+body)
+	subjectRewrites, _ := e.rewrite(req.Audience.Portal, req.Subject)
 	res := e.fulltext.Search(models.TextQuery{
 		Match: models.MatchDeflect, Subject: req.Subject, Text: body,
 		Filter: req.Audience.Filter(), Limit: limit, Highlight: true,
-		Equivalents: e.equivalents(req.Subject + "\n" + body),
+		Equivalents: equivalents, Rewrites: subjectRewrites,
 	})
 	hits, _, best, err := e.fuseArticles(ctx, req.Audience, res.Hits, draftGist(req.Subject, req.Body), mode, weight, limit, req.Explain)
 	if err != nil {

@@ -82,8 +82,8 @@ func (r *Replicated) CatchUp(ctx context.Context) error {
 
 // Refresh brings type-ahead and article search in line with changes that
 // are already in the system of record and the full-text index, as a
-// replica's change feed delivers them: articles and query completions are
-// added, replaced or removed.
+// replica's change feed delivers them: articles, query completions and
+// synonym rules are added, replaced or removed.
 func (e *Engine) Refresh(changes []models.Change) {
 	for _, c := range changes {
 		switch {
@@ -93,6 +93,12 @@ func (e *Engine) Refresh(changes []models.Change) {
 		case c.Article != nil:
 			e.putArticleEntry(c.Article, e.eventViews(c.ID))
 			e.fulltext.Put(c.Article)
+		case c.Kind == models.KindSynonym && c.Delete:
+			e.synonyms.Remove(c.ID)
+		case c.Synonym != nil:
+			if err := e.synonyms.Put(*c.Synonym); err != nil {
+				e.log.Warn("synonym rule left out", "err", err)
+			}
 		case c.Kind == models.KindQuery && c.Delete:
 			e.queries.Remove(c.ID)
 		case c.Query != nil:

@@ -6,13 +6,18 @@ import (
 
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/engine/vocabulary"
+	"github.com/siftdesk/sift/models"
 )
 
-// equivalents returns the phrases of the vocabulary that mean what words
-// of text mean, for full-text search to match beside them.
-func (e *Engine) equivalents(text string) []string {
-	_, eq := e.cfg.Vocabulary.Rewrite(vocabulary.Words(text))
-	return eq
+// rewrite returns text as the vocabulary of portal p (the team's synonyms
+// included) rewrites it, and the phrases that mean what words of text
+// mean, for full-text search to match beside them.
+func (e *Engine) rewrite(p models.Portal, text string) (rewrites, equivalents []string) {
+	alternatives, equivalents := e.synonyms.For(p).Rewrite(vocabulary.Words(text))
+	for _, words := range alternatives {
+		rewrites = append(rewrites, strings.Join(words, " "))
+	}
+	return rewrites, equivalents
 }
 
 // searchRewritten runs a type-ahead query as typed and as the vocabulary

@@ -37,14 +37,19 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 		if err = json.Unmarshal(data, &q); err == nil {
 			c, err = models.NewQueryChange(&q)
 		}
+	case models.KindSynonym:
+		var syn models.Synonym
+		if err = json.Unmarshal(data, &syn); err == nil {
+			c, err = models.NewSynonymChange(&syn)
+		}
 	default:
 		return c, fmt.Errorf("unknown kind %q", kind)
 	}
 	return c, models.ExplainJSON(err)
 }
 
-// guessKind tells articles (a title), query records (a query) and tickets
-// (a subject or portal) apart, in that order.
+// guessKind tells articles (a title), query records (a query), synonym
+// rules (synonyms) and tickets (a subject or portal) apart, in that order.
 func guessKind(data []byte) (models.Kind, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -56,8 +61,10 @@ func guessKind(data []byte) (models.Kind, error) {
 		return models.KindArticle, nil
 	case has("query"):
 		return models.KindQuery, nil
+	case has("synonyms"):
+		return models.KindSynonym, nil
 	case has("subject") || has("portal"):
 		return models.KindTicket, nil
 	}
-	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\"")
+	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\", a synonym rule \"synonyms\"")
 }

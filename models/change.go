@@ -16,13 +16,14 @@ const (
 	KindArticle Kind = "article"
 	KindTicket  Kind = "ticket"
 	KindQuery   Kind = "query"
+	KindSynonym Kind = "synonym"
 )
 
 // Kinds lists every document kind.
-var Kinds = []Kind{KindArticle, KindTicket, KindQuery}
+var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym}
 
 // Change is one write: an upsert of a document, or a delete by id. Exactly
-// one of Article, Ticket and Query is set on an upsert.
+// one of Article, Ticket, Query and Synonym is set on an upsert.
 type Change struct {
 	Kind   Kind
 	ID     string
@@ -38,6 +39,7 @@ type Change struct {
 	Article    *Article
 	Ticket     *Ticket
 	Query      *QueryRecord
+	Synonym    *Synonym
 }
 
 // ID returns the query record's key: its portal and its lower-cased text.
@@ -72,6 +74,15 @@ func NewQueryChange(q *QueryRecord) (Change, error) {
 	return Change{Kind: KindQuery, ID: q.ID(), Query: q, Hash: contentHash(q)}, nil
 }
 
+// NewSynonymChange normalises and validates s, and returns its upsert.
+func NewSynonymChange(s *Synonym) (Change, error) {
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindSynonym, ID: s.ID, Synonym: s, Hash: contentHash(s)}, nil
+}
+
 // NewDelete returns the delete of a document.
 func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
 
@@ -85,6 +96,8 @@ func (c Change) MarshalDocument() ([]byte, error) {
 		return json.Marshal(c.Ticket)
 	case c.Query != nil:
 		return json.Marshal(c.Query)
+	case c.Synonym != nil:
+		return json.Marshal(c.Synonym)
 	}
 	return nil, errors.New("upsert without a document")
 }
@@ -103,6 +116,9 @@ func (c *Change) UnmarshalDocument(data []byte) error {
 	case KindQuery:
 		c.Query = new(QueryRecord)
 		return json.Unmarshal(data, c.Query)
+	case KindSynonym:
+		c.Synonym = new(Synonym)
+		return json.Unmarshal(data, c.Synonym)
 	}
 	return errors.New("unknown kind")
 }

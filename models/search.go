@@ -202,6 +202,10 @@ type TextQuery struct {
 	// mean, from the support vocabulary: matched as phrases, at a lower
 	// weight than the words typed.
 	Equivalents []string
+	// Rewrites are Text (or Subject) with a phrase replaced by one of its
+	// equivalents: a hit's coverage is its best over the text and these,
+	// so an article found through a synonym holds the query's words.
+	Rewrites []string
 }
 
 // QueryRecord is a query people have searched for, with how often. Query

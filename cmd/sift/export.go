@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/models"
@@ -23,18 +24,18 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var data, kind string
 	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory to export from (when --database-url is empty)")
-	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket or query (default: all)")
+	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket, query or synonym (default: all)")
 	db.register(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	kinds := []models.Kind{models.KindArticle, models.KindTicket, models.KindQuery}
-	switch models.Kind(kind) {
-	case "":
-	case models.KindArticle, models.KindTicket, models.KindQuery:
+	kinds := models.Kinds
+	switch {
+	case kind == "":
+	case slices.Contains(models.Kinds, models.Kind(kind)):
 		kinds = []models.Kind{models.Kind(kind)}
 	default:
-		return fmt.Errorf("--kind: want article, ticket or query, got %q", kind)
+		return fmt.Errorf("--kind: want article, ticket, query or synonym, got %q", kind)
 	}
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -62,6 +63,7 @@ type exportSource interface {
 	Articles(ctx context.Context, fn func(*models.Article) error) error
 	Tickets(ctx context.Context, fn func(*models.Ticket) error) error
 	Queries(ctx context.Context, fn func(*models.QueryRecord) error) error
+	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
 }
 
 // openExportSource opens the store alone: export needs no index, and must
@@ -107,6 +109,8 @@ func exportJSONL(ctx context.Context, src exportSource, kinds []models.Kind, w i
 			err = src.Tickets(ctx, func(t *models.Ticket) error { return put(t) })
 		case models.KindQuery:
 			err = src.Queries(ctx, func(q *models.QueryRecord) error { return put(q) })
+		case models.KindSynonym:
+			err = src.Synonyms(ctx, func(s *models.Synonym) error { return put(s) })
 		}
 		if err != nil {
 			return n, err

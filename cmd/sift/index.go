@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/siftdesk/sift/indexer"
@@ -56,8 +57,8 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // It is the whole of sift index, shared with sift demo.
 func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, stderr io.Writer) error {
 	kind := models.Kind(f.kind)
-	if kind != "" && kind != models.KindArticle && kind != models.KindTicket && kind != models.KindQuery {
-		return fmt.Errorf("--kind: want article, ticket or query, got %q", f.kind)
+	if kind != "" && !slices.Contains(models.Kinds, kind) {
+		return fmt.Errorf("--kind: want article, ticket, query or synonym, got %q", f.kind)
 	}
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)

@@ -244,7 +244,8 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 
 // TestTwoServeReplicas runs two sift serve processes over one database: an
 // article written through one is found by search and type-ahead on the
-// other within 2 seconds, and so is its deletion.
+// other within 2 seconds, and so is its deletion; a synonym rule written
+// through one is used by the other as soon.
 func TestTwoServeReplicas(t *testing.T) {
 	db := testDatabase(t, needDatabase(t))
 	// One key, made once in the database, works on both replicas.
@@ -285,6 +286,25 @@ func TestTwoServeReplicas(t *testing.T) {
 	for seen(a) {
 		if time.Since(start) > 2*time.Second {
 			t.Fatal("replica A still finds the article B deleted after 2s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A synonym rule written through B is used by A.
+	resp = call(t, key, http.MethodPut, a+"/v1/articles/KB-78", `{"title":"Wombat setup on the hub"}`)
+	resp.Body.Close()
+	resp = call(t, key, http.MethodPut, b+"/v1/synonyms/marsupials", `{"synonyms":["wombat","koala bear"]}`)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT synonym on replica B: %d", resp.StatusCode)
+	}
+	start = time.Now()
+	for {
+		var res struct{ Hits []struct{ ID string } }
+		if getJSON(t, key, a+"/v1/search?q=koala+bear&retrieval=text", &res); len(res.Hits) == 1 && res.Hits[0].ID == "KB-78" {
+			break
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("replica A does not use replica B's synonym rule within 2s")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

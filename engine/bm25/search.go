@@ -98,10 +98,13 @@ func (x *Index) search(q models.TextQuery, typos bool) models.SearchResult {
 		out.Facets = x.facets(acc.hits)
 	}
 	var marked map[uint32]float64 // term ids to highlight, with their credit toward coverage
-	var covered []queryTerm
+	var covered [][]queryTerm     // the coverage text's terms, and each rewrite's
 	if q.Highlight {
 		marked = highlighted(groups, x.equivalentTerms(q.Equivalents))
-		covered = x.queryTerms(coverageText(q), typos)
+		covered = append(covered, x.queryTerms(coverageText(q), typos))
+		for _, r := range q.Rewrites {
+			covered = append(covered, x.queryTerms(r, typos))
+		}
 	}
 	for _, slot := range acc.top(q.Offset, q.Limit) {
 		d, m := x.docs[slot], &x.meta[slot]
@@ -112,7 +115,9 @@ func (x *Index) search(q models.TextQuery, typos bool) models.SearchResult {
 		}
 		if q.Highlight {
 			hit.Snippet = snippet(d, marked)
-			hit.Coverage = coverage(d, covered)
+			for _, terms := range covered {
+				hit.Coverage = max(hit.Coverage, coverage(d, terms))
+			}
 		}
 		out.Hits = append(out.Hits, hit)
 	}

@@ -42,6 +42,7 @@ const (
 // empty. It is safe for concurrent use once built.
 type Vocabulary struct {
 	groups [][]string          // members, as normalised words joined by spaces
+	oneWay []bool              // by group: only the first member leads into it
 	byHead map[string][]member // first word of a member to the members it starts
 }
 
@@ -97,6 +98,7 @@ func (v *Vocabulary) add(phrases []string) error {
 		v.byHead[words[0]] = append(v.byHead[words[0]], member{words, g})
 	}
 	v.groups = append(v.groups, members)
+	v.oneWay = append(v.oneWay, false)
 	return nil
 }
 
@@ -178,6 +180,67 @@ func (v *Vocabulary) longestAt(words []string, i int) (member, bool) {
 	return best, found
 }
 
+// Rule is a group a team adds to a vocabulary: with Input, a one-way
+// group (Input also finds Phrases, they do not find it); without, every
+// phrase stands for every other.
+type Rule struct {
+	Input   string
+	Phrases []string
+}
+
+// With returns a copy of v with the rules added after its own groups, or
+// an error naming the first rule (by its index) the vocabulary cannot
+// hold.
+func (v *Vocabulary) With(rules []Rule) (*Vocabulary, error) {
+	w := &Vocabulary{byHead: map[string][]member{}}
+	if v != nil {
+		for g := range v.groups {
+			w.copyGroup(v, g)
+		}
+	}
+	for i, r := range rules {
+		var err error
+		if r.Input == "" {
+			err = w.add(r.Phrases)
+		} else {
+			err = w.addOneWay(r.Input, r.Phrases)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rule %d: %w", i, err)
+		}
+	}
+	return w, nil
+}
+
+// copyGroup adds group g of v, which v holds and so is valid.
+func (w *Vocabulary) copyGroup(v *Vocabulary, g int) {
+	if members := v.groups[g]; v.oneWay[g] {
+		w.addOneWay(members[0], slices.Clone(members[1:]))
+	} else {
+		w.add(slices.Clone(members))
+	}
+}
+
+// addOneWay adds a group that only input leads into.
+func (v *Vocabulary) addOneWay(input string, phrases []string) error {
+	if err := v.add(append([]string{input}, phrases...)); err != nil {
+		return err
+	}
+	g := len(v.groups) - 1
+	v.oneWay[g] = true
+	head := v.groups[g][0]
+	for w, members := range v.byHead {
+		kept := members[:0]
+		for _, m := range members {
+			if m.group != g || strings.Join(m.words, " ") == head {
+				kept = append(kept, m)
+			}
+		}
+		v.byHead[w] = kept
+	}
+	return nil
+}
+
 // Groups returns the vocabulary's groups, each member as its normalised
 // words joined by spaces.
 func (v *Vocabulary) Groups() [][]string {
@@ -191,9 +254,9 @@ func (v *Vocabulary) Groups() [][]string {
 // Without returns a copy of the vocabulary without group i.
 func (v *Vocabulary) Without(i int) *Vocabulary {
 	w := &Vocabulary{byHead: map[string][]member{}}
-	for j, g := range v.groups {
+	for j := range v.groups {
 		if j != i {
-			w.add(slices.Clone(g)) // valid: v holds it
+			w.copyGroup(v, j)
 		}
 	}
 	return w

@@ -83,3 +83,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestWithRules(t *testing.T) {
+	v, err := Support().With([]Rule{
+		{Phrases: []string{"laptop", "notebook"}},
+		{Input: "macbook", Phrases: []string{"laptop"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equivalents := func(v *Vocabulary, q string) []string {
+		_, eq := v.Rewrite(Words(q))
+		return eq
+	}
+	if got := equivalents(v, "notebook battery"); !slices.Contains(got, "laptop") {
+		t.Errorf("multi-way: notebook gives %q, want laptop", got)
+	}
+	if got := equivalents(v, "macbook wont charge"); !slices.Contains(got, "laptop") {
+		t.Errorf("one-way: macbook gives %q, want laptop", got)
+	}
+	if got := equivalents(v, "laptop"); slices.Contains(got, "macbook") || !slices.Contains(got, "notebook") {
+		t.Errorf("one-way back: laptop gives %q, want notebook and not macbook", got)
+	}
+	if got := equivalents(v, "cant login"); !slices.Contains(got, "sign in") {
+		t.Errorf("the built-in groups are kept: %q", got)
+	}
+	// Copies keep one-way groups one-way.
+	if got := equivalents(v.Without(0), "laptop"); slices.Contains(got, "macbook") {
+		t.Errorf("after Without: laptop gives %q", got)
+	}
+	if _, err := Support().With([]Rule{{Phrases: []string{"one"}}}); err == nil || !strings.Contains(err.Error(), "rule 0") {
+		t.Errorf("a one-phrase group: err %v, want one naming rule 0", err)
+	}
+}

@@ -287,6 +287,12 @@ func (s *Store) Queries(ctx context.Context, fn func(*models.QueryRecord) error)
 	return each(ctx, s, models.KindQuery, fn)
 }
 
+// Synonyms calls fn for every stored synonym rule, stopping at the first
+// error.
+func (s *Store) Synonyms(ctx context.Context, fn func(*models.Synonym) error) error {
+	return each(ctx, s, models.KindSynonym, fn)
+}
+
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		b, err := bucket(tx, docBucket(kind), kind)
