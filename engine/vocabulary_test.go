@@ -51,7 +51,8 @@ func readEval[T any](t *testing.T, name string, read func(*os.File) ([]T, error)
 }
 
 // TestVocabularyHelps scores search and type-ahead on the judged queries
-// and prefixes of testdata/eval with the built-in vocabulary, without it,
+// and prefixes of testdata/eval (the support-language set included) with
+// the built-in vocabulary, without it,
 // and without each of its groups: the vocabulary must lift the figures,
 // and no group may be better left out (the sum of nDCG@10, recall@5 and
 // hit@8 higher without it). The queries it ranks lower, and
@@ -61,8 +62,14 @@ func TestVocabularyHelps(t *testing.T) {
 		t.Skip("scores the eval files once per vocabulary group; skipped with -short")
 	}
 	f := open(t, backends[0], t.TempDir(), filepath.Join(demo, "articles.jsonl"), filepath.Join(demo, "kb"))
-	queries := readEval(t, "search.jsonl", func(r *os.File) ([]engine.JudgedQuery, error) { return engine.ReadJudgedQueries(r) })
-	prefixes := readEval(t, "prefixes.jsonl", func(r *os.File) ([]engine.JudgedPrefix, error) { return engine.ReadJudgedPrefixes(r) })
+	var queries []engine.JudgedQuery
+	var prefixes []engine.JudgedPrefix
+	for _, name := range []string{"search.jsonl", "language.jsonl"} {
+		queries = append(queries, readEval(t, name, func(r *os.File) ([]engine.JudgedQuery, error) { return engine.ReadJudgedQueries(r) })...)
+	}
+	for _, name := range []string{"prefixes.jsonl", "language-prefixes.jsonl"} {
+		prefixes = append(prefixes, readEval(t, name, func(r *os.File) ([]engine.JudgedPrefix, error) { return engine.ReadJudgedPrefixes(r) })...)
+	}
 	support := vocabulary.Support()
 	with := evaluate(t, f, support, queries, prefixes)
 	without := evaluate(t, f, &vocabulary.Vocabulary{}, queries, prefixes)
