@@ -11,8 +11,10 @@ type Code struct {
 }
 
 // Codes returns the code-like words of text, in order: runs of ASCII
-// letters and digits, joined by single hyphens or dots, that hold a digit
-// and also a letter or a joining mark. Plain numbers are not codes.
+// letters and digits, joined by single hyphens, dots or underscores, that
+// hold a digit and also a letter or a joining mark ("E-403", "4.2.1"), or
+// that are joined capitals ("GW-OUTAGE", "FW_VERIFY"). Plain numbers and
+// words are not codes.
 func Codes(text string) []Code {
 	var out []Code
 	isAlnum := func(b byte) bool { return b < 0x80 && (unicode.IsLetter(rune(b)) || unicode.IsDigit(rune(b))) }
@@ -21,16 +23,17 @@ func Codes(text string) []Code {
 			i++
 			continue
 		}
-		end, digit, letter, joined := i, false, false, false
+		end, digit, letter, lower, joined := i, false, false, false, false
 		for j := i; j < len(text); j++ {
 			b := text[j]
 			switch {
 			case isAlnum(b):
 				digit = digit || '0' <= b && b <= '9'
 				letter = letter || !('0' <= b && b <= '9')
+				lower = lower || 'a' <= b && b <= 'z'
 				end = j + 1
 				continue
-			case (b == '-' || b == '.') && j+1 < len(text) && isAlnum(text[j+1]) && j > i && isAlnum(text[j-1]):
+			case (b == '-' || b == '.' || b == '_') && j+1 < len(text) && isAlnum(text[j+1]) && j > i && isAlnum(text[j-1]):
 				joined = true
 				continue
 			}
@@ -40,7 +43,7 @@ func Codes(text string) []Code {
 			i = end + 1 // part of a longer non-ASCII word
 			continue
 		}
-		if digit && (letter || joined) {
+		if digit && (letter || joined) || joined && letter && !lower {
 			out = append(out, Code{Text: text[i:end], Start: i, End: end})
 		}
 		i = end + 1

@@ -17,6 +17,7 @@ func TestCodes(t *testing.T) {
 		{"0x80070005 and KB5034441 on 4.2.1", []string{"0x80070005", "KB5034441", "4.2.1"}},
 		{"Error 50.3 on HTTP 502 in 2026", []string{"50.3"}},
 		{"a sign-in page, wi-fi and e-mail", nil},
+		{"Reason GW-OUTAGE, then FW_VERIFY; not Wi-Fi or UK", []string{"GW-OUTAGE", "FW_VERIFY"}},
 		{"end of sentence E-204.", []string{"E-204"}},
 		{"café4 and 5ème", nil},
 		{"", nil},
