@@ -14,6 +14,7 @@ import (
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/curation"
 	"github.com/siftdesk/sift/engine/duplicate"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
@@ -36,6 +37,8 @@ type Store interface {
 	Tickets(ctx context.Context, fn func(*models.Ticket) error) error
 	// Synonyms calls fn for every synonym rule; fn must not write.
 	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
+	// Curations calls fn for every curation rule; fn must not write.
+	Curations(ctx context.Context, fn func(*models.Curation) error) error
 	// Vectors calls fn with every stored vector of a kind made by model.
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
@@ -81,7 +84,8 @@ type Engine struct {
 	articles *typeahead.Index // article titles, class by visibility and restriction
 	fulltext *bm25.Index      // article search
 
-	synonyms *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
+	synonyms  *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
+	curations *curation.Rules  // the team's pins, hides and boosts
 
 	pairs      *duplicate.Analyzer // features of ticket pairs
 	duplicates duplicate.Model     // flags the pairs that are the same problem
@@ -118,11 +122,12 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	e := &Engine{
 		cfg: cfg, store: store, text: text, writer: writer,
-		log:      log.With("component", "engine"),
-		articles: typeahead.New(),
-		fulltext: bm25.New(bm25.English()),
-		synonyms: vocabulary.NewTeam(cfg.Vocabulary),
-		pairs:    duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
+		log:       log.With("component", "engine"),
+		articles:  typeahead.New(),
+		fulltext:  bm25.New(bm25.English()),
+		synonyms:  vocabulary.NewTeam(cfg.Vocabulary),
+		curations: curation.New(),
+		pairs:     duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
 		ready: readiness{states: map[string]string{
@@ -156,6 +161,13 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	}
 	if err := e.synonyms.Put(rules...); err != nil {
 		e.log.Warn("synonym rules left out", "err", err) // stored by an older Sift, or from a file
+	}
+	err = store.Curations(ctx, func(c *models.Curation) error {
+		e.curations.Put(*c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load curation rules: %w", err)
 	}
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)

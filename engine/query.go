@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siftdesk/sift/engine/curation"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/models"
@@ -50,6 +51,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		}
 		out = append(out, s)
 	}
+	out, fired := e.curateSuggestions(ctx, req, out)
 	var shown []string
 	for _, s := range out {
 		if s.ID != "" {
@@ -57,7 +59,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
-	res := models.SuggestResult{Suggestions: out}
+	res := models.SuggestResult{Suggestions: out, Rules: curation.IDs(fired)}
 	if len(out) == 0 {
 		if corrected, ok := e.DidYouMean(req.Query); ok && len(e.suggestArticles(corrected, req.Audience, 1)) > 0 {
 			res.DidYouMean = corrected
@@ -151,7 +153,14 @@ func (e *Engine) rankArticles(ctx context.Context, req models.SearchRequest) (re
 			all[i].Explain.PopularityLift = lifts[all[i].ID]
 		}
 	}
+	found := len(all)
+	all, fired := e.curate(ctx, req.Audience, req.Query, all, req.Explain)
+	res.Rules = curation.IDs(fired)
+	res.Total = uint64(max(int(res.Total)+len(all)-found, 0)) // pins added, less hides
 	res.Hits = e.visibleHits(req.Audience, all[min(req.Offset, len(all)):])
+	if pinned(res.Hits, fired) {
+		best = 1 // a person chose an answer for this query
+	}
 	return res, best, mode, nil
 }
 
@@ -185,13 +194,15 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 	if err != nil {
 		return models.DeflectResult{}, err
 	}
+	hits, fired := e.curate(ctx, req.Audience, req.Subject, hits, req.Explain)
+	hits = hits[:min(len(hits), limit)]
 	articles := e.visibleHits(req.Audience, hits)
-	ok := e.matched(best, mode)
+	ok := e.matched(best, mode) || pinned(articles, fired)
 	if !ok {
 		articles = []models.ArticleHit{}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
-	return models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
+	return models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Rules: curation.IDs(fired), Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
 }
 
 // gistWords is how much of a draft its query embedding reads: the cost

@@ -82,8 +82,8 @@ func (r *Replicated) CatchUp(ctx context.Context) error {
 
 // Refresh brings type-ahead and article search in line with changes that
 // are already in the system of record and the full-text index, as a
-// replica's change feed delivers them: articles, query completions and
-// synonym rules are added, replaced or removed.
+// replica's change feed delivers them: articles, query completions,
+// synonym and curation rules are added, replaced or removed.
 func (e *Engine) Refresh(changes []models.Change) {
 	for _, c := range changes {
 		switch {
@@ -93,6 +93,10 @@ func (e *Engine) Refresh(changes []models.Change) {
 		case c.Article != nil:
 			e.putArticleEntry(c.Article, e.eventViews(c.ID))
 			e.fulltext.Put(c.Article)
+		case c.Kind == models.KindCuration && c.Delete:
+			e.curations.Remove(c.ID)
+		case c.Curation != nil:
+			e.curations.Put(*c.Curation)
 		case c.Kind == models.KindSynonym && c.Delete:
 			e.synonyms.Remove(c.ID)
 		case c.Synonym != nil:

@@ -18,51 +18,24 @@ func (e *Engine) PutSynonym(ctx context.Context, s *models.Synonym) (created boo
 	if err := e.synonyms.Check(*s); err != nil {
 		return false, err
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	created = true
-	for _, p := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
-		if s.Portal != "" && s.Portal != p {
-			continue
-		}
-		rules := e.synonyms.Rules(p)
-		for _, r := range rules {
-			created = created && r.ID != s.ID
-		}
-		if created && len(rules) >= models.MaxSynonymRules {
-			return false, models.TooLarge("synonyms", "portal %s has %d synonym rules, at most %d allowed", p, len(rules), models.MaxSynonymRules)
-		}
-	}
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return false, err
-	}
-	e.refreshOwn(c)
-	return created, nil
+	return e.putRule(ctx, e.synonymSet(), c, s.Portal)
 }
 
 // DeleteSynonym removes a synonym rule; deleting a missing one reports
 // models.ErrNotFound.
 func (e *Engine) DeleteSynonym(ctx context.Context, id string) error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if !e.hasSynonym(id) {
-		return models.NotFound("synonym rule %q", id)
-	}
-	c := models.NewDelete(models.KindSynonym, id)
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return err
-	}
-	e.refreshOwn(c)
-	return nil
+	return e.deleteRule(ctx, e.synonymSet(), models.KindSynonym, id)
 }
 
-func (e *Engine) hasSynonym(id string) bool {
-	for _, r := range e.synonyms.Rules("") {
-		if r.ID == id {
-			return true
+func (e *Engine) synonymSet() ruleSet {
+	ids := func(p models.Portal) []string {
+		var out []string
+		for _, r := range e.synonyms.Rules(p) {
+			out = append(out, r.ID)
 		}
+		return out
 	}
-	return false
+	return ruleSet{ids: ids, limit: models.MaxSynonymRules, what: "synonym rules"}
 }
 
 // Synonyms returns the synonym rules that apply to a portal (its own and

@@ -42,14 +42,20 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 		if err = json.Unmarshal(data, &syn); err == nil {
 			c, err = models.NewSynonymChange(&syn)
 		}
+	case models.KindCuration:
+		var cur models.Curation
+		if err = json.Unmarshal(data, &cur); err == nil {
+			c, err = models.NewCurationChange(&cur)
+		}
 	default:
 		return c, fmt.Errorf("unknown kind %q", kind)
 	}
 	return c, models.ExplainJSON(err)
 }
 
-// guessKind tells articles (a title), query records (a query), synonym
-// rules (synonyms) and tickets (a subject or portal) apart, in that order.
+// guessKind tells articles (a title), curation rules (a query with pins,
+// hide or boost), query records (a query), synonym rules (synonyms) and
+// tickets (a subject or portal) apart, in that order.
 func guessKind(data []byte) (models.Kind, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -59,6 +65,8 @@ func guessKind(data []byte) (models.Kind, error) {
 	switch {
 	case has("title"):
 		return models.KindArticle, nil
+	case has("query") && (has("pins") || has("hide") || has("boost")):
+		return models.KindCuration, nil
 	case has("query"):
 		return models.KindQuery, nil
 	case has("synonyms"):
@@ -66,5 +74,5 @@ func guessKind(data []byte) (models.Kind, error) {
 	case has("subject") || has("portal"):
 		return models.KindTicket, nil
 	}
-	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\", a synonym rule \"synonyms\"")
+	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\", a synonym rule \"synonyms\", a curation rule \"query\" with \"pins\", \"hide\" or \"boost\"")
 }

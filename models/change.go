@@ -13,17 +13,18 @@ type Kind string
 
 // Document kinds.
 const (
-	KindArticle Kind = "article"
-	KindTicket  Kind = "ticket"
-	KindQuery   Kind = "query"
-	KindSynonym Kind = "synonym"
+	KindArticle  Kind = "article"
+	KindTicket   Kind = "ticket"
+	KindQuery    Kind = "query"
+	KindSynonym  Kind = "synonym"
+	KindCuration Kind = "curation"
 )
 
 // Kinds lists every document kind.
-var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym}
+var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym, KindCuration}
 
 // Change is one write: an upsert of a document, or a delete by id. Exactly
-// one of Article, Ticket, Query and Synonym is set on an upsert.
+// one of Article, Ticket, Query, Synonym and Curation is set on an upsert.
 type Change struct {
 	Kind   Kind
 	ID     string
@@ -40,6 +41,7 @@ type Change struct {
 	Ticket     *Ticket
 	Query      *QueryRecord
 	Synonym    *Synonym
+	Curation   *Curation
 }
 
 // ID returns the query record's key: its portal and its lower-cased text.
@@ -83,6 +85,15 @@ func NewSynonymChange(s *Synonym) (Change, error) {
 	return Change{Kind: KindSynonym, ID: s.ID, Synonym: s, Hash: contentHash(s)}, nil
 }
 
+// NewCurationChange normalises and validates c, and returns its upsert.
+func NewCurationChange(c *Curation) (Change, error) {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindCuration, ID: c.ID, Curation: c, Hash: contentHash(c)}, nil
+}
+
 // NewDelete returns the delete of a document.
 func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
 
@@ -98,6 +109,8 @@ func (c Change) MarshalDocument() ([]byte, error) {
 		return json.Marshal(c.Query)
 	case c.Synonym != nil:
 		return json.Marshal(c.Synonym)
+	case c.Curation != nil:
+		return json.Marshal(c.Curation)
 	}
 	return nil, errors.New("upsert without a document")
 }
@@ -119,6 +132,9 @@ func (c *Change) UnmarshalDocument(data []byte) error {
 	case KindSynonym:
 		c.Synonym = new(Synonym)
 		return json.Unmarshal(data, c.Synonym)
+	case KindCuration:
+		c.Curation = new(Curation)
+		return json.Unmarshal(data, c.Curation)
 	}
 	return errors.New("unknown kind")
 }

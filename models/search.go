@@ -54,7 +54,9 @@ type SuggestResult struct {
 	// DidYouMean is the text with its misspellings corrected, offered
 	// when nothing was suggested and the corrected text finds articles.
 	DidYouMean string `json:"did_you_mean,omitempty"`
-	TookMicros int64  `json:"took_us"`
+	// Rules are the ids of the curation rules the text fired.
+	Rules      []string `json:"rules,omitempty"`
+	TookMicros int64    `json:"took_us"`
 }
 
 // SearchRequest asks for a page of articles matching a query.
@@ -104,6 +106,8 @@ type Explanation struct {
 	// by for the article's popularity, before fusion (1 for no views); 0
 	// when full-text search did not find the article, and in deflection.
 	PopularityLift float64 `json:"popularity_lift,omitempty"`
+	// Rule is the curation rule that pinned or boosted the hit, if any.
+	Rule string `json:"rule,omitempty"`
 }
 
 // ArticleHit is an article in a result list, with why it matched.
@@ -147,7 +151,9 @@ type SearchResult struct {
 	Degraded []string `json:"degraded,omitempty"`
 	// DidYouMean is the query with its misspellings corrected, offered
 	// when the query matched nothing and the corrected one does.
-	DidYouMean string                  `json:"did_you_mean,omitempty"`
+	DidYouMean string `json:"did_you_mean,omitempty"`
+	// Rules are the ids of the curation rules the query fired.
+	Rules      []string                `json:"rules,omitempty"`
 	Hits       []ArticleHit            `json:"hits"`
 	Total      uint64                  `json:"total"`
 	Facets     map[string][]FacetCount `json:"facets"`
@@ -170,6 +176,7 @@ type DeflectResult struct {
 	// when false, Articles is empty.
 	Matched    bool         `json:"matched"`
 	Degraded   []string     `json:"degraded,omitempty"` // as in SearchResult
+	Rules      []string     `json:"rules,omitempty"`    // as in SearchResult, fired by the subject
 	Articles   []ArticleHit `json:"articles"`
 	TookMicros int64        `json:"took_us"`
 }

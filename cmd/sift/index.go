@@ -58,7 +58,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, stderr io.Writer) error {
 	kind := models.Kind(f.kind)
 	if kind != "" && !slices.Contains(models.Kinds, kind) {
-		return fmt.Errorf("--kind: want article, ticket, query or synonym, got %q", f.kind)
+		return fmt.Errorf("--kind: want article, ticket, query, synonym or curation, got %q", f.kind)
 	}
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)

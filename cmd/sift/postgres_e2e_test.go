@@ -244,8 +244,8 @@ func TestServeSurvivesDatabaseRestart(t *testing.T) {
 
 // TestTwoServeReplicas runs two sift serve processes over one database: an
 // article written through one is found by search and type-ahead on the
-// other within 2 seconds, and so is its deletion; a synonym rule written
-// through one is used by the other as soon.
+// other within 2 seconds, and so is its deletion; a synonym rule
+// or curation rule written through one is used by the other as soon.
 func TestTwoServeReplicas(t *testing.T) {
 	db := testDatabase(t, needDatabase(t))
 	// One key, made once in the database, works on both replicas.
@@ -305,6 +305,23 @@ func TestTwoServeReplicas(t *testing.T) {
 		}
 		if time.Since(start) > 2*time.Second {
 			t.Fatal("replica A does not use replica B's synonym rule within 2s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// And a curation rule.
+	resp = call(t, key, http.MethodPut, b+"/v1/curations/wombats", `{"query":"hub setup","pins":[{"article":"KB-78","position":1}]}`)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT curation on replica B: %d", resp.StatusCode)
+	}
+	start = time.Now()
+	for {
+		var res struct{ Rules []string }
+		if getJSON(t, key, a+"/v1/search?q=hub+setup&retrieval=text", &res); len(res.Rules) == 1 {
+			break
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("replica A does not use replica B's curation rule within 2s")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,16 +30,7 @@ func TestSynonymsEndToEnd(t *testing.T) {
 		base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
 		return base, stop
 	}
-	search := func(base, portal, q string) []string {
-		t.Helper()
-		var res struct{ Hits []struct{ ID string } }
-		getJSON(t, key, base+"/v1/search?"+"portal="+portal+"&retrieval=text&q="+strings.ReplaceAll(q, " ", "+"), &res)
-		var ids []string
-		for _, h := range res.Hits {
-			ids = append(ids, h.ID)
-		}
-		return ids
-	}
+	search := func(base, portal, q string) []string { return textSearchIDs(t, key, base, portal, q) }
 	suggest := func(base, portal, q string) []string {
 		t.Helper()
 		var res struct{ Suggestions []struct{ ID string } }
@@ -132,4 +124,16 @@ func TestSynonymsEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("DELETE again: %d, want 404", resp.StatusCode)
 	}
+}
+
+// textSearchIDs returns the ids of the hits of a text search on a portal.
+func textSearchIDs(t *testing.T, key, base, portal, q string) []string {
+	t.Helper()
+	var res struct{ Hits []struct{ ID string } }
+	getJSON(t, key, base+"/v1/search?portal="+portal+"&retrieval=text&q="+url.QueryEscape(q), &res)
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids
 }

@@ -219,6 +219,12 @@ func (s *Store) Synonyms(ctx context.Context, fn func(*models.Synonym) error) er
 	return each(ctx, s, models.KindSynonym, fn)
 }
 
+// Curations calls fn for every stored curation rule, stopping at the first
+// error.
+func (s *Store) Curations(ctx context.Context, fn func(*models.Curation) error) error {
+	return each(ctx, s, models.KindCuration, fn)
+}
+
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	rows, err := s.pool.Query(ctx, "SELECT id, doc FROM documents WHERE kind = $1 ORDER BY id", string(kind))
 	if err != nil {

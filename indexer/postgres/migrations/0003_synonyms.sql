@@ -1,4 +1,0 @@
--- Synonym rules a support team defines are documents too: stored,
--- replicated through the change feed and exported like the others.
-ALTER TABLE documents DROP CONSTRAINT documents_kind_check;
-ALTER TABLE documents ADD CONSTRAINT documents_kind_check CHECK (kind IN ('article', 'ticket', 'query', 'synonym'));
