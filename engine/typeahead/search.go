@@ -39,6 +39,38 @@ type token struct {
 	postings [][]posting  // those lists, once driverLists has found them
 }
 
+// countPrefixes returns how many of tokens are a word being typed.
+func countPrefixes(tokens []*token) int {
+	n := 0
+	for _, t := range tokens {
+		if t.prefix && !t.optional {
+			n++
+		}
+	}
+	return n
+}
+
+// exactly returns a copy of t with only its matches without edits, nil
+// when it has none.
+func (t *token) exactly() *token {
+	var exact []match
+	for _, m := range t.matches {
+		if m.dist == 0 {
+			exact = append(exact, m)
+		}
+	}
+	if len(exact) == 0 {
+		return nil
+	}
+	var dists []wordDist
+	for _, d := range t.dists {
+		if d.dist == 0 {
+			dists = append(dists, d)
+		}
+	}
+	return &token{text: t.text, optional: t.optional, matches: exact, dists: dists}
+}
+
 // wordDist is a word matching a whole query word, and the edits between
 // them.
 type wordDist struct {
@@ -106,7 +138,33 @@ func (x *Index) Search(q Query) []Result {
 	}
 	p.unmatched = len(p.required) - len(found)
 	if !q.Complete && p.room() > 0 && 2*p.unmatched <= len(p.required) && len(p.required) > 1 {
+		p.missing = len(p.required) / 2
 		p.walk(x, MatchPartial, x.unionLists(found, maxFilterLists), p.maxScan/partialScanShare)
+	}
+	// With room still left, three words or more also take, last, what
+	// holds a third of them, one at least typed whole and exactly
+	// ("preordered" of "preordered cam outd"): a word spelt another way
+	// or cut short is too weak a clue alone (a sentence in another
+	// language has many such).
+	var whole, exact []*token // whole words matched exactly; every token, whole words only so
+	for _, t := range p.tokens {
+		e := t
+		if !t.prefix {
+			e = t.exactly()
+		}
+		if e != nil {
+			exact = append(exact, e)
+		}
+		if e != nil && !t.prefix && !t.optional {
+			whole = append(whole, e)
+		}
+	}
+	if !q.Complete && p.room() > 0 && len(p.required) > 2 && len(whole) > 0 {
+		tokens := p.tokens
+		p.tokens, p.missing = exact, len(p.required)-max(1, (len(p.required)+2)/3)
+		p.unmatched = len(p.required) - len(whole) - countPrefixes(exact)
+		p.walk(x, MatchPartial, x.unionLists(whole, maxFilterLists), p.maxScan/partialScanShare)
+		p.tokens = tokens
 	}
 	return p.results
 }
@@ -123,6 +181,7 @@ type pass struct {
 	tokens    []*token // the query's tokens that match something
 	required  []*token // the tokens that are not stopwords, matching or not
 	unmatched int      // required tokens that match nothing
+	missing   int      // required tokens a partial match may lack
 	driver    *token   // the required token whose entries are walked
 	classes   Classes
 	maxScan   int
@@ -210,13 +269,12 @@ const firstWordBonus = 0.1
 
 // consider scores the entry in slot, of an allowed class, as a match of
 // tier m, and keeps it if it is among the best. A complete match must hold
-// every required token; a partial one at least half of them.
+// every required token; a partial one all but p.missing of them.
 func (p *pass) consider(x *Index, top *topResults, slot int32, m Match) {
 	l := &x.lines[slot]
 	score, missing := x.score(x.wordsOf(slot, m == MatchText), int(l.text), l.weight, p.tokens, m == MatchText)
 	if m == MatchPartial {
-		missing += p.unmatched
-		if 2*missing > len(p.required) {
+		if missing += p.unmatched; missing > p.missing {
 			return
 		}
 	} else if missing > 0 {
