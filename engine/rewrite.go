@@ -26,6 +26,9 @@ func (e *Engine) rewrite(p models.Portal, text string) (rewrites, equivalents []
 // keeps whether the last word is still being typed.
 func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Query) []typeahead.Result {
 	found := x.Search(q)
+	if full(found, q.Limit) {
+		return found // answer enough: rewrites would only reorder title matches
+	}
 	rewrites, _ := v.Rewrite(vocabulary.Words(q.Text))
 	if len(rewrites) == 0 {
 		return found
@@ -54,6 +57,20 @@ func searchRewritten(x *typeahead.Index, v *vocabulary.Vocabulary, q typeahead.Q
 	}
 	slices.SortStableFunc(found, typeahead.CompareResults)
 	return found[:min(len(found), q.Limit)]
+}
+
+// full reports whether found fills a page of limit with matches of the
+// best tier, every word in the title.
+func full(found []typeahead.Result, limit int) bool {
+	if len(found) < limit {
+		return false
+	}
+	for _, r := range found {
+		if r.Match != typeahead.MatchText {
+			return false
+		}
+	}
+	return true
 }
 
 // DidYouMean returns text with its misspelled words corrected from the
