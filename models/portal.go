@@ -1,5 +1,10 @@
 package models
 
+import (
+	"maps"
+	"slices"
+)
+
 // Portal names the front end a request comes from. It decides what the
 // request may see.
 type Portal string
@@ -69,3 +74,21 @@ func (p Portal) CanSeeTickets() bool { return p == PortalITSM }
 
 // String implements fmt.Stringer.
 func (p Portal) String() string { return string(p) }
+
+// Covers reports whether a rule of portal rule (empty: both portals)
+// applies to portal p; an empty p takes every rule.
+func (p Portal) Covers(rule Portal) bool {
+	return p == "" || rule == "" || rule == p
+}
+
+// RulesFor returns the rules of byID that apply to portal p (see Covers),
+// in id order.
+func RulesFor[T any](byID map[string]T, p Portal, portalOf func(T) Portal) []T {
+	var out []T
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		if rule := byID[id]; p.Covers(portalOf(rule)) {
+			out = append(out, rule)
+		}
+	}
+	return out
+}

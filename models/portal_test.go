@@ -3,6 +3,7 @@ package models_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/siftdesk/sift/models"
@@ -116,5 +117,22 @@ func TestErrorCodes(t *testing.T) {
 				t.Errorf("errors.Is(%v, ErrInvalid) = true", tc.err)
 			}
 		})
+	}
+}
+
+func TestRulesFor(t *testing.T) {
+	rules := map[string]models.Portal{"b": models.PortalITSM, "a": "", "c": models.PortalCustomer}
+	portalOf := func(p models.Portal) models.Portal { return p }
+	for _, tc := range []struct {
+		portal models.Portal
+		want   []models.Portal
+	}{
+		{models.PortalCustomer, []models.Portal{"", models.PortalCustomer}}, // a, c
+		{models.PortalITSM, []models.Portal{"", models.PortalITSM}},         // a, b
+		{"", []models.Portal{"", models.PortalITSM, models.PortalCustomer}}, // a, b, c
+	} {
+		if got := models.RulesFor(rules, tc.portal, portalOf); !slices.Equal(got, tc.want) {
+			t.Errorf("RulesFor(%q) = %q, want %q", tc.portal, got, tc.want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ package curation
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"sync"
 
@@ -50,13 +49,7 @@ func (r *Rules) Remove(id string) {
 func (r *Rules) List(p models.Portal) []models.Curation {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var out []models.Curation
-	for _, id := range slices.Sorted(maps.Keys(r.rules)) {
-		if c := r.rules[id]; p == "" || c.Portal == "" || c.Portal == p {
-			out = append(out, c)
-		}
-	}
-	return out
+	return models.RulesFor(r.rules, p, func(c models.Curation) models.Portal { return c.Portal })
 }
 
 // Firing returns the rules of portal p that query fires, in id order.
@@ -69,7 +62,7 @@ func (r *Rules) Firing(p models.Portal, query string) []models.Curation {
 	words := vocabulary.Words(query)
 	var out []models.Curation
 	for id, c := range r.rules {
-		if (c.Portal == "" || c.Portal == p) && fires(c.Match, r.words[id], words) {
+		if p.Covers(c.Portal) && fires(c.Match, r.words[id], words) {
 			out = append(out, c)
 		}
 	}

@@ -2,8 +2,6 @@ package vocabulary
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,13 +78,7 @@ func (t *Team) Remove(id string) {
 func (t *Team) Rules(p models.Portal) []models.Synonym {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []models.Synonym
-	for _, id := range slices.Sorted(maps.Keys(t.rules)) {
-		if s := t.rules[id]; p == "" || s.Portal == "" || s.Portal == p {
-			out = append(out, s)
-		}
-	}
-	return out
+	return models.RulesFor(t.rules, p, func(s models.Synonym) models.Portal { return s.Portal })
 }
 
 // build makes each portal's vocabulary from the base and the rules.
@@ -94,10 +86,8 @@ func (t *Team) build() {
 	built := map[models.Portal]*Vocabulary{}
 	for _, p := range []models.Portal{models.PortalCustomer, models.PortalITSM} {
 		var rules []Rule
-		for _, id := range slices.Sorted(maps.Keys(t.rules)) {
-			if s := t.rules[id]; s.Portal == "" || s.Portal == p {
-				rules = append(rules, rule(s))
-			}
+		for _, s := range models.RulesFor(t.rules, p, func(s models.Synonym) models.Portal { return s.Portal }) {
+			rules = append(rules, rule(s))
 		}
 		v, err := t.base.With(rules)
 		if err != nil {
