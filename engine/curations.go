@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/siftdesk/sift/engine/curation"
@@ -38,16 +39,20 @@ func (e *Engine) Curations(p models.Portal) []models.Curation {
 }
 
 // curate applies the curation rules query fires on the audience's portal
-// to hits, and returns them with the fired rules. A pinned article
-// not among the hits is fetched, and left out when the audience may not
-// see it.
+// to hits, and returns them with the fired rules.
 func (e *Engine) curate(ctx context.Context, a models.Audience, query string, hits []models.ArticleHit, explain bool) ([]models.ArticleHit, []models.Curation) {
 	fired := e.curations.Firing(a.Portal, query)
 	if len(fired) == 0 {
 		return hits, nil
 	}
+	return curation.Apply(hits, fired, e.pinnable(ctx, a), explain), fired
+}
+
+// pinnable fetches an article a rule pins, as a hit, when the audience may
+// see it.
+func (e *Engine) pinnable(ctx context.Context, a models.Audience) func(id string) (models.ArticleHit, bool) {
 	f := a.Filter()
-	fetch := func(id string) (models.ArticleHit, bool) {
+	return func(id string) (models.ArticleHit, bool) {
 		art, err := e.store.Article(ctx, id)
 		if err != nil || !f.Allows(art.Visibility, art.Products, art.Tiers) {
 			return models.ArticleHit{}, false
@@ -57,7 +62,6 @@ func (e *Engine) curate(ctx context.Context, a models.Audience, query string, hi
 			Visibility: art.Visibility, Products: art.Products, Tiers: art.Tiers,
 		}, true
 	}
-	return curation.Apply(hits, fired, fetch, explain), fired
 }
 
 // pinned reports whether one of hits is pinned by a fired rule.
@@ -77,34 +81,28 @@ func pinned(hits []models.ArticleHit, fired []models.Curation) bool {
 // curateSuggestions applies the curation rules the typed text fires to a
 // type-ahead answer: hidden articles leave it, pinned ones take their
 // place, at most limit in all.
-func (e *Engine) curateSuggestions(ctx context.Context, req models.SuggestRequest, out []models.Suggestion) ([]models.Suggestion, []models.Curation) {
-	hits := make([]models.ArticleHit, len(out))
-	for i, s := range out {
-		hits[i] = models.ArticleHit{ID: s.ID, Title: s.Text, Score: s.Score} // a query's ID is empty: no rule names it
-	}
-	curated, fired := e.curate(ctx, req.Audience, req.Query, hits, false)
+func (e *Engine) curateSuggestions(ctx context.Context, req models.SuggestRequest, out []models.Suggestion, limit int) ([]models.Suggestion, []models.Curation) {
+	fired := e.curations.Firing(req.Audience.Portal, req.Query)
 	if len(fired) == 0 {
 		return out, nil
 	}
-	bySuggestion := map[string]models.Suggestion{}
-	for _, s := range out {
-		bySuggestion[s.Kind+"\x00"+s.ID+"\x00"+s.Text] = s
-	}
-	limit := max(len(out), 1)
-	if req.Limit > 0 {
-		limit = req.Limit
-	}
-	curatedOut := make([]models.Suggestion, 0, len(curated))
-	for _, h := range curated[:min(len(curated), limit)] {
-		kind := models.SuggestionQuery
-		if h.ID != "" {
-			kind = models.SuggestionArticle
+	hits := make([]models.ArticleHit, len(out))
+	byID := map[string]models.Suggestion{}
+	for i, s := range out {
+		id := s.ID
+		if s.Kind != models.SuggestionArticle {
+			id = "\x00" + strconv.Itoa(i) // no rule names a query completion
 		}
-		s, ok := bySuggestion[kind+"\x00"+h.ID+"\x00"+h.Title]
+		hits[i], byID[id] = models.ArticleHit{ID: id, Title: s.Text, Score: s.Score}, s
+	}
+	curated := curation.Apply(hits, fired, e.pinnable(ctx, req.Audience), false)
+	kept := make([]models.Suggestion, 0, min(len(curated), limit))
+	for _, h := range curated[:min(len(curated), limit)] {
+		s, ok := byID[h.ID]
 		if !ok { // pinned from the store
 			s = models.Suggestion{Kind: models.SuggestionArticle, ID: h.ID, Title: h.Title, Text: h.Title, Score: 1, Match: "pinned"}
 		}
-		curatedOut = append(curatedOut, s)
+		kept = append(kept, s)
 	}
-	return curatedOut, fired
+	return kept, fired
 }

@@ -51,7 +51,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		}
 		out = append(out, s)
 	}
-	out, fired := e.curateSuggestions(ctx, req, out)
+	out, fired := e.curateSuggestions(ctx, req, out, limit)
 	var shown []string
 	for _, s := range out {
 		if s.ID != "" {

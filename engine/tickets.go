@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/siftdesk/sift/engine/duplicate"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -78,6 +79,7 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 		}
 	}
 	out := []models.SimilarTicket{}
+	side := e.pairs.Side(t) // read once, paired with each candidate
 	for _, f := range fuseRanks(textRanks, vector, mode, models.DefaultVectorWeight) {
 		if f.id == t.ID {
 			continue
@@ -86,7 +88,7 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org || !who.CanSeeTicket(other) {
 			continue // deleted meanwhile, or (never expected) out of scope
 		}
-		pair := e.pairs.Pair(t, other, f.expl.VectorScore)
+		pair := duplicate.Pair(side, e.pairs.Side(other), f.expl.VectorScore)
 		out = append(out, models.SimilarTicket{
 			ID: other.ID, Subject: other.Subject, Status: other.Status, Category: other.Category,
 			Resolution: other.Resolution, CreatedAt: other.CreatedAt, Score: f.score,

@@ -58,7 +58,6 @@ func (x *Index) Search(q models.TextQuery) models.SearchResult {
 // queryTerm is a word of a query: the indexed terms it matches, each with
 // its weight (1, or weightNearMiss for a term one edit away).
 type queryTerm struct {
-	text    string
 	matches []weighted
 }
 
@@ -89,19 +88,20 @@ func (x *Index) search(q models.TextQuery, typos bool) models.SearchResult {
 		x.scoreGroup(acc, admit, g)
 	}
 	acc.close(len(groups))
+	phrases := x.phrases(q.Equivalents)
 	if len(q.Equivalents) > 0 {
-		x.scoreEquivalents(acc, admit, q.Equivalents)
+		x.scoreEquivalents(acc, admit, phrases)
 		acc.close(2)
 	}
 	out := models.SearchResult{Total: uint64(len(acc.hits)), Hits: []models.ArticleHit{}}
 	if q.Facets {
 		out.Facets = x.facets(acc.hits)
 	}
-	var marked map[uint32]float64 // term ids to highlight, with their credit toward coverage
-	var covered [][]queryTerm     // the coverage text's terms, and each rewrite's
+	var marked map[uint32]bool // term ids to highlight
+	var covered [][]queryTerm  // the coverage text's terms, and each rewrite's
 	if q.Highlight {
-		marked = highlighted(groups, x.equivalentTerms(q.Equivalents))
-		covered = append(covered, x.queryTerms(coverageText(q), typos))
+		marked = highlighted(groups, phrases)
+		covered = append(covered, x.coverageTerms(q, groups, typos))
 		for _, r := range q.Rewrites {
 			covered = append(covered, x.queryTerms(r, typos))
 		}
@@ -136,7 +136,7 @@ func (x *Index) queryTerms(text string, typos bool) []queryTerm {
 			continue
 		}
 		seen[tok.Term] = true
-		t := queryTerm{text: tok.Term}
+		var t queryTerm
 		if id, ok := x.termIDs[tok.Term]; ok {
 			t.matches = append(t.matches, weighted{id, 1})
 		}
@@ -257,18 +257,18 @@ func rootOf(tf uint16) float64 {
 	return math.Sqrt(float64(tf))
 }
 
-// scoreEquivalents adds to acc the articles holding any of the phrases in
-// a field or anywhere, each (phrase, field) pair scored as the phrase's
+// scoreEquivalents adds to acc the articles holding any of the phrases
+// (as term ids; nil for one the index lacks a word of) in a field or
+// anywhere, each (phrase, field) pair scored as the phrase's
 // words in that field, at weightEquivalent; each article counts by the
 // share of pairs it holds.
-func (x *Index) scoreEquivalents(acc *accumulator, admit admission, phrases []string) {
+func (x *Index) scoreEquivalents(acc *accumulator, admit admission, phrases [][]uint32) {
 	n := len(x.slots)
 	if n == 0 {
 		return
 	}
 	avg := x.averages(n)
-	for _, p := range phrases {
-		words := x.phrase(p)
+	for _, words := range phrases {
 		if len(words) == 0 {
 			continue
 		}
@@ -353,11 +353,11 @@ func (x *Index) phrase(p string) []uint32 {
 	return out
 }
 
-// equivalentTerms returns the term ids of the phrases' words.
-func (x *Index) equivalentTerms(phrases []string) []uint32 {
-	var out []uint32
-	for _, p := range phrases {
-		out = append(out, x.phrase(p)...)
+// phrases returns the term ids of each phrase's words (see phrase).
+func (x *Index) phrases(texts []string) [][]uint32 {
+	out := make([][]uint32, len(texts))
+	for i, p := range texts {
+		out[i] = x.phrase(p)
 	}
 	return out
 }
@@ -438,17 +438,15 @@ func (x *Index) topValues(counts []int) []models.FacetCount {
 // subject: its opening says what it is about.
 const coverageWords = 16
 
-// coverageText is the text whose words coverage counts: the query, or a
-// draft's subject (its opening when it has none), since a long draft
-// shares only some of its words with even the best article.
-func coverageText(q models.TextQuery) string {
-	switch {
-	case q.Match != models.MatchDeflect:
-		return q.Text
-	case strings.TrimSpace(q.Subject) != "":
-		return q.Subject
+// coverageTerms returns the terms whose share coverage counts: the
+// query's (the first group's), or a draft's subject's (the first group's
+// too), or its opening's when it has no subject, since a long draft shares
+// only some of its words with even the best article.
+func (x *Index) coverageTerms(q models.TextQuery, groups []group, typos bool) []queryTerm {
+	if q.Match == models.MatchDeflect && strings.TrimSpace(q.Subject) == "" {
+		return x.queryTerms(models.FirstWords(q.Text, coverageWords), typos)
 	}
-	return models.FirstWords(q.Text, coverageWords)
+	return groups[0].terms
 }
 
 // coverage is the share of terms d holds in its title or body; a term it
@@ -471,18 +469,20 @@ func coverage(d *doc, terms []queryTerm) float64 {
 }
 
 // highlighted returns the term ids a snippet marks: every term the
-// groups' words match, and the equivalents' words.
-func highlighted(groups []group, equivalents []uint32) map[uint32]float64 {
-	out := map[uint32]float64{}
+// groups' words match, and the equivalent phrases' words.
+func highlighted(groups []group, phrases [][]uint32) map[uint32]bool {
+	out := map[uint32]bool{}
 	for _, g := range groups {
 		for _, t := range g.terms {
 			for _, m := range t.matches {
-				out[m.id] = m.weight
+				out[m.id] = true
 			}
 		}
 	}
-	for _, id := range equivalents {
-		out[id] = weightEquivalent
+	for _, words := range phrases {
+		for _, id := range words {
+			out[id] = true
+		}
 	}
 	return out
 }

@@ -15,10 +15,10 @@ const snippetContext = 4
 // snippet returns the passage of d's body of about snippetBytes holding
 // the most marked words, HTML-escaped, with those words wrapped in <mark>
 // and an ellipsis where the body goes on; "" when the body holds none.
-func snippet(d *doc, marked map[uint32]float64) string {
+func snippet(d *doc, marked map[uint32]bool) string {
 	var at []int // indexes of the marked body words
 	for i, id := range d.words[fieldBody] {
-		if _, ok := marked[id]; ok {
+		if marked[id] {
 			at = append(at, i)
 		}
 	}

@@ -57,25 +57,38 @@ func (f Features) vector() []float64 {
 	return []float64{max(f.Cosine, 0), f.Subject, f.Text, flag(f.SharedCode), min(f.Days, farDays) / farDays, flag(f.SameRequester)}
 }
 
-// Analyzer reads tickets' text for Pair: the English analyzer article
-// search uses.
+// Analyzer reads tickets' text for Pair (see Side): with the English
+// analyzer article search uses.
 type Analyzer struct{ analyze bm25.Analyzer }
 
 // NewAnalyzer returns an Analyzer.
 func NewAnalyzer() *Analyzer { return &Analyzer{analyze: bm25.English()} }
 
-// Pair returns the features of tickets a and b, whose embeddings have
-// the given cosine (0 when unknown).
-func (z *Analyzer) Pair(a, b *models.Ticket, cosine float64) Features {
+// Side is what Pair reads of one ticket, read once: a ticket is paired
+// with each of its similar tickets.
+type Side struct {
+	ticket              *models.Ticket
+	subject, text, nums map[string]bool // stems of the subject, of subject and body; its numbered words
+}
+
+// Side reads ticket t for Pair.
+func (z *Analyzer) Side(t *models.Ticket) Side {
+	whole := t.Subject + "\n" + t.Body
+	return Side{ticket: t, subject: z.stems(t.Subject), text: z.stems(whole), nums: numbered(whole)}
+}
+
+// Pair returns the features of the tickets of sides a and b, whose
+// embeddings have the given cosine (0 when unknown).
+func Pair(a, b Side, cosine float64) Features {
 	f := Features{
 		Cosine:        cosine,
-		Subject:       jaccard(z.stems(a.Subject), z.stems(b.Subject)),
-		Text:          jaccard(z.stems(a.Subject+"\n"+a.Body), z.stems(b.Subject+"\n"+b.Body)),
-		SharedCode:    sharesCode(a.Subject+" "+a.Body, b.Subject+" "+b.Body),
-		SameRequester: a.Requester != "" && strings.EqualFold(a.Requester, b.Requester),
+		Subject:       jaccard(a.subject, b.subject),
+		Text:          jaccard(a.text, b.text),
+		SharedCode:    shares(a.nums, b.nums),
+		SameRequester: a.ticket.Requester != "" && strings.EqualFold(a.ticket.Requester, b.ticket.Requester),
 	}
-	if !a.CreatedAt.IsZero() && !b.CreatedAt.IsZero() {
-		f.Days = math.Abs(a.CreatedAt.Sub(b.CreatedAt).Hours()) / 24
+	if ta, tb := a.ticket.CreatedAt, b.ticket.CreatedAt; !ta.IsZero() && !tb.IsZero() {
+		f.Days = math.Abs(ta.Sub(tb).Hours()) / 24
 	}
 	return f
 }
@@ -102,22 +115,24 @@ func jaccard(a, b map[string]bool) float64 {
 	return 0
 }
 
-// sharesCode reports whether a and b hold the same code: a word of at
-// least three characters with a digit in it, case folded.
-func sharesCode(a, b string) bool {
-	codes := func(s string) map[string]bool {
-		out := map[string]bool{}
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
-			w = strings.Trim(w, "-")
-			if len(w) >= 3 && strings.ContainsFunc(w, unicode.IsDigit) {
-				out[strings.ToLower(w)] = true
-			}
+// numbered returns the words of s of at least three characters with a
+// digit in them, case folded: codes, and unlike models.Codes plain numbers
+// too, since an order or serial number two tickets share is evidence.
+func numbered(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
+		w = strings.Trim(w, "-")
+		if len(w) >= 3 && strings.ContainsFunc(w, unicode.IsDigit) {
+			out[strings.ToLower(w)] = true
 		}
-		return out
 	}
-	cb := codes(b)
-	for c := range codes(a) {
-		if cb[c] {
+	return out
+}
+
+// shares reports whether a and b hold a word in common.
+func shares(a, b map[string]bool) bool {
+	for w := range a {
+		if b[w] {
 			return true
 		}
 	}

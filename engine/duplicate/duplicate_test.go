@@ -91,7 +91,7 @@ func judged(t *testing.T) []duplicate.Example {
 		if a == nil || b == nil {
 			t.Fatalf("pair %s-%s: no such ticket", p.A, p.B)
 		}
-		out = append(out, duplicate.Example{Features: z.Pair(a, b, cosine(vec[p.A], vec[p.B])), Duplicate: p.Duplicate})
+		out = append(out, duplicate.Example{Features: duplicate.Pair(z.Side(a), z.Side(b), cosine(vec[p.A], vec[p.B])), Duplicate: p.Duplicate})
 	}
 	return out
 }

@@ -39,17 +39,6 @@ type token struct {
 	postings [][]posting  // those lists, once driverLists has found them
 }
 
-// countPrefixes returns how many of tokens are a word being typed.
-func countPrefixes(tokens []*token) int {
-	n := 0
-	for _, t := range tokens {
-		if t.prefix && !t.optional {
-			n++
-		}
-	}
-	return n
-}
-
 // exactly returns a copy of t with only its matches without edits, nil
 // when it has none.
 func (t *token) exactly() *token {
@@ -141,32 +130,45 @@ func (x *Index) Search(q Query) []Result {
 		p.missing = len(p.required) / 2
 		p.walk(x, MatchPartial, x.unionLists(found, maxFilterLists), p.maxScan/partialScanShare)
 	}
-	// With room still left, three words or more also take, last, what
-	// holds a third of them, one at least typed whole and exactly
-	// ("preordered" of "preordered cam outd"): a word spelt another way
-	// or cut short is too weak a clue alone (a sentence in another
-	// language has many such).
+	if !q.Complete && p.room() > 0 && len(p.required) > 2 {
+		p.walkLoose(x)
+	}
+	return p.results
+}
+
+// walkLoose fills the room still left, last, with what holds a third of
+// the words (of three or more), one at least typed whole and exactly
+// ("preordered" of "preordered cam outd"): a word spelt another way or
+// cut short is too weak a clue alone (a sentence in another language has
+// many such). The words count only as typed exactly here.
+func (p *pass) walkLoose(x *Index) {
 	var whole, exact []*token // whole words matched exactly; every token, whole words only so
+	prefixes := 0
 	for _, t := range p.tokens {
 		e := t
 		if !t.prefix {
 			e = t.exactly()
 		}
-		if e != nil {
-			exact = append(exact, e)
+		if e == nil {
+			continue
 		}
-		if e != nil && !t.prefix && !t.optional {
+		exact = append(exact, e)
+		switch {
+		case t.optional:
+		case t.prefix:
+			prefixes++
+		default:
 			whole = append(whole, e)
 		}
 	}
-	if !q.Complete && p.room() > 0 && len(p.required) > 2 && len(whole) > 0 {
-		tokens := p.tokens
-		p.tokens, p.missing = exact, len(p.required)-max(1, (len(p.required)+2)/3)
-		p.unmatched = len(p.required) - len(whole) - countPrefixes(exact)
-		p.walk(x, MatchPartial, x.unionLists(whole, maxFilterLists), p.maxScan/partialScanShare)
-		p.tokens = tokens
+	if len(whole) == 0 {
+		return
 	}
-	return p.results
+	tokens := p.tokens
+	p.tokens, p.missing = exact, len(p.required)-max(1, (len(p.required)+2)/3)
+	p.unmatched = len(p.required) - len(whole) - prefixes
+	p.walk(x, MatchPartial, x.unionLists(whole, maxFilterLists), p.maxScan/partialScanShare)
+	p.tokens = tokens
 }
 
 // partialScanShare divides the scan bound for partial matches, which,
