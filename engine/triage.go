@@ -43,8 +43,9 @@ type FieldPrediction struct {
 const MaxClassifyTextBytes = models.MaxDeflectTextBytes
 
 // Classify predicts every field the engine has a classifier for, from a
-// ticket's subject and body. A field whose confidence is below its
-// model's threshold is marked abstain, for a human queue.
+// ticket's subject and body. A field whose support (confidence weighed by
+// how familiar the text is, see classify.Prediction) is below its model's
+// threshold is marked abstain, for a human queue.
 func (e *Engine) Classify(ctx context.Context, subject, body string) (map[string]FieldPrediction, error) {
 	text := strings.TrimSpace(subject + "\n" + body)
 	if text == "" {
@@ -181,7 +182,8 @@ func suggestPriority(t *models.Ticket, cls map[string]FieldPrediction, s sentime
 		base, why = t.Priority, "the ticket says "+string(t.Priority)
 	}
 	if predicted && p.Abstain {
-		why = fmt.Sprintf("the priority model says %s at %.2f, below the %.2f it needs; %s", p.Label, p.Confidence, p.Threshold, why)
+		why = fmt.Sprintf("the priority model says %s at %.2f with familiarity %.2f: support %.2f, below the %.2f it needs; %s",
+			p.Label, p.Confidence, p.Familiarity, p.Support, p.Threshold, why)
 	}
 	level := slices.Index(models.Priorities, base)
 	if level < 0 {

@@ -11,10 +11,10 @@ import (
 
 // TestPriorityReasonsSayWhyTheModelWasNotFollowed checks the first reason
 // of a suggested priority when the priority model abstains: it names what
-// the model said, at what confidence, the confidence it needed, and what
+// the model said, at what confidence and familiarity, the support it needed, and what
 // the priority rests on instead.
 func TestPriorityReasonsSayWhyTheModelWasNotFollowed(t *testing.T) {
-	unsure := map[string]FieldPrediction{"priority": {Prediction: classify.Prediction{Label: "critical", Confidence: 0.55, Threshold: 0.62, Abstain: true}}}
+	unsure := map[string]FieldPrediction{"priority": {Prediction: classify.Prediction{Label: "critical", Confidence: 0.55, Familiarity: 0.64, Support: 0.44, Threshold: 0.62, Abstain: true}}}
 	sure := map[string]FieldPrediction{"priority": {Prediction: classify.Prediction{Label: "high", Confidence: 0.9, Threshold: 0.62}}}
 	cases := []struct {
 		name   string
@@ -24,9 +24,9 @@ func TestPriorityReasonsSayWhyTheModelWasNotFollowed(t *testing.T) {
 		reason string
 	}{
 		{"abstains, ticket gives none", models.Ticket{}, unsure, models.PriorityMedium,
-			"the priority model says critical at 0.55, below the 0.62 it needs; no priority given: medium"},
+			"the priority model says critical at 0.55 with familiarity 0.64: support 0.44, below the 0.62 it needs; no priority given: medium"},
 		{"abstains, ticket gives one", models.Ticket{Priority: models.PriorityLow}, unsure, models.PriorityLow,
-			"the priority model says critical at 0.55, below the 0.62 it needs; the ticket says low"},
+			"the priority model says critical at 0.55 with familiarity 0.64: support 0.44, below the 0.62 it needs; the ticket says low"},
 		{"confident", models.Ticket{Priority: models.PriorityLow}, sure, models.PriorityHigh,
 			"the priority model predicts high (90%)"},
 		{"no model", models.Ticket{}, nil, models.PriorityMedium, "no priority given: medium"},

@@ -7,7 +7,8 @@ import (
 	"github.com/siftdesk/sift/engine/logistic"
 )
 
-// outcome is one scored prediction: its confidence and whether it was right.
+// outcome is one scored prediction: its score (a confidence, or a support
+// when choosing the abstain threshold) and whether it was right.
 type outcome struct {
 	conf    float64
 	correct bool
@@ -19,27 +20,26 @@ func calibrate(m *Model, val []Example, opts Options) (temperature, threshold fl
 	k := len(m.labels)
 	logits := make([]float64, len(val)*k)
 	gold := make([]int, len(val))
+	familiar := make([]float64, len(val))
 	sc := m.getScratch()
 	for i, e := range val {
 		m.logits(e.Text, e.Dense, sc)
 		copy(logits[i*k:], sc.scores)
 		gold[i], _ = slices.BinarySearch(m.labels, e.Label)
+		familiar[i] = m.familiarity(argmax(sc.scores), sc)
 	}
 	temperature = fitTemperature(logits, gold, k)
 
-	outcomes := make([]outcome, len(val))
+	outcomes := make([]outcome, len(val)) // scored by confidence
+	answers := make([]outcome, len(val))  // scored by support
 	predicted := make([]string, len(val))
 	for i := range val {
 		s := sc.scores
 		copy(s, logits[i*k:(i+1)*k])
 		softmax(s, temperature)
-		best := 0
-		for j := range s {
-			if s[j] > s[best] {
-				best = j
-			}
-		}
+		best := argmax(s)
 		outcomes[i] = outcome{conf: s[best], correct: best == gold[i]}
+		answers[i] = outcome{conf: support(s[best], familiar[i]), correct: best == gold[i]}
 		predicted[i] = m.labels[best]
 	}
 	switch {
@@ -48,7 +48,7 @@ func calibrate(m *Model, val []Example, opts Options) (temperature, threshold fl
 	case opts.AbstainThreshold < 0:
 		threshold = 0
 	default:
-		threshold = max(chooseThreshold(outcomes, opts.TargetPrecision), coverageThreshold(outcomes, opts.TargetCoverage))
+		threshold = max(chooseThreshold(answers, opts.TargetPrecision), coverageThreshold(answers, opts.TargetCoverage))
 	}
 	gl := make([]string, len(val))
 	for i, e := range val {
@@ -58,7 +58,7 @@ func calibrate(m *Model, val []Example, opts Options) (temperature, threshold fl
 	_, ece := reliability(outcomes, 10)
 	held = HeldOutScores{Accuracy: acc, MacroF1: f1, ECE: ece}
 	var kept, right int
-	for _, o := range outcomes {
+	for _, o := range answers {
 		if o.conf >= threshold {
 			kept++
 			if o.correct {
@@ -71,6 +71,17 @@ func calibrate(m *Model, val []Example, opts Options) (temperature, threshold fl
 		held.Precision = float64(right) / float64(kept)
 	}
 	return temperature, threshold, held
+}
+
+// argmax returns the index of the largest score, the first of ties.
+func argmax(s []float64) int {
+	best := 0
+	for j := range s {
+		if s[j] > s[best] {
+			best = j
+		}
+	}
+	return best
 }
 
 // fitTemperature returns the temperature T minimising the mean negative

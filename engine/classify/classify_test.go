@@ -3,12 +3,15 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -210,6 +213,46 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLoadVersion1 reads a model file of format 1, written before models
+// kept their labels' centroids: it loads, predicts as before, counts
+// every text as familiar (so abstains on confidence alone), and is saved
+// again as version 1, still without centroids.
+func TestLoadVersion1(t *testing.T) {
+	m := demoCategoryModel(t)
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite the file as version 1: no centroid block after the weights.
+	file := buf.Bytes()
+	body := slices.Clone(file[20 : len(file)-4-4*len(m.centroid)])
+	old := binary.LittleEndian.AppendUint32([]byte(magic), 1)
+	old = binary.LittleEndian.AppendUint64(old, uint64(len(body)))
+	old = append(old, body...)
+	old = binary.LittleEndian.AppendUint32(old, crc32.Checksum(body, castagnoli))
+	got, err := Load(bytes.NewReader(old))
+	if err != nil {
+		t.Fatalf("loading a version 1 file: %v", err)
+	}
+	for _, e := range demo(t, "tickets-heldout", "category")[:20] {
+		want, have := m.Predict(e.Text, nil), got.Predict(e.Text, nil)
+		if have.Label != want.Label || have.Confidence != want.Confidence || have.Familiarity != 1 ||
+			have.Support != have.Confidence || have.Abstain != (have.Confidence < got.Threshold()) {
+			t.Fatalf("Predict(%q) from version 1 = %+v, want %s at %.3f, familiarity 1, support = confidence", e.Text, have, want.Label, want.Confidence)
+		}
+	}
+	buf.Reset()
+	if err := got.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint32(buf.Bytes()[8:]); v != 1 || buf.Len() != len(old) {
+		t.Errorf("saved again as version %d, %d bytes; want version 1, %d bytes as read", v, buf.Len(), len(old))
+	}
+	if _, err := Load(&buf); err != nil {
+		t.Errorf("loading it back: %v", err)
+	}
+}
+
 func TestLoadCorrupt(t *testing.T) {
 	m, err := Train(context.Background(), toy(1, 10), Options{Seed: 1, Epochs: 2})
 	if err != nil {
@@ -300,7 +343,8 @@ func FuzzLoad(f *testing.F) {
 		// also decode the input as a body whose checksum passed.
 		for _, load := range []func([]byte) (*Model, error){
 			func(b []byte) (*Model, error) { return Load(bytes.NewReader(b)) },
-			decode,
+			func(b []byte) (*Model, error) { return decode(b, formatVersion) },
+			func(b []byte) (*Model, error) { return decode(b, 1) },
 		} {
 			m, err := load(data)
 			if err != nil {
@@ -333,8 +377,11 @@ func TestAbstain(t *testing.T) {
 	var abstained int
 	for _, e := range heldout {
 		p := m.Predict(e.Text, nil)
-		if p.Abstain != (p.Confidence < m.Threshold()) {
-			t.Errorf("Predict(%q): abstain %v at confidence %.3f, threshold %.3f", e.Text, p.Abstain, p.Confidence, m.Threshold())
+		if want := p.Confidence * math.Sqrt(p.Familiarity); math.Abs(p.Support-want) > 1e-12 || p.Familiarity < 0 || p.Familiarity > 1 {
+			t.Errorf("Predict(%q): support %.4f, want confidence %.4f × √familiarity %.4f", e.Text, p.Support, p.Confidence, p.Familiarity)
+		}
+		if p.Abstain != (p.Support < m.Threshold()) {
+			t.Errorf("Predict(%q): abstain %v at support %.3f, threshold %.3f", e.Text, p.Abstain, p.Support, m.Threshold())
 		}
 		if p.Abstain {
 			abstained++

@@ -172,6 +172,35 @@ func featurise(ctx context.Context, f *featurizer, v *vocabulary, examples []Exa
 	return d, nil
 }
 
+// centroids returns the centroid of each of the k labels over the first
+// nFeat columns of d (the TF-IDF vectors, not the dense ones), laid out as
+// the weights are, k values a column, each label's scaled to unit length.
+func centroids(d *dataset, nFeat, k int) []float32 {
+	c := make([]float32, nFeat*k)
+	for i := range d.len() {
+		cols, vals := d.row(i)
+		y := int(d.labels[i])
+		for x, col := range cols {
+			if int(col) < nFeat {
+				c[int(col)*k+y] += vals[x]
+			}
+		}
+	}
+	scale := make([]float64, k)
+	for i, v := range c {
+		scale[i%k] += float64(v) * float64(v)
+	}
+	for j, sum := range scale {
+		if sum > 0 {
+			scale[j] = 1 / math.Sqrt(sum)
+		}
+	}
+	for i := range c {
+		c[i] *= float32(scale[i%k])
+	}
+	return c
+}
+
 // normaliseInto writes src scaled to unit length into dst (zeros if src is
 // empty or all zero). dst and src have the same length unless src is nil.
 func normaliseInto(dst, src []float32) {

@@ -22,13 +22,23 @@
 // writes, so training uses every core and its result does not depend on
 // their number. See Options and Train.
 //
+// Familiarity. The model also keeps each label's centroid, the mean of its
+// training examples' TF-IDF vectors; a prediction's familiarity is the
+// cosine between the text and its label's centroid. A request of no known
+// class often gets a confident label from a few shared words while reading
+// like none of that label's examples, so the model abstains on support,
+// confidence × √familiarity, rather than on confidence alone: on banking77
+// with a quarter of the intents unknown, that abstains on 52% of the
+// unknown requests against 47% at the same share of known ones withheld.
+//
 // Calibration. A stratified 10% of the training examples is held out; the
 // softmax temperature is fitted on it by minimising the negative
 // log-likelihood, so a prediction at 0.8 is right about 80% of the time.
-// The same slice chooses the abstain threshold (the lowest confidence at
-// which the answers kept are 90% right) and gives the held-out scores in
-// the Manifest; then the model is trained again on all examples and keeps
-// the temperature and the threshold.
+// The same slice chooses the abstain threshold on support (the higher of
+// the lowest at which the answers kept are 90% right and the one that
+// withholds the least supported 5%) and gives the held-out scores in the
+// Manifest; then the model is trained again on all examples and keeps the
+// temperature and the threshold.
 //
 // Files. Save and Load use a versioned binary format with a JSON manifest
 // and a CRC-32 checksum (see persist.go); Load rejects a corrupt or

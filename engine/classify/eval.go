@@ -67,11 +67,13 @@ func Evaluate(m *Model, test []Example) Report {
 	gold := make([]string, len(test))
 	predicted := make([]string, len(test))
 	outcomes := make([]outcome, len(test))
+	answered := make([]bool, len(test))
 	start := time.Now()
 	for i, e := range test {
 		p := m.Predict(e.Text, e.Dense)
 		predicted[i] = p.Label
 		outcomes[i] = outcome{conf: p.Confidence, correct: p.Label == e.Label}
+		answered[i] = !p.Abstain
 	}
 	elapsed := time.Since(start)
 	for i, e := range test {
@@ -84,8 +86,8 @@ func Evaluate(m *Model, test []Example) Report {
 	r.Accuracy, r.MacroF1, r.Classes = classScores(gold, predicted)
 	r.Reliability, r.ECE = reliability(outcomes, 10)
 	var right int
-	for _, o := range outcomes {
-		if o.conf >= m.threshold {
+	for i, o := range outcomes {
+		if answered[i] {
 			r.Answered++
 			if o.correct {
 				right++
@@ -231,7 +233,7 @@ func EvaluateOpen(m *Model, known, unknown []Example) OpenReport {
 	in := make([]float64, len(known))
 	for i, e := range known {
 		p := m.Predict(e.Text, e.Dense)
-		in[i] = p.Confidence
+		in[i] = p.Support
 		if !p.Abstain && p.Label == e.Label {
 			r.InScopeAccuracy++
 		}
@@ -239,7 +241,7 @@ func EvaluateOpen(m *Model, known, unknown []Example) OpenReport {
 	out := make([]float64, len(unknown))
 	for i, e := range unknown {
 		p := m.Predict(e.Text, e.Dense)
-		out[i] = p.Confidence
+		out[i] = p.Support
 		if p.Abstain {
 			r.UnknownRecall++
 		}

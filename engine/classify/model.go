@@ -20,7 +20,11 @@ type Model struct {
 	w    []float32
 	bias []float32
 	// dense holds one row of len(labels) weights per dense dimension.
-	dense       []float32
+	dense []float32
+	// centroid holds, laid out like w, each label's centroid: the mean of
+	// its training examples' TF-IDF vectors, normalised. nil for a model
+	// saved before format 2, whose texts all count as familiar.
+	centroid    []float32
 	dim         int
 	temperature float64
 	threshold   float64
@@ -83,9 +87,17 @@ type Prediction struct {
 	// probability in [0, 1].
 	Label      string  `json:"label"`
 	Confidence float64 `json:"confidence"`
-	// Abstain is true when Confidence is below Threshold, the confidence
-	// the model needs to answer: the label is a guess that should go to a
-	// person.
+	// Familiarity is the cosine between the text's TF-IDF vector and the
+	// centroid of Label's training examples, in [0, 1]: how much the text
+	// reads like what the model learnt the label from. A request of no
+	// known class can get a confident label from a few shared words while
+	// reading like none of its examples.
+	Familiarity float64 `json:"familiarity"`
+	// Support is Confidence × √Familiarity, the score the model abstains
+	// on: Abstain is true when Support is below Threshold, the support the
+	// model needs to answer, and the label is then a guess that should go
+	// to a person.
+	Support   float64 `json:"support"`
 	Abstain   bool    `json:"abstain"`
 	Threshold float64 `json:"threshold"`
 	// Alternatives are the top three classes, the first being Label, most
@@ -111,7 +123,8 @@ func (m *Model) Manifest() Manifest {
 	return mf
 }
 
-// Threshold returns the confidence below which Predict abstains.
+// Threshold returns the support (confidence weighed by familiarity, see
+// Prediction) below which Predict abstains.
 func (m *Model) Threshold() float64 { return m.threshold }
 
 // DenseDim returns the length of the dense vector the model was trained
@@ -131,6 +144,27 @@ func (m *Model) Predict(text string, dense []float32) Prediction {
 	return m.answer(sc)
 }
 
+// familiarity returns the cosine between the vector in sc.cols and
+// sc.vals and label j's centroid, clamped to [0, 1]; 1 for a model
+// without centroids.
+func (m *Model) familiarity(j int, sc *scratch) float64 {
+	if m.centroid == nil {
+		return 1
+	}
+	k := len(m.labels)
+	var dot float64
+	for i, c := range sc.cols {
+		dot += float64(sc.vals[i]) * float64(m.centroid[int(c)*k+j])
+	}
+	return min(max(dot, 0), 1)
+}
+
+// support weighs a confidence by a familiarity: the score Predict
+// abstains on.
+func support(confidence, familiarity float64) float64 {
+	return confidence * math.Sqrt(familiarity)
+}
+
 func (m *Model) getScratch() *scratch {
 	if sc, ok := m.pool.Get().(*scratch); ok {
 		return sc
@@ -139,7 +173,8 @@ func (m *Model) getScratch() *scratch {
 	return &scratch{acc: make([]float32, k), scores: make([]float64, k), order: make([]int, k)}
 }
 
-// logits writes the raw class scores of text into sc.scores.
+// logits writes the raw class scores of text into sc.scores, leaving its
+// TF-IDF vector in sc.cols and sc.vals.
 func (m *Model) logits(text string, dense []float32, sc *scratch) {
 	k := len(m.labels)
 	m.feat.vector(&m.vocab, text, sc)
@@ -194,7 +229,9 @@ func (m *Model) answer(sc *scratch) Prediction {
 	p := Prediction{Alternatives: alts, Threshold: m.threshold}
 	if len(alts) > 0 {
 		p.Label, p.Confidence = alts[0].Label, alts[0].Confidence
-		p.Abstain = p.Confidence < m.threshold
+		p.Familiarity = m.familiarity(top[0], sc)
+		p.Support = support(p.Confidence, p.Familiarity)
+		p.Abstain = p.Support < m.threshold
 	}
 	return p
 }

@@ -12,7 +12,7 @@ import (
 	"slices"
 )
 
-// The model file format, version 1, little-endian throughout:
+// The model file format, version 2, little-endian throughout:
 //
 //	magic     8 bytes "SIFTCLS\x00"
 //	version   uint32, formatVersion
@@ -24,10 +24,15 @@ import (
 //	  weights   n*labels float32, one row of labels per bucket
 //	  bias      labels float32
 //	  dense     dense*labels float32, one row of labels per dimension
+//	  centroid  n*labels float32, laid out as the weights (from version 2)
 //	checksum  uint32, CRC-32 (Castagnoli) of the body
+//
+// Load also reads version 1, which has no centroids: such a model counts
+// every text as familiar and abstains on confidence alone, as it did, and
+// Save writes it as version 1 again.
 const (
 	magic         = "SIFTCLS\x00"
-	formatVersion = 1
+	formatVersion = 2
 )
 
 // ErrCorrupt is wrapped by the error Load returns for input that is not a
@@ -40,20 +45,24 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Save writes the model to w in the versioned binary format Load reads. It
 // returns the first write error; w is not closed.
 func (m *Model) Save(w io.Writer) error {
+	version := uint32(formatVersion)
+	if m.centroid == nil {
+		version = 1
+	}
 	mf := m.Manifest()
-	mf.FormatVersion = formatVersion
+	mf.FormatVersion = int(version)
 	meta, err := json.Marshal(mf)
 	if err != nil {
 		return fmt.Errorf("classify: save: %w", err)
 	}
 	k := len(m.labels)
 	n := len(m.vocab.buckets)
-	bodyLen := 4 + len(meta) + 4 + 8*n + 4*(n*k+k+m.dim*k)
+	bodyLen := 4 + len(meta) + 4 + 8*n + 4*(n*k+k+m.dim*k+len(m.centroid))
 
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var head []byte
 	head = append(head, magic...)
-	head = binary.LittleEndian.AppendUint32(head, formatVersion)
+	head = binary.LittleEndian.AppendUint32(head, version)
 	head = binary.LittleEndian.AppendUint64(head, uint64(bodyLen))
 	bw.Write(head)
 
@@ -86,6 +95,7 @@ func (m *Model) Save(w io.Writer) error {
 	f32s(m.w)
 	f32s(m.bias)
 	f32s(m.dense)
+	f32s(m.centroid)
 	flush()
 	bw.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32()))
 	if err := bw.Flush(); err != nil {
@@ -114,8 +124,9 @@ func Load(r io.Reader) (*Model, error) {
 	if string(head[:8]) != magic {
 		return nil, corrupt("not a sift classifier model (bad magic)")
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != formatVersion {
-		return nil, corrupt("format version %d, this build reads version %d", v, formatVersion)
+	version := binary.LittleEndian.Uint32(head[8:])
+	if version != 1 && version != formatVersion {
+		return nil, corrupt("format version %d, this build reads versions 1 and %d", version, formatVersion)
 	}
 	bodyLen := binary.LittleEndian.Uint64(head[12:])
 	const maxBody = 1 << 34
@@ -136,7 +147,7 @@ func Load(r io.Reader) (*Model, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, corrupt("checksum mismatch")
 	}
-	return decode(body)
+	return decode(body, version)
 }
 
 // reader reads little-endian values from a byte slice, remembering the
@@ -182,8 +193,9 @@ func (r *reader) f32s(n int) []float32 {
 	return out
 }
 
-// decode parses and checks a model body whose checksum has passed.
-func decode(body []byte) (*Model, error) {
+// decode parses and checks a model body of the given format version whose
+// checksum has passed.
+func decode(body []byte, version uint32) (*Model, error) {
 	r := &reader{b: body}
 	meta := r.next(int(r.u32()))
 	if r.bad {
@@ -211,7 +223,11 @@ func decode(body []byte) (*Model, error) {
 		return nil, corrupt("feature settings %+v", mf.Features)
 	}
 	n := int(r.u32())
-	if r.bad || n > 1<<feat.HashBits || n != mf.Vocabulary || 4*(2*n+n*k+k+mf.DenseDim*k) != len(r.b) {
+	centroids := 0
+	if version >= 2 {
+		centroids = n * k
+	}
+	if r.bad || n > 1<<feat.HashBits || n != mf.Vocabulary || 4*(2*n+n*k+k+mf.DenseDim*k+centroids) != len(r.b) {
 		return nil, corrupt("vocabulary of %d does not fit the %d bytes left", n, len(r.b))
 	}
 	v := vocabulary{buckets: make([]uint32, n)}
@@ -233,6 +249,9 @@ func decode(body []byte) (*Model, error) {
 	m.w = r.f32s(n * k)
 	m.bias = r.f32s(k)
 	m.dense = r.f32s(m.dim * k)
+	if centroids > 0 {
+		m.centroid = r.f32s(centroids)
+	}
 	if r.bad {
 		return nil, corrupt("truncated or non-finite weights")
 	}
@@ -241,6 +260,6 @@ func decode(body []byte) (*Model, error) {
 	}
 	v.index()
 	m.vocab = v
-	m.manifest.FormatVersion = formatVersion
+	m.manifest.FormatVersion = int(version)
 	return m, nil
 }

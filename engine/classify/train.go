@@ -309,6 +309,7 @@ func (tr *trainer) fit(ctx context.Context, examples []Example) (*Model, error) 
 		return nil, err
 	}
 	m.w, m.dense, m.bias = w[:nFeat*k:nFeat*k], w[nFeat*k:], bias
+	m.centroid = centroids(d, nFeat, k)
 	return m, nil
 }
 
