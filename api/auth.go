@@ -2,9 +2,12 @@ package api
 
 import (
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +45,16 @@ func (s *server) authenticate(c *gin.Context) {
 		writeProblem(c, s.log, models.Unauthorized("send an API key: Authorization: Bearer sk_..."))
 		return
 	}
+	if isBrowserToken(secret) {
+		s.authenticateToken(c, secret)
+		return
+	}
+	if origin := c.GetHeader("Origin"); origin != "" && !sameOrigin(c.Request, origin) {
+		// A page of another origin holds an API key: it acts for any end
+		// user of its portal, so it must never be in a page.
+		writeProblem(c, s.log, models.Forbidden("Authorization", "an API key may not be sent from a web page of another origin (%s): mint a browser token for the page (README, Put it in your portal)", origin))
+		return
+	}
 	hash := HashKey(secret)
 	key, err := s.keys.KeyByHash(c.Request.Context(), hash)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -62,6 +75,79 @@ func (s *server) authenticate(c *gin.Context) {
 	}
 	c.Set(principalKey, p)
 	c.Next()
+}
+
+// tokenKey is where authenticateToken leaves, in the gin context, the
+// rate-limit bucket of a request made with a browser token.
+const tokenKey = "sift.token"
+
+// authenticateToken authenticates a browser token: it must parse, name a
+// live portal key that signed it, be within its lifetime, narrow its key
+// (portal, origins), come from a page of an origin it and its key allow
+// (or of Sift's own), and carry no X-Sift-* headers (the token names the
+// end user). A bad token is a 401 with an invalid_token challenge; a
+// token that would widen its key, or is used from a page it does not
+// allow, a 403.
+func (s *server) authenticateToken(c *gin.Context, tok string) {
+	unauthorized := func(msg string) {
+		c.Header("WWW-Authenticate", `Bearer realm="sift", error="invalid_token"`)
+		writeProblem(c, s.log, models.Unauthorized("%s", msg))
+	}
+	t, err := parseBrowserToken(tok)
+	if err != nil {
+		unauthorized(err.Error())
+		return
+	}
+	key, err := s.keys.KeyByID(c.Request.Context(), t.kid)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		writeProblem(c, s.log, err)
+		return
+	}
+	if err != nil || key.Revoked() || key.Role != models.RolePortal {
+		unauthorized("the browser token's key is unknown, revoked or not a portal key")
+		return
+	}
+	if err := t.verify(key, time.Now()); err != nil {
+		unauthorized(err.Error())
+		return
+	}
+	for _, name := range endUserHeaders {
+		if _, ok := c.Request.Header[name]; ok {
+			writeProblem(c, s.log, models.Forbidden(name, "a browser token names its end user; a request with one may not send %s", name))
+			return
+		}
+	}
+	p := key.Principal()
+	if err := t.claims.narrow(key, &p); err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	if origin := c.GetHeader("Origin"); origin != "" && !sameOrigin(c.Request, origin) {
+		if !slices.Contains(key.Origins, origin) || len(t.claims.Origins) > 0 && !slices.Contains(t.claims.Origins, origin) {
+			writeProblem(c, s.log, models.Forbidden("Origin", "pages of %s may not use this browser token (its key allows %s)", origin, originList(key.Origins)))
+			return
+		}
+	} else if origin == "" && len(t.claims.Origins) > 0 {
+		writeProblem(c, s.log, models.Forbidden("Origin", "this browser token is for pages of %s, and the request comes from no page", originList(t.claims.Origins)))
+		return
+	}
+	// Rate limits apply per end user of the key (per token when it names
+	// none): a page cannot use up its portal's key.
+	bucket := "token:" + t.kid + ":user:" + p.User
+	if p.User == "" {
+		bucket = "token:" + t.kid + ":" + hex.EncodeToString(t.mac[:8])
+	}
+	c.Set(principalKey, p)
+	c.Set(tokenKey, bucket)
+	c.Next()
+}
+
+// originList names origins in an error.
+func originList(origins []string) string {
+	if len(origins) == 0 {
+		return "no other origin"
+	}
+	return strings.Join(origins, ", ")
 }
 
 // bearer returns the credentials of an "Authorization: Bearer X" header.
@@ -88,18 +174,24 @@ func readEndUser(h http.Header, p *models.Principal) error {
 	if v := h.Get(HeaderProducts); v != "" {
 		p.Products = models.NormalizeCodes(strings.Split(v, ","))
 	}
-	if err := models.CheckLabel(HeaderUser, p.User); err != nil {
+	return checkEndUser(p, HeaderUser, HeaderOrg, HeaderTier, HeaderProducts)
+}
+
+// checkEndUser validates the end user of p, naming each part's source
+// (a header, or a token's claim) in errors.
+func checkEndUser(p *models.Principal, user, org, tier, products string) error {
+	if err := models.CheckLabel(user, p.User); err != nil {
 		return err
 	}
-	if err := models.CheckLabel(HeaderOrg, p.Org); err != nil {
+	if err := models.CheckLabel(org, p.Org); err != nil {
 		return err
 	}
 	if p.Tier != "" {
-		if err := models.ValidateCode(HeaderTier, p.Tier); err != nil {
+		if err := models.ValidateCode(tier, p.Tier); err != nil {
 			return err
 		}
 	}
-	return models.ValidateCodes(HeaderProducts, p.Products)
+	return models.ValidateCodes(products, p.Products)
 }
 
 // principal returns the request's principal; authenticate put it there.

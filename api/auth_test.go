@@ -12,14 +12,21 @@ import (
 )
 
 // TestEveryRouteNeedsAKey checks that every /v1 route but the private
-// link refuses a request without a key, or with an unknown one, with 401
-// and a Bearer challenge, and that the open routes stay open.
+// link and the CORS preflights refuses a request without a key, or with
+// an unknown one, with 401 and a Bearer challenge, and that the open
+// routes stay open. Preflights exist for the browser routes only.
 func TestEveryRouteNeedsAKey(t *testing.T) {
 	s := loadedServer(t)
 	for _, r := range s.gin().Routes() {
 		target := strings.NewReplacer(":id", pubReset, ":link", "l1", ":token", "x.y").Replace(r.Path)
 		name := r.Method + " " + r.Path
 		_, authenticated := api.RouteRoles[name]
+		if r.Method == http.MethodOptions {
+			if !slices.ContainsFunc(api.BrowserRoutes, func(b string) bool { return strings.HasSuffix(b, " "+r.Path) }) || authenticated {
+				t.Errorf("%s: a preflight of a route that is not a browser route, or in the role table", name)
+			}
+			continue
+		}
 		if !strings.HasPrefix(r.Path, "/v1/") || r.Path == "/v1/links/:token" {
 			if authenticated {
 				t.Errorf("%s is open but in the role table", name)

@@ -11,16 +11,7 @@ import (
 // listCurations answers GET /v1/curations[?portal=]: the curation rules
 // of the portal, or all of them.
 func (s *server) listCurations(c *gin.Context) {
-	p := models.Portal(c.Query("portal"))
-	if p != "" && p != models.PortalCustomer && p != models.PortalITSM {
-		writeProblem(c, s.log, models.Invalid("portal", "must be customer or itsm, got %q", p))
-		return
-	}
-	rules := s.engine.Curations(p)
-	if rules == nil {
-		rules = []models.Curation{}
-	}
-	s.respond(c, http.StatusOK, gin.H{"curations": rules}, nil)
+	listRules(s, c, "curations", s.engine.Curations)
 }
 
 // putCuration answers PUT /v1/curations/:id: a rule, recorded as written

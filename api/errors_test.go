@@ -145,10 +145,10 @@ func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
 	tests := []struct {
 		method, target, allow string
 	}{
-		{"POST", "/v1/search", "GET"},
-		{"PUT", "/v1/suggest", "GET"},
-		{"GET", "/v1/deflect", "POST"},
-		{"POST", "/v1/articles/x", "GET, PUT, DELETE"},
+		{"POST", "/v1/search", "GET, OPTIONS"},
+		{"PUT", "/v1/suggest", "GET, OPTIONS"},
+		{"GET", "/v1/deflect", "OPTIONS, POST"},
+		{"POST", "/v1/articles/x", "GET, OPTIONS, PUT, DELETE"},
 		{"POST", "/v1/tickets/x", "GET, PUT, DELETE"},
 		{"POST", "/metrics", "GET"},
 	}

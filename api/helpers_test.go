@@ -59,7 +59,7 @@ func newAPI(cfg api.Config, eng *engine.Engine, store *bolt.Store, log *slog.Log
 
 // createKey stores a new key and returns its secret.
 func createKey(store *bolt.Store, role models.Role, portal models.Portal) (string, error) {
-	k, secret, err := api.NewKey(role, portal, "test", time.Now())
+	k, secret, err := api.NewKey(models.APIKey{Role: role, Portal: portal, Name: "test"}, time.Now())
 	if err == nil {
 		err = store.CreateKey(context.Background(), k)
 	}
@@ -388,9 +388,11 @@ var secrets = []string{
 // ticketSecrets are strings no portal's read endpoints may return.
 var ticketSecrets = []string{tktCustomer, tktITSM, "Password reset mail never arrives", "VPN gateway certificate expired"}
 
-// load writes the fixture through the API, checking each write creates.
+// load writes the fixture through the API, checking each write creates;
+// the customer ticket's organisation shares its tickets among its users.
 func (s *testServer) load() {
 	s.t.Helper()
+	s.do(http.MethodPut, "/v1/orgs/Acme%20Ltd", map[string]any{"shares_tickets": true}).mustStatus(s.t, http.StatusCreated)
 	for _, a := range fixtureArticles {
 		s.do(http.MethodPut, "/v1/articles/"+a["id"].(string), a).mustStatus(s.t, http.StatusCreated)
 	}

@@ -33,7 +33,7 @@ const maxCachedKeys = 10_000
 type keyCache struct {
 	KeyStore
 	mu   sync.Mutex
-	keys map[string]cachedKey // by hash
+	keys map[string]cachedKey // by "h:" hash and by "i:" id
 	now  func() time.Time
 }
 
@@ -50,26 +50,38 @@ func newKeyCache(store KeyStore) *keyCache {
 // keyCacheTTL, and otherwise asks the store; when the store is
 // unavailable, a key it confirmed within keyCacheMaxStale is answered.
 func (c *keyCache) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, error) {
+	return c.lookup("h:"+string(hash), func() (models.APIKey, error) { return c.KeyStore.KeyByHash(ctx, hash) })
+}
+
+// KeyByID answers as KeyByHash does, for a key named by its id (a browser
+// token's kid).
+func (c *keyCache) KeyByID(ctx context.Context, id string) (models.APIKey, error) {
+	return c.lookup("i:"+id, func() (models.APIKey, error) { return c.KeyStore.KeyByID(ctx, id) })
+}
+
+// lookup answers for the cache entry name, asking fetch when the entry is
+// missing or older than keyCacheTTL.
+func (c *keyCache) lookup(name string, fetch func() (models.APIKey, error)) (models.APIKey, error) {
 	c.mu.Lock()
-	hit, ok := c.keys[string(hash)]
+	hit, ok := c.keys[name]
 	c.mu.Unlock()
 	if ok && c.now().Sub(hit.at) < keyCacheTTL {
 		return hit.key, nil
 	}
-	k, err := c.KeyStore.KeyByHash(ctx, hash)
+	k, err := fetch()
 	switch {
 	case err == nil:
 		c.mu.Lock()
 		if len(c.keys) >= maxCachedKeys {
 			clear(c.keys)
 		}
-		c.keys[string(hash)] = cachedKey{k, c.now()}
+		c.keys[name] = cachedKey{k, c.now()}
 		c.mu.Unlock()
 	case ok && errors.Is(err, models.ErrUnavailable) && c.now().Sub(hit.at) < keyCacheMaxStale:
 		return hit.key, nil
 	case errors.Is(err, models.ErrNotFound):
 		c.mu.Lock()
-		delete(c.keys, string(hash))
+		delete(c.keys, name)
 		c.mu.Unlock()
 	}
 	return k, err
@@ -80,9 +92,9 @@ func (c *keyCache) RevokeKey(ctx context.Context, id string, at time.Time) (mode
 	k, err := c.KeyStore.RevokeKey(ctx, id, at)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for h, e := range c.keys {
+	for name, e := range c.keys {
 		if e.key.ID == id {
-			delete(c.keys, h)
+			delete(c.keys, name)
 		}
 	}
 	return k, err

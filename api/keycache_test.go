@@ -44,7 +44,7 @@ func (f *flakyKeys) RevokeKey(_ context.Context, id string, at time.Time) (model
 
 func TestKeyCache(t *testing.T) {
 	ctx := context.Background()
-	k, secret, err := NewKey(models.RoleAgent, "", "t", time.Now())
+	k, secret, err := NewKey(models.APIKey{Role: models.RoleAgent, Name: "t"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,9 @@ type KeyStore interface {
 	// KeyByHash returns the key, revoked or not, whose secret has this
 	// SHA-256 hash, or an error matching models.ErrNotFound.
 	KeyByHash(ctx context.Context, hash []byte) (models.APIKey, error)
+	// KeyByID returns the key, revoked or not, with this id, or an error
+	// matching models.ErrNotFound.
+	KeyByID(ctx context.Context, id string) (models.APIKey, error)
 	// Keys returns every key, revoked ones included, oldest first.
 	Keys(ctx context.Context) ([]models.APIKey, error)
 	// RevokeKey marks a key revoked at the given time and returns it; a
@@ -42,11 +45,13 @@ const secretBytes = 32
 // shownPrefix is how much of a secret is kept in clear, to tell keys apart.
 const shownPrefix = len(secretPrefix) + 6
 
-// NewKey makes a key with a fresh random secret for the role and portal,
-// validated; it returns the key to store and the secret, which is shown
-// once and never stored.
-func NewKey(role models.Role, portal models.Portal, name string, now time.Time) (models.APIKey, string, error) {
-	k := models.APIKey{Role: role, Portal: portal, Name: strings.TrimSpace(name), CreatedAt: now.UTC().Truncate(time.Second)}
+// NewKey makes a key with a fresh random secret as spec says (its role,
+// portal, name and origins; the rest is ignored), validated; it returns
+// the key to store and the secret, which is shown once and never stored.
+// A portal key also gets the key that verifies its browser tokens.
+func NewKey(spec models.APIKey, now time.Time) (models.APIKey, string, error) {
+	k := models.APIKey{Role: spec.Role, Portal: spec.Portal, Name: strings.TrimSpace(spec.Name), Origins: spec.Origins,
+		CreatedAt: now.UTC().Truncate(time.Second)}
 	if err := k.Validate(); err != nil {
 		return models.APIKey{}, "", err
 	}
@@ -58,6 +63,9 @@ func NewKey(role models.Role, portal models.Portal, name string, now time.Time) 
 	k.ID = "key_" + hex.EncodeToString(id)
 	k.Prefix = secret[:shownPrefix]
 	k.Hash = HashKey(secret)
+	if k.Role == models.RolePortal {
+		k.TokenKey = TokenSigningKey(secret)
+	}
 	return k, secret, nil
 }
 
@@ -68,9 +76,9 @@ func HashKey(secret string) []byte {
 	return h[:]
 }
 
-// publicKey is a key as the API shows it: no hash.
+// publicKey is a key as the API shows it: no hash, no token key.
 func publicKey(k models.APIKey) models.APIKey {
-	k.Hash = nil
+	k.Hash, k.TokenKey = nil, nil
 	return k
 }
 
@@ -84,6 +92,10 @@ func (noKeys) CreateKey(context.Context, models.APIKey) error {
 
 func (noKeys) KeyByHash(context.Context, []byte) (models.APIKey, error) {
 	return models.APIKey{}, models.NotFound("no such key")
+}
+
+func (noKeys) KeyByID(_ context.Context, id string) (models.APIKey, error) {
+	return models.APIKey{}, models.NotFound("key %q not found", id)
 }
 
 func (noKeys) Keys(context.Context) ([]models.APIKey, error) { return nil, nil }

@@ -11,9 +11,10 @@ import (
 
 // createKeyRequest is the body of POST /v1/keys.
 type createKeyRequest struct {
-	Role   string `json:"role"`
-	Portal string `json:"portal"`
-	Name   string `json:"name"`
+	Role    string   `json:"role"`
+	Portal  string   `json:"portal"`
+	Name    string   `json:"name"`
+	Origins []string `json:"origins"`
 }
 
 // createdKey is the answer to POST /v1/keys: the only time the secret is
@@ -34,11 +35,12 @@ func (s *server) createKey(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	k, secret, err := NewKey(role, models.Portal(req.Portal), req.Name, time.Now())
+	k, secret, err := NewKey(models.APIKey{Role: role, Portal: models.Portal(req.Portal), Name: req.Name, Origins: req.Origins}, time.Now())
 	if err == nil {
 		err = s.keys.CreateKey(c.Request.Context(), k)
 	}
 	if err == nil {
+		s.origins.forget()
 		s.log.Info("API key created", "id", k.ID, "role", k.Role, "portal", k.Portal, "by", principal(c).KeyID)
 	}
 	s.respond(c, http.StatusCreated, createdKey{Key: publicKey(k), Secret: secret}, err)
@@ -56,6 +58,7 @@ func (s *server) listKeys(c *gin.Context) {
 func (s *server) revokeKey(c *gin.Context) {
 	k, err := s.keys.RevokeKey(c.Request.Context(), c.Param("id"), time.Now())
 	if err == nil {
+		s.origins.forget()
 		s.log.Info("API key revoked", "id", k.ID, "by", principal(c).KeyID)
 	}
 	s.respond(c, http.StatusOK, publicKey(k), err)

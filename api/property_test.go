@@ -54,11 +54,13 @@ func propertySeeds(t *testing.T) (first, n uint64) {
 }
 
 // TestNoResponseLeaks is the access-control property: in random worlds of
-// organisations, articles (random visibility, products and tiers) and
-// tickets (random portal and organisation), no response to any principal
-// (every role; portal keys with random end-user headers) on any endpoint
-// ever contains the id of an article or ticket that principal may not
-// see. What a principal may see is decided here, from the rules as the
+// organisations (some sharing their tickets among their users, some not,
+// some with no record), articles (random visibility, products and tiers)
+// and tickets (random portal, organisation and requester: users of an
+// organisation, consumers of none, employees), no response to any
+// principal (every role; portal keys acting for random end users, of an
+// organisation or none, some of whom filed tickets) on any endpoint ever
+// contains the id of an article or ticket that principal may not see. What a principal may see is decided here, from the rules as the
 // README states them, not by the code under test.
 func TestNoResponseLeaks(t *testing.T) {
 	first, n := propertySeeds(t)
@@ -88,9 +90,10 @@ type worldArticle struct {
 }
 
 type worldTicket struct {
-	id     string
-	portal models.Portal
-	org    string
+	id        string
+	portal    models.Portal
+	org       string
+	requester string
 }
 
 // caller is a principal of a world: its key and the facts the oracle
@@ -101,6 +104,8 @@ type caller struct {
 	role     models.Role
 	portal   models.Portal // bound portal, if any
 	org      string        // portal keys: X-Sift-Org
+	user     string        // portal keys: X-Sift-User
+	token    bool          // portal keys: the end user is named by a browser token, not headers
 	tier     string
 	products []string
 	headers  map[string]string
@@ -113,8 +118,10 @@ type world struct {
 	articles []worldArticle
 	tickets  []worldTicket
 	orgs     []string
-	vectors  bool     // the world's server has an embedder
-	queries  []string // search texts and drafts, drawn from a few so their embeddings are reused
+	sharing  map[string]models.Portal // the organisations that share their tickets, on a portal ("" for both)
+	users    map[string][]string      // end users by organisation ("" for consumers and employees of none)
+	vectors  bool                     // the world's server has an embedder
+	queries  []string                 // search texts and drafts, drawn from a few so their embeddings are reused
 	requests int
 }
 
@@ -152,10 +159,26 @@ func (w *world) text(n int) string {
 // requests it made.
 func runWorld(t *testing.T, seed uint64) int {
 	w := &world{t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
-	for i := range 1 + w.rng.IntN(3) {
-		w.orgs = append(w.orgs, fmt.Sprintf("Org %d-%d", seed, i))
-	}
 	var changes []models.Change
+	w.sharing, w.users = map[string]models.Portal{}, map[string][]string{}
+	for i := range 1 + w.rng.IntN(3) {
+		org := fmt.Sprintf("org-%d-%d", seed, i)
+		w.orgs = append(w.orgs, org)
+		// A record that shares, one that does not, or none at all.
+		if r := w.rng.IntN(3); r < 2 {
+			rec := &models.Org{ID: org, Portal: pick(w.rng, []models.Portal{"", models.PortalCustomer}), SharesTickets: r == 0}
+			if rec.SharesTickets {
+				w.sharing[org] = rec.Portal
+			}
+			c, err := models.NewOrgChange(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changes = append(changes, c)
+		}
+		w.users[org] = []string{fmt.Sprintf("u%d.%d@org.example", i, 1), fmt.Sprintf("u%d.%d@org.example", i, 2)}
+	}
+	w.users[""] = []string{"jo@mail.example", "max@mail.example", "kim@mail.example"}
 	for i := range 12 + w.rng.IntN(8) {
 		a := worldArticle{id: fmt.Sprintf("art-%d-%02dx", seed, i), internal: w.rng.IntN(3) == 0,
 			products: some(w.rng, worldProducts), tiers: some(w.rng, worldTiers)}
@@ -179,12 +202,16 @@ func runWorld(t *testing.T, seed uint64) int {
 		switch r := w.rng.IntN(5); {
 		case r == 0:
 			tk.portal = models.PortalITSM
+			if w.rng.IntN(3) == 0 {
+				tk.org = pick(w.rng, w.orgs) // a department
+			}
 		case r == 1:
-			// a customer ticket without an organisation: nobody's to share
+			// a consumer: a customer of no organisation
 		default:
 			tk.org = pick(w.rng, w.orgs)
 		}
-		doc := &models.Ticket{ID: tk.id, Portal: tk.portal, Org: tk.org, Subject: w.text(4), Body: w.text(15),
+		tk.requester = pick(w.rng, w.users[tk.org])
+		doc := &models.Ticket{ID: tk.id, Portal: tk.portal, Org: tk.org, Requester: tk.requester, Subject: w.text(4), Body: w.text(15),
 			Status: pick(w.rng, []string{"open", "resolved"}), CreatedAt: time.Date(2026, 11, 1, w.rng.IntN(24), 0, 0, 0, time.UTC)}
 		c, err := models.NewTicketChange(doc)
 		if err != nil {
@@ -209,8 +236,11 @@ func runWorld(t *testing.T, seed uint64) int {
 }
 
 // callers makes a key of every role, bound and unbound, and portal keys
-// acting for random end users: of a world organisation, of none, of one
-// the world does not have, with random entitlements.
+// acting for random end users (often ones who filed tickets, named in
+// another case): of a world organisation, of none, of one the world does
+// not have, with random entitlements; and one naming no end user. A third
+// of the portal callers name their end user in a browser token instead of
+// headers.
 func (w *world) callers() []caller {
 	r := w.rng
 	out := []caller{
@@ -229,20 +259,40 @@ func (w *world) callers() []caller {
 		default:
 			c.org = pick(r, w.orgs)
 		}
+		c.user = pick(r, append(w.users[c.org], "nobody@else.example"))
+		if r.IntN(4) == 0 {
+			c.user = strings.ToUpper(c.user)
+		}
 		c.products = some(r, worldProducts)
 		if r.IntN(2) == 0 {
 			c.tier = pick(r, worldTiers)
 		}
 		out = append(out, c)
 	}
-	out = append(out, caller{name: "portal-itsm", role: models.RolePortal, portal: models.PortalITSM, products: some(r, worldProducts)},
-		caller{name: "portal-itsm-org", role: models.RolePortal, portal: models.PortalITSM, org: pick(r, w.orgs)})
+	itsmOrg := pick(r, w.orgs)
+	out = append(out, caller{name: "portal-itsm", role: models.RolePortal, portal: models.PortalITSM, products: some(r, worldProducts), user: pick(r, w.users[""])},
+		caller{name: "portal-itsm-org", role: models.RolePortal, portal: models.PortalITSM, org: itsmOrg, user: pick(r, w.users[itsmOrg])},
+		caller{name: "portal-customer-nobody", role: models.RolePortal, portal: models.PortalCustomer, org: pick(r, w.orgs)})
 	for i := range out {
 		c := &out[i]
 		c.key = w.s.newKey(c.role, c.portal)
 		c.headers = map[string]string{}
+		if c.role == models.RolePortal && r.IntN(3) == 0 {
+			c.token = true
+			c.name += " (token)"
+			k := w.s.newPortalKey(c.portal)
+			var err error
+			c.key, err = api.MintToken(k.id, k.secret, api.TokenClaims{Subject: c.user, Org: c.org, Tier: c.tier, Products: c.products,
+				ExpiresAt: time.Now().Add(time.Hour).Unix()})
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			continue
+		}
 		if c.role == models.RolePortal {
-			c.headers[api.HeaderUser] = "user-" + strconv.Itoa(i)
+			if c.user != "" {
+				c.headers[api.HeaderUser] = c.user
+			}
 			if c.org != "" {
 				c.headers[api.HeaderOrg] = c.org
 			}
@@ -288,17 +338,43 @@ func (c caller) mayReadArticle(a worldArticle, portal models.Portal) bool {
 	return len(a.tiers) == 0 || c.tier != "" && slices.Contains(a.tiers, c.tier)
 }
 
-// mayReadTicket is the oracle's ticket rule.
-func (c caller) mayReadTicket(t worldTicket) bool {
+// mayReadTicket is the oracle's ticket rule: an end user sees the tickets
+// they filed, and their organisation's when it shares them; a browser
+// token reads no ticket (tickets are not a browser route).
+func (c caller) mayReadTicket(t worldTicket, shares func(models.Portal, string) bool) bool {
+	if c.token {
+		return false
+	}
 	switch c.role {
 	case models.RoleAdmin:
 		return true
 	case models.RoleAgent:
 		return c.portal == "" || t.portal == c.portal
 	case models.RolePortal:
-		return t.portal == c.portal && t.org == c.org && (c.org != "" || c.portal == models.PortalITSM)
+		own := c.user != "" && strings.EqualFold(c.user, t.requester)
+		return t.portal == c.portal && (own || c.org != "" && t.org == c.org && shares(c.portal, c.org))
 	}
 	return false
+}
+
+// shares reports whether an organisation shares its tickets on a portal.
+func (w *world) shares(portal models.Portal, org string) bool {
+	on, ok := w.sharing[org]
+	return ok && (on == "" || on == portal)
+}
+
+// mayShowBeside is the oracle's rule for similar tickets: on the customer
+// portal, only what the triaged ticket's requester may read; on the ITSM
+// portal, any of its tickets.
+func (w *world) mayShowBeside(triaged, other worldTicket) bool {
+	if other.portal != triaged.portal {
+		return false
+	}
+	if triaged.portal == models.PortalITSM {
+		return true
+	}
+	requester := caller{role: models.RolePortal, portal: triaged.portal, org: triaged.org, user: triaged.requester}
+	return requester.mayReadTicket(other, w.shares)
 }
 
 // walk calls every endpoint as c and checks each answer.
@@ -340,7 +416,7 @@ func (w *world) walk(c caller) {
 	}
 	for _, tk := range w.tickets {
 		target := "/v1/tickets/" + tk.id
-		w.wantReadable(c, target, w.check(c, "", nil, "GET", target, nil).Code, c.mayReadTicket(tk))
+		w.wantReadable(c, target, w.check(c, "", nil, "GET", target, nil).Code, c.mayReadTicket(tk, w.shares))
 		if r.IntN(3) == 0 {
 			w.check(c, tk.portal, &tk, "POST", "/v1/triage", map[string]any{"ticket_id": tk.id})
 		}
@@ -353,7 +429,11 @@ func (w *world) walk(c caller) {
 		inline["org"] = pick(r, w.orgs)
 	}
 	org, _ := inline["org"].(string)
-	w.check(c, "", &worldTicket{portal: models.Portal(inline["portal"].(string)), org: org}, "POST", "/v1/triage", inline)
+	if r.IntN(2) == 0 {
+		inline["requester"] = pick(r, w.users[org])
+	}
+	requester, _ := inline["requester"].(string)
+	w.check(c, "", &worldTicket{portal: models.Portal(inline["portal"].(string)), org: org, requester: requester}, "POST", "/v1/triage", inline)
 	for _, p := range []string{"customer", "itsm"} {
 		w.check(c, "", nil, "GET", "/v1/incidents/spikes?since=2026-10-01T00:00:00Z&portal="+p, nil)
 	}
@@ -398,8 +478,8 @@ func (w *world) link(c caller, tk worldTicket) {
 // c may not read on portal (no article at all when portal is empty), and
 // no ticket c may not read. For triage (triaged set: the stored ticket, or
 // one given inline with an empty id), articles are those of the ticket's
-// portal, and similar tickets must share its portal and, for a customer
-// ticket, its organisation.
+// portal, and similar tickets must be ones its requester may read (see
+// mayShowBeside).
 func (w *world) check(c caller, portal models.Portal, triaged *worldTicket, method, target string, body any) response {
 	w.t.Helper()
 	req := newRequest(w.t, method, target, body)
@@ -431,11 +511,11 @@ func (w *world) check(c caller, portal models.Portal, triaged *worldTicket, meth
 		}
 		for _, tk := range w.tickets {
 			if tk.id == id {
-				if !c.mayReadTicket(tk) {
+				if !c.mayReadTicket(tk, w.shares) {
 					return false
 				}
 				if triaged != nil && tk.id != triaged.id {
-					return tk.portal == triaged.portal && (tk.portal == models.PortalITSM || tk.org == triaged.org)
+					return w.mayShowBeside(*triaged, tk)
 				}
 				return true
 			}

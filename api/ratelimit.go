@@ -12,11 +12,17 @@ import (
 	"github.com/siftdesk/sift/models"
 )
 
-// Rate limit defaults: per key, requests per second and burst.
+// Rate limit defaults: per key, and per end user of a browser token,
+// requests per second and burst.
 const (
-	DefaultRateLimit = 100
-	DefaultRateBurst = 200
+	DefaultRateLimit      = 100
+	DefaultRateBurst      = 200
+	DefaultTokenRateLimit = 20
+	DefaultTokenRateBurst = 40
 )
+
+// maxBuckets bounds the buckets kept; past it they start over full.
+const maxBuckets = 100_000
 
 // keyLimiters holds one token bucket per API key (and per client address
 // for requests without a key).
@@ -37,6 +43,9 @@ func (l *keyLimiters) allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	lim := l.byKey[key]
 	if lim == nil {
+		if len(l.byKey) >= maxBuckets {
+			clear(l.byKey)
+		}
 		lim = rate.NewLimiter(l.limit, l.burst)
 		l.byKey[key] = lim
 	}
@@ -48,31 +57,35 @@ func (l *keyLimiters) allow(key string, now time.Time) (bool, time.Duration) {
 	return false, time.Duration(missing / float64(l.limit) * float64(time.Second))
 }
 
-// rateLimit refuses a request over its key's rate with 429 and a
-// Retry-After in whole seconds. Keys are authenticated first, so only
-// stored keys get a bucket.
+// rateLimit refuses a request over its key's rate (a browser token's:
+// its end user's) with 429 and a Retry-After in whole seconds. Keys are
+// authenticated first, so only stored keys get a bucket.
 func (s *server) rateLimit(c *gin.Context) {
-	s.limitBy(c, "key:"+principal(c).KeyID)
+	if bucket, ok := c.Get(tokenKey); ok {
+		s.limitBy(c, s.tokens, bucket.(string))
+		return
+	}
+	s.limitBy(c, s.limiters, "key:"+principal(c).KeyID)
 }
 
 // rateLimitByAddress limits requests that carry no key (private links) by
 // the client's address, with the same rate as a key. The address is the
 // connection's, not X-Forwarded-For, which a client could forge.
 func (s *server) rateLimitByAddress(c *gin.Context) {
-	s.limitBy(c, "addr:"+c.RemoteIP())
+	s.limitBy(c, s.limiters, "addr:"+c.RemoteIP())
 }
 
-func (s *server) limitBy(c *gin.Context, bucket string) {
-	if s.limiters == nil {
+func (s *server) limitBy(c *gin.Context, limiters *keyLimiters, bucket string) {
+	if limiters == nil {
 		c.Next()
 		return
 	}
-	ok, wait := s.limiters.allow(bucket, time.Now())
+	ok, wait := limiters.allow(bucket, time.Now())
 	if !ok {
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		writeProblem(c, s.log, &models.Error{Code: models.CodeRateLimited,
-			Message: "over the rate limit of " + strconv.FormatFloat(float64(s.limiters.limit), 'g', -1, 64) +
+			Message: "over the rate limit of " + strconv.FormatFloat(float64(limiters.limit), 'g', -1, 64) +
 				" requests a second; retry after " + strconv.Itoa(secs) + " s"})
 		return
 	}

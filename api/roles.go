@@ -44,6 +44,9 @@ var RouteRoles = map[string][]models.Role{
 	"GET /v1/curations":                  adminOnly,
 	"PUT /v1/curations/:id":              adminOnly,
 	"DELETE /v1/curations/:id":           adminOnly,
+	"GET /v1/orgs":                       adminOnly,
+	"PUT /v1/orgs/:id":                   adminOnly,
+	"DELETE /v1/orgs/:id":                adminOnly,
 	"GET /v1/synonyms":                   adminOnly,
 	"PUT /v1/synonyms/:id":               adminOnly,
 	"DELETE /v1/synonyms/:id":            adminOnly,
@@ -57,6 +60,10 @@ var RouteRoles = map[string][]models.Role{
 func (s *server) authorize(c *gin.Context) {
 	route := c.Request.Method + " " + c.FullPath()
 	who := principal(c)
+	if _, token := c.Get(tokenKey); token && !browserRoute(route) {
+		writeProblem(c, s.log, models.Forbidden("Authorization", "a browser token may call only %s; %s needs the portal's key, from its backend", strings.Join(BrowserRoutes, ", "), route))
+		return
+	}
 	if !slices.Contains(RouteRoles[route], who.Role) {
 		writeProblem(c, s.log, models.Forbidden("", "%s keys may not call %s; allowed: %s", who.Role, route, roleList(RouteRoles[route])))
 		return

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -32,9 +33,15 @@ type Config struct {
 	MaxBodyBytes int64
 	// RateLimit is each key's sustained rate, in requests a second, and
 	// RateBurst how many it may make at once. Zero means DefaultRateLimit
-	// and DefaultRateBurst; a negative RateLimit turns limits off.
+	// and DefaultRateBurst; a negative RateLimit turns limits off, for
+	// browser tokens too.
 	RateLimit float64
 	RateBurst int
+	// TokenRateLimit and TokenRateBurst are the same for each end user of
+	// a browser token (each token, when it names none). Zero means
+	// DefaultTokenRateLimit and DefaultTokenRateBurst.
+	TokenRateLimit float64
+	TokenRateBurst int
 	// Keys holds the API keys every /v1 request is checked against.
 	Keys KeyStore
 	// Links holds private access links, and LinkSecret (at least 32
@@ -56,6 +63,8 @@ type server struct {
 	keys     KeyStore
 	links    *linkService // nil: private links unavailable
 	limiters *keyLimiters // nil: no rate limits
+	tokens   *keyLimiters // browser tokens' limits; nil: no rate limits
+	origins  *allowedOrigins
 	log      *slog.Logger
 }
 
@@ -79,7 +88,9 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 			cfg.RateBurst = DefaultRateBurst
 		}
 		s.limiters = newKeyLimiters(cfg.RateLimit, cfg.RateBurst)
+		s.tokens = newKeyLimiters(cmp.Or(cfg.TokenRateLimit, DefaultTokenRateLimit), cmp.Or(cfg.TokenRateBurst, DefaultTokenRateBurst))
 	}
+	s.origins = &allowedOrigins{keys: s.keys}
 	if cfg.Links != nil && len(cfg.LinkSecret) >= MinLinkSecretBytes {
 		s.links = &linkService{store: cfg.Links, secret: cfg.LinkSecret}
 	}
@@ -109,7 +120,13 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	// A private link is its own credential: no key.
 	r.GET("/v1/links/:token", s.rateLimitByAddress, s.readLink)
 
-	v1 := r.Group("/v1", s.authenticate, s.rateLimit, s.authorize)
+	// Pages of other origins call the browser routes with browser tokens:
+	// their preflights carry no key.
+	for _, route := range BrowserRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		r.OPTIONS(path, s.preflight(method))
+	}
+	v1 := r.Group("/v1", s.cors, s.authenticate, s.rateLimit, s.authorize)
 	v1.GET("/suggest", s.suggest)
 	v1.GET("/search", s.search)
 	v1.POST("/deflect", s.deflect)
@@ -132,6 +149,9 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.GET("/curations", s.listCurations)
 	v1.PUT("/curations/:id", s.putCuration)
 	v1.DELETE("/curations/:id", s.deleteCuration)
+	v1.GET("/orgs", s.listOrgs)
+	v1.PUT("/orgs/:id", s.putOrg)
+	v1.DELETE("/orgs/:id", s.deleteOrg)
 	v1.GET("/synonyms", s.listSynonyms)
 	v1.PUT("/synonyms/:id", s.putSynonym)
 	v1.DELETE("/synonyms/:id", s.deleteSynonym)

@@ -11,16 +11,7 @@ import (
 // listSynonyms answers GET /v1/synonyms[?portal=]: the team's synonym
 // rules that apply to the portal, or all of them.
 func (s *server) listSynonyms(c *gin.Context) {
-	p := models.Portal(c.Query("portal"))
-	if p != "" && p != models.PortalCustomer && p != models.PortalITSM {
-		writeProblem(c, s.log, models.Invalid("portal", "must be customer or itsm, got %q", p))
-		return
-	}
-	rules := s.engine.Synonyms(p)
-	if rules == nil {
-		rules = []models.Synonym{}
-	}
-	s.respond(c, http.StatusOK, gin.H{"synonyms": rules}, nil)
+	listRules(s, c, "synonyms", s.engine.Synonyms)
 }
 
 // putSynonym answers PUT /v1/synonyms/:id: a rule, recorded as written by

@@ -11,10 +11,11 @@ import (
 )
 
 // Tickets for the access tests: three customer tickets each of two
-// organisations, three ITSM tickets and a customer ticket without an
-// organisation, all worded alike so that each would match the others if
-// nothing kept them apart. One ITSM ticket carries org acme, so that a
-// filter on the organisation alone would let it through.
+// organisations that share their tickets among their users, three ITSM
+// tickets and a customer ticket without an organisation, all worded alike
+// so that each would match the others if nothing kept them apart. One
+// ITSM ticket carries org acme, so that a filter on the organisation alone
+// would let it through.
 var (
 	acmeTickets   = []string{"tkt-acme-1", "tkt-acme-2", "tkt-acme-3"}
 	globexTickets = []string{"tkt-globex-1", "tkt-globex-2", "tkt-globex-3"}
@@ -37,6 +38,9 @@ func accessServer(t *testing.T) *testServer {
 	s := newServer(t, api.Config{})
 	for _, a := range fixtureArticles {
 		s.do(http.MethodPut, "/v1/articles/"+a["id"].(string), a).mustStatus(t, http.StatusCreated)
+	}
+	for _, org := range []string{"acme", "globex"} {
+		s.do(http.MethodPut, "/v1/orgs/"+org, map[string]any{"portal": "customer", "shares_tickets": true}).mustStatus(t, http.StatusCreated)
 	}
 	put := func(id string, tk map[string]any) {
 		t.Helper()
@@ -183,6 +187,40 @@ func TestTriageKeepsToPortalAndOrg(t *testing.T) {
 			t.Errorf("itsm: suggested articles %v, want an internal runbook", ids)
 		}
 	})
+}
+
+// TestTriageOfTicketOfOrgThatDoesNotShare: the users of an organisation
+// that does not share its tickets are each compared with their own
+// tickets only, and an organisation starts or stops sharing over the API.
+func TestTriageOfTicketOfOrgThatDoesNotShare(t *testing.T) {
+	s := accessServer(t)
+	w := resetWording[0]
+	mine := []string{"tkt-initech-al-1", "tkt-initech-al-2"}
+	theirs := []string{"tkt-initech-bea-1", "tkt-initech-bea-2"}
+	for i, id := range slices.Concat(mine, theirs) {
+		requester := "al@initech.example"
+		if i >= len(mine) {
+			requester = "bea@initech.example"
+		}
+		s.do(http.MethodPut, "/v1/tickets/"+id, map[string]any{"portal": "customer", "org": "initech", "requester": requester,
+			"subject": resetWording[i%len(resetWording)].subject, "body": resetWording[i%len(resetWording)].body}).mustStatus(t, http.StatusCreated)
+	}
+	triage := map[string]any{"portal": "customer", "org": "initech", "requester": "al@initech.example", "subject": w.subject, "body": w.body}
+	others := slices.Concat(theirs, acmeTickets, globexTickets, itsmTickets, []string{noOrgTicket})
+	for _, rec := range []map[string]any{nil, {"shares_tickets": false}} {
+		if rec != nil {
+			s.do(http.MethodPut, "/v1/orgs/initech", rec).mustStatus(t, http.StatusCreated)
+		}
+		res, raw := s.triage(triage)
+		checkSimilarOnly(t, fmt.Sprintf("initech with record %v", rec), similarIDs(res.Similar), raw, mine, others, len(mine))
+	}
+	s.do(http.MethodPut, "/v1/orgs/initech", map[string]any{"shares_tickets": true}).mustStatus(t, http.StatusOK)
+	res, raw := s.triage(triage)
+	checkSimilarOnly(t, "initech sharing", similarIDs(res.Similar), raw, slices.Concat(mine, theirs),
+		slices.Concat(acmeTickets, globexTickets, itsmTickets, []string{noOrgTicket}), len(mine)+len(theirs))
+	s.do(http.MethodDelete, "/v1/orgs/initech", nil).mustStatus(t, http.StatusNoContent)
+	res, raw = s.triage(triage)
+	checkSimilarOnly(t, "initech record deleted", similarIDs(res.Similar), raw, mine, others, len(mine))
 }
 
 // TestTriageOfCustomerTicketWithoutOrg: a customer ticket that names no

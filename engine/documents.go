@@ -27,7 +27,7 @@ func (e *Engine) Ticket(ctx context.Context, who models.Principal, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	if !who.CanSeeTicket(t) {
+	if !who.CanSeeTicket(t, e.orgs.Shares) {
 		return nil, models.NotFound("ticket %q not found", id)
 	}
 	return t, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/siftdesk/sift/engine/duplicate"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
+	"github.com/siftdesk/sift/engine/sharing"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/engine/vocabulary"
 	"github.com/siftdesk/sift/models"
@@ -39,6 +40,8 @@ type Store interface {
 	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
 	// Curations calls fn for every curation rule; fn must not write.
 	Curations(ctx context.Context, fn func(*models.Curation) error) error
+	// Orgs calls fn for every organisation record; fn must not write.
+	Orgs(ctx context.Context, fn func(*models.Org) error) error
 	// Vectors calls fn with every stored vector of a kind made by model.
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
@@ -86,6 +89,7 @@ type Engine struct {
 
 	synonyms  *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
 	curations *curation.Rules  // the team's pins, hides and boosts
+	orgs      *sharing.Orgs    // the organisations that share their tickets
 
 	pairs      *duplicate.Analyzer // features of ticket pairs
 	duplicates duplicate.Model     // flags the pairs that are the same problem
@@ -127,6 +131,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		fulltext:  bm25.New(bm25.English()),
 		synonyms:  vocabulary.NewTeam(cfg.Vocabulary),
 		curations: curation.New(),
+		orgs:      sharing.New(),
 		pairs:     duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
@@ -168,6 +173,13 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load curation rules: %w", err)
+	}
+	err = store.Orgs(ctx, func(o *models.Org) error {
+		e.orgs.Put(*o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load organisations: %w", err)
 	}
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)

@@ -22,9 +22,11 @@ const (
 	MaxSimilarTickets = 20
 )
 
-// ticketScope is the tickets a ticket may be compared with: its own
-// portal, and for customer tickets its own organisation, so no customer's
-// ticket is ever shown beside another organisation's.
+// ticketScope is where the tickets a ticket may be compared with are
+// searched for: its own portal, and for customer tickets its own
+// organisation, so no customer's ticket is ever shown beside another
+// organisation's. Within it, a customer ticket is compared only with those
+// its requester may see (see comparable).
 func ticketScope(t *models.Ticket) models.TicketScope {
 	s := models.TicketScope{Portal: t.Portal}
 	if t.Portal != models.PortalITSM {
@@ -32,6 +34,26 @@ func ticketScope(t *models.Ticket) models.TicketScope {
 	}
 	return s
 }
+
+// comparable reports whether other may be shown beside t: on the customer
+// portal, only a ticket t's requester may see (their own, or their
+// organisation's when it shares its tickets), so similar tickets never
+// show one customer another's; the ITSM portal's tickets are the
+// company's own, and its agents compare them all.
+func (e *Engine) comparable(t, other *models.Ticket) bool {
+	if other.Portal != t.Portal {
+		return false
+	}
+	if t.Portal == models.PortalITSM {
+		return true
+	}
+	return t.RequesterPrincipal().CanSeeTicket(other, e.orgs.Shares)
+}
+
+// privateDepth is how many candidates a similar-ticket search reads when
+// the ticket's organisation does not share its tickets: most of them are
+// then other people's and left out.
+const privateDepth = 100
 
 // openStatus reports whether a ticket status means work is still to do.
 func openStatus(s string) bool {
@@ -53,12 +75,10 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 		return nil, err
 	}
 	scope := ticketScope(t)
-	if scope.Portal == models.PortalCustomer && scope.Org == "" {
-		// A customer ticket without an organisation may be compared with
-		// nobody's: every other customer ticket belongs to someone else.
-		return []models.SimilarTicket{}, nil
-	}
 	depth := limit + 1 // t itself may be among the hits
+	if t.Portal == models.PortalCustomer && !e.orgs.Shares(t.Portal, t.Org) {
+		depth = privateDepth
+	}
 	text := t.Subject + "\n" + models.FirstWords(t.Body, textQueryWords)
 	textHits, err := e.text.SearchTickets(ctx, text, depth, scope)
 	if err != nil {
@@ -85,8 +105,8 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 			continue
 		}
 		other, err := e.store.Ticket(ctx, f.id)
-		if err != nil || other.Portal != scope.Portal || scope.Org != "" && other.Org != scope.Org || !who.CanSeeTicket(other) {
-			continue // deleted meanwhile, or (never expected) out of scope
+		if err != nil || !e.comparable(t, other) || !who.CanSeeTicket(other, e.orgs.Shares) {
+			continue // deleted meanwhile, or another's
 		}
 		pair := duplicate.Pair(side, e.pairs.Side(other), f.expl.VectorScore)
 		out = append(out, models.SimilarTicket{

@@ -99,9 +99,10 @@ func testSpikesFindTheDemoWaves(t *testing.T, b backend) {
 }
 
 // TestSimilarTicketsStayInScopeAndFlagDuplicates checks that a customer
-// ticket is only ever compared with its own organisation's, an ITSM ticket
-// with ITSM tickets, and that an open near-identical ticket is a duplicate
-// while a resolved one is not.
+// ticket is only ever compared with those its requester may see (their
+// organisation's when it shares its tickets, else their own), an ITSM
+// ticket with ITSM tickets, and that an open near-identical ticket is a
+// duplicate while a resolved one is not.
 func TestSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T) {
 	eachBackend(t, testSimilarTicketsStayInScopeAndFlagDuplicates)
 }
@@ -112,11 +113,17 @@ func testSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T, b backend) {
 	ctx := context.Background()
 	day := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	body := "All our cameras went offline after last night's firmware update and show a red light."
+	if _, err := f.eng.PutOrg(ctx, &models.Org{ID: "acme", SharesTickets: true}); err != nil {
+		t.Fatal(err)
+	}
+	subject := "Cameras offline after firmware update"
 	for _, tk := range []*models.Ticket{
-		{ID: "A-1", Portal: models.PortalCustomer, Org: "acme", Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
-		{ID: "A-2", Portal: models.PortalCustomer, Org: "acme", Subject: "Cameras offline after firmware update", Body: body, Status: "resolved", CreatedAt: day, Resolution: "Rolled back."},
-		{ID: "G-1", Portal: models.PortalCustomer, Org: "globex", Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
-		{ID: "I-1", Portal: models.PortalITSM, Subject: "Cameras offline after firmware update", Body: body, Status: "open", CreatedAt: day},
+		{ID: "A-1", Portal: models.PortalCustomer, Org: "acme", Requester: "ann@acme.example", Subject: subject, Body: body, Status: "open", CreatedAt: day},
+		{ID: "A-2", Portal: models.PortalCustomer, Org: "acme", Requester: "bob@acme.example", Subject: subject, Body: body, Status: "resolved", CreatedAt: day, Resolution: "Rolled back."},
+		{ID: "G-1", Portal: models.PortalCustomer, Org: "globex", Requester: "gil@globex.example", Subject: subject, Body: body, Status: "open", CreatedAt: day},
+		{ID: "G-2", Portal: models.PortalCustomer, Org: "globex", Requester: "hal@globex.example", Subject: subject, Body: body, Status: "open", CreatedAt: day},
+		{ID: "C-1", Portal: models.PortalCustomer, Requester: "jo@mail.example", Subject: subject, Body: body, Status: "open", CreatedAt: day},
+		{ID: "I-1", Portal: models.PortalITSM, Subject: subject, Body: body, Status: "open", CreatedAt: day},
 	} {
 		if _, err := f.eng.PutTicket(ctx, tk); err != nil {
 			t.Fatal(err)
@@ -134,6 +141,36 @@ func testSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T, b backend) {
 	}
 	if len(got) != 2 || !got["A-1"] || got["A-2"] {
 		t.Errorf("similar to an acme ticket: %+v; want A-1 (open, duplicate) and A-2 (resolved, not duplicate) only", similar)
+	}
+	// globex has no record, so it shares nothing: gil's new ticket is
+	// compared with gil's own only, and a consumer's with their own.
+	for _, tc := range []struct {
+		ticket *models.Ticket
+		want   string
+	}{
+		{&models.Ticket{ID: "G-3", Portal: models.PortalCustomer, Org: "globex", Requester: "Gil@globex.example", Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}, "G-1"},
+		{&models.Ticket{ID: "C-2", Portal: models.PortalCustomer, Requester: "jo@mail.example", Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}, "C-1"},
+		{&models.Ticket{ID: "C-3", Portal: models.PortalCustomer, Requester: "kim@mail.example", Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}, ""},
+	} {
+		similar, err := f.eng.SimilarTickets(ctx, admin, tc.ticket, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range similar {
+			ids = append(ids, s.ID)
+		}
+		if want := []string{tc.want}; tc.want == "" && len(ids) > 0 || tc.want != "" && !slices.Equal(ids, want) {
+			t.Errorf("similar to %s's ticket: %v; want [%s]", tc.ticket.Requester, ids, tc.want)
+		}
+	}
+	// Once acme stops sharing, ann sees her own tickets only.
+	if err := f.eng.DeleteOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	fresh.Requester = "ann@acme.example"
+	if similar, err = f.eng.SimilarTickets(ctx, admin, fresh, 10); err != nil || len(similar) != 1 || similar[0].ID != "A-1" {
+		t.Errorf("similar to ann's ticket once acme stopped sharing: %+v, %v; want A-1 only", similar, err)
 	}
 	itsm := &models.Ticket{ID: "I-2", Portal: models.PortalITSM, Subject: fresh.Subject, Body: fresh.Body, CreatedAt: fresh.CreatedAt}
 	similar, err = f.eng.SimilarTickets(ctx, admin, itsm, 10)

@@ -47,6 +47,11 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 		if err = json.Unmarshal(data, &cur); err == nil {
 			c, err = models.NewCurationChange(&cur)
 		}
+	case models.KindOrg:
+		var o models.Org
+		if err = json.Unmarshal(data, &o); err == nil {
+			c, err = models.NewOrgChange(&o)
+		}
 	default:
 		return c, fmt.Errorf("unknown kind %q", kind)
 	}
@@ -54,8 +59,9 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 }
 
 // guessKind tells articles (a title), curation rules (a query with pins,
-// hide or boost), query records (a query), synonym rules (synonyms) and
-// tickets (a subject or portal) apart, in that order.
+// hide or boost), query records (a query), synonym rules (synonyms),
+// organisations (shares_tickets) and tickets (a subject or portal) apart,
+// in that order.
 func guessKind(data []byte) (models.Kind, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -71,8 +77,10 @@ func guessKind(data []byte) (models.Kind, error) {
 		return models.KindQuery, nil
 	case has("synonyms"):
 		return models.KindSynonym, nil
+	case has("shares_tickets"):
+		return models.KindOrg, nil
 	case has("subject") || has("portal"):
 		return models.KindTicket, nil
 	}
-	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\", a synonym rule \"synonyms\", a curation rule \"query\" with \"pins\", \"hide\" or \"boost\"")
+	return "", models.Invalid("", "cannot tell the kind of record: an article needs \"title\", a ticket \"subject\" and \"portal\", a query record \"query\", a synonym rule \"synonyms\", a curation rule \"query\" with \"pins\", \"hide\" or \"boost\", an organisation \"shares_tickets\"")
 }

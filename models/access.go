@@ -134,23 +134,39 @@ func (p Principal) Audience(portal Portal) Audience {
 	return a
 }
 
+// OrgSharing reports whether an organisation of a portal shares its
+// tickets among its users.
+type OrgSharing func(portal Portal, org string) bool
+
 // CanSeeTicket reports whether the principal may read a ticket: admins
-// all, agents those of their portal, portal keys those of the organisation
-// they act for on their portal (the employees of the ITSM portal share its
-// tickets without an organisation); analysts none.
-func (p Principal) CanSeeTicket(t *Ticket) bool {
+// all, agents those of their portal, analysts none, and a portal key, on
+// its portal, what the end user it acts for may see: the tickets they
+// filed (the ticket's requester is the user, compared without case), and
+// when their organisation shares its tickets (shares says so) those of
+// the organisation. A portal key that names no end user sees none.
+func (p Principal) CanSeeTicket(t *Ticket, shares OrgSharing) bool {
 	switch p.Role {
 	case RoleAdmin:
 		return true
 	case RoleAgent:
 		return p.Portal == "" || t.Portal == p.Portal
 	case RolePortal:
-		if t.Portal != p.Portal || t.Org != p.Org {
+		if t.Portal != p.Portal {
 			return false
 		}
-		return p.Org != "" || p.Portal == PortalITSM
+		if p.User != "" && strings.EqualFold(t.Requester, p.User) {
+			return true
+		}
+		return p.Org != "" && t.Org == p.Org && shares != nil && shares(p.Portal, p.Org)
 	}
 	return false
+}
+
+// RequesterPrincipal returns the principal of a ticket's requester: an
+// end user of its portal and organisation, who sees what CanSeeTicket
+// lets them.
+func (t *Ticket) RequesterPrincipal() Principal {
+	return Principal{Role: RolePortal, Portal: t.Portal, User: t.Requester, Org: t.Org}
 }
 
 // CanWorkTickets reports whether the principal may triage and analyse the

@@ -67,19 +67,35 @@ func TestPrincipalPortalAndTickets(t *testing.T) {
 	if _, err := (models.Principal{Role: models.RoleAdmin}).ResolvePortal("intranet"); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("unknown portal: %v, want invalid", err)
 	}
-	acme := &models.Ticket{ID: "t", Portal: models.PortalCustomer, Org: "acme"}
+	// acme shares its tickets among its users; initech does not.
+	shares := func(p models.Portal, org string) bool { return p == models.PortalCustomer && org == "acme" }
+	acme := &models.Ticket{ID: "t", Portal: models.PortalCustomer, Org: "acme", Requester: "bo@acme.example"}
 	globex := &models.Ticket{ID: "u", Portal: models.PortalCustomer, Org: "globex"}
-	itsm := &models.Ticket{ID: "v", Portal: models.PortalITSM}
+	itsm := &models.Ticket{ID: "v", Portal: models.PortalITSM, Requester: "kim@corp.example"}
+	initechAl := &models.Ticket{ID: "w", Portal: models.PortalCustomer, Org: "initech", Requester: "al@initech.example"}
+	consumer := &models.Ticket{ID: "x", Portal: models.PortalCustomer, Requester: "Jo@Mail.example"}
+	user := func(portal models.Portal, org, user string) models.Principal {
+		return models.Principal{Role: models.RolePortal, Portal: portal, Org: org, User: user}
+	}
 	tests := []struct {
 		who  models.Principal
 		t    *models.Ticket
 		want bool
 	}{
-		{portal, acme, true},
+		{portal, acme, true}, // a user of a sharing organisation sees its tickets
 		{portal, globex, false},
 		{portal, itsm, false},
-		{models.Principal{Role: models.RolePortal, Portal: models.PortalCustomer}, &models.Ticket{Portal: models.PortalCustomer}, false},
-		{models.Principal{Role: models.RolePortal, Portal: models.PortalITSM}, itsm, true},
+		{user(models.PortalCustomer, "initech", "al@initech.example"), initechAl, true}, // their own
+		{user(models.PortalCustomer, "initech", "bea@initech.example"), initechAl, false},
+		{user(models.PortalCustomer, "initech", ""), initechAl, false},
+		{user(models.PortalCustomer, "", "jo@mail.example"), consumer, true}, // case does not matter
+		{user(models.PortalCustomer, "", "max@mail.example"), consumer, false},
+		{user(models.PortalCustomer, "", ""), consumer, false},
+		{user(models.PortalCustomer, "", ""), &models.Ticket{Portal: models.PortalCustomer}, false},
+		{user(models.PortalITSM, "", "kim@corp.example"), itsm, true},
+		{user(models.PortalITSM, "", "lee@corp.example"), itsm, false},
+		{user(models.PortalITSM, "", ""), itsm, false},
+		{user(models.PortalITSM, "acme", "bo@acme.example"), acme, false}, // another portal
 		{models.Principal{Role: models.RoleAgent, Portal: models.PortalITSM}, acme, false},
 		{models.Principal{Role: models.RoleAgent, Portal: models.PortalITSM}, itsm, true},
 		{models.Principal{Role: models.RoleAgent}, globex, true},
@@ -88,9 +104,12 @@ func TestPrincipalPortalAndTickets(t *testing.T) {
 		{models.Principal{}, acme, false},
 	}
 	for _, tc := range tests {
-		if got := tc.who.CanSeeTicket(tc.t); got != tc.want {
+		if got := tc.who.CanSeeTicket(tc.t, shares); got != tc.want {
 			t.Errorf("%+v sees %+v: %v, want %v", tc.who, tc.t, got, tc.want)
 		}
+	}
+	if portal.CanSeeTicket(acme, nil) {
+		t.Errorf("with no sharing known, %+v sees another user's ticket %+v", portal, acme)
 	}
 }
 

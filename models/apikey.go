@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -25,7 +26,22 @@ type APIKey struct {
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	// Hash is the SHA-256 of the secret; it is never shown.
 	Hash []byte `json:"hash,omitempty"`
+	// Origins are the web origins ("https://help.example.com") whose pages
+	// may call Sift with the key's browser tokens (CORS); none: no page of
+	// another origin may. Portal keys only.
+	Origins []string `json:"origins,omitempty"`
+	// TokenKey verifies the key's browser tokens: the HMAC-SHA256 of
+	// TokenKeyLabel under the secret, which the portal's backend derives
+	// from the secret to sign them. Portal keys only; it is never shown.
+	TokenKey []byte `json:"token_key,omitempty"`
 }
+
+// TokenKeyLabel is what a portal key's token-signing key is derived from:
+// HMAC-SHA256(key = the API key's secret, message = TokenKeyLabel).
+const TokenKeyLabel = "sift browser token v1"
+
+// MaxKeyOrigins bounds the origins of one key.
+const MaxKeyOrigins = 20
 
 // MaxKeyNameLength bounds an API key's name.
 const MaxKeyNameLength = 200
@@ -46,6 +62,12 @@ func (k *APIKey) Validate() error {
 		// sift keys list, or a line of a log.
 		r, _ := utf8.DecodeRuneInString(k.Name[i:])
 		return Invalid("name", "contains the control character %q at byte %d", r, i)
+	}
+	if err := ValidateOrigins("origins", k.Origins); err != nil {
+		return err
+	}
+	if len(k.Origins) > 0 && k.Role != RolePortal {
+		return Invalid("origins", "only portal keys serve pages of other origins, not %s keys", k.Role)
 	}
 	switch {
 	case k.Role == RolePortal && k.Portal == "":
@@ -97,4 +119,22 @@ const (
 func TicketFingerprint(t *Ticket) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{string(t.Portal), t.Org, t.Requester, t.CreatedAt.UTC().Format(time.RFC3339Nano)}, "\x00")))
 	return hex.EncodeToString(sum[:12])
+}
+
+// ValidateOrigins checks web origins: at most MaxKeyOrigins, each a
+// scheme (http or https), a host and an optional port, with no path, as a
+// browser sends them in its Origin header ("https://help.example.com",
+// "http://localhost:3000").
+func ValidateOrigins(field string, origins []string) error {
+	if len(origins) > MaxKeyOrigins {
+		return Invalid(field, "has %d origins, at most %d allowed", len(origins), MaxKeyOrigins)
+	}
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || o != strings.ToLower(o) {
+			return Invalid(field, "%q is not a web origin: want scheme://host[:port] in lower case, as https://help.example.com", o)
+		}
+	}
+	return nil
 }

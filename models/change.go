@@ -18,13 +18,15 @@ const (
 	KindQuery    Kind = "query"
 	KindSynonym  Kind = "synonym"
 	KindCuration Kind = "curation"
+	KindOrg      Kind = "org"
 )
 
 // Kinds lists every document kind.
-var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym, KindCuration}
+var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym, KindCuration, KindOrg}
 
 // Change is one write: an upsert of a document, or a delete by id. Exactly
-// one of Article, Ticket, Query, Synonym and Curation is set on an upsert.
+// one of Article, Ticket, Query, Synonym, Curation and Org is set on an
+// upsert.
 type Change struct {
 	Kind   Kind
 	ID     string
@@ -42,6 +44,7 @@ type Change struct {
 	Query      *QueryRecord
 	Synonym    *Synonym
 	Curation   *Curation
+	Org        *Org
 }
 
 // ID returns the query record's key: its portal and its lower-cased text.
@@ -94,6 +97,15 @@ func NewCurationChange(c *Curation) (Change, error) {
 	return Change{Kind: KindCuration, ID: c.ID, Curation: c, Hash: contentHash(c)}, nil
 }
 
+// NewOrgChange normalises and validates o, and returns its upsert.
+func NewOrgChange(o *Org) (Change, error) {
+	o.Normalize()
+	if err := o.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindOrg, ID: o.ID, Org: o, Hash: contentHash(o)}, nil
+}
+
 // NewDelete returns the delete of a document.
 func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
 
@@ -111,6 +123,8 @@ func (c Change) MarshalDocument() ([]byte, error) {
 		return json.Marshal(c.Synonym)
 	case c.Curation != nil:
 		return json.Marshal(c.Curation)
+	case c.Org != nil:
+		return json.Marshal(c.Org)
 	}
 	return nil, errors.New("upsert without a document")
 }
@@ -135,6 +149,9 @@ func (c *Change) UnmarshalDocument(data []byte) error {
 	case KindCuration:
 		c.Curation = new(Curation)
 		return json.Unmarshal(data, c.Curation)
+	case KindOrg:
+		c.Org = new(Org)
+		return json.Unmarshal(data, c.Org)
 	}
 	return errors.New("unknown kind")
 }

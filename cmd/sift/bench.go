@@ -498,7 +498,7 @@ func (b *bench) serveAPI(eng *engine.Engine) (addr string, stop func(), err erro
 	if err != nil {
 		return "", nil, err
 	}
-	_, secret, err := createKey(context.Background(), keys, models.RoleAdmin, "", "sift bench")
+	_, secret, err := createKey(context.Background(), keys, models.APIKey{Role: models.RoleAdmin, Name: "sift bench"})
 	if err != nil {
 		keys.Close()
 		return "", nil, err

@@ -61,7 +61,7 @@ func demoKeys(ctx context.Context, f *serveFlags) ([]demoKey, error) {
 	}
 	out := make([]demoKey, len(specs))
 	for i, s := range specs {
-		_, secret, err := createKey(ctx, store, s.role, s.portal, "sift demo "+s.label)
+		_, secret, err := createKey(ctx, store, models.APIKey{Role: s.role, Portal: s.portal, Name: "sift demo " + s.label})
 		if err != nil {
 			return nil, err
 		}

@@ -24,7 +24,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var data, kind string
 	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory to export from (when --database-url is empty)")
-	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket, query, synonym or curation (default: all)")
+	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket, query, synonym, curation or org (default: all)")
 	db.register(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -35,7 +35,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case slices.Contains(models.Kinds, models.Kind(kind)):
 		kinds = []models.Kind{models.Kind(kind)}
 	default:
-		return fmt.Errorf("--kind: want article, ticket, query, synonym or curation, got %q", kind)
+		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation or org, got %q", kind)
 	}
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -65,6 +65,7 @@ type exportSource interface {
 	Queries(ctx context.Context, fn func(*models.QueryRecord) error) error
 	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
 	Curations(ctx context.Context, fn func(*models.Curation) error) error
+	Orgs(ctx context.Context, fn func(*models.Org) error) error
 }
 
 // openExportSource opens the store alone: export needs no index, and must
@@ -114,6 +115,8 @@ func exportJSONL(ctx context.Context, src exportSource, kinds []models.Kind, w i
 			err = src.Synonyms(ctx, func(s *models.Synonym) error { return put(s) })
 		case models.KindCuration:
 			err = src.Curations(ctx, func(c *models.Curation) error { return put(c) })
+		case models.KindOrg:
+			err = src.Orgs(ctx, func(o *models.Org) error { return put(o) })
 		}
 		if err != nil {
 			return n, err

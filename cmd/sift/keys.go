@@ -47,7 +47,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	sub, args := args[0], args[1:]
 	f := newFlagSet("keys "+sub, "", "Manage API keys of a data directory (stop sift serve first, or use /v1/keys).", stderr)
-	var data, role, portal, name string
+	var data, role, portal, name, origins string
 	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory")
 	db.register(f)
@@ -56,6 +56,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		f.StringVar(&role, "role", "", "role: portal, agent, analyst or admin (required)")
 		f.StringVar(&portal, "portal", "", "portal the key is bound to: customer or itsm (required for portal keys, optional for agents)")
 		f.StringVar(&name, "name", "", "a name to tell the key by")
+		f.StringVar(&origins, "origins", "", "portal keys: web origins whose pages may call Sift with the key's browser tokens, comma-separated (https://help.example.com)")
 	case "list", "revoke":
 	default:
 		fmt.Fprintf(stderr, "sift keys: unknown subcommand %q\nUsage: %s\n", sub, keysUsage)
@@ -83,7 +84,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("--role: %w", err)
 		}
-		_, secret, err := createKey(ctx, store, r, models.Portal(portal), name)
+		spec := models.APIKey{Role: r, Portal: models.Portal(portal), Name: name}
+		if origins != "" {
+			spec.Origins = strings.Split(origins, ",")
+		}
+		_, secret, err := createKey(ctx, store, spec)
 		if err != nil {
 			return err
 		}
@@ -102,8 +107,8 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // createKey makes and stores a key, returning it and its secret.
-func createKey(ctx context.Context, keys api.KeyStore, role models.Role, portal models.Portal, name string) (models.APIKey, string, error) {
-	k, secret, err := api.NewKey(role, portal, name, time.Now())
+func createKey(ctx context.Context, keys api.KeyStore, spec models.APIKey) (models.APIKey, string, error) {
+	k, secret, err := api.NewKey(spec, time.Now())
 	if err != nil {
 		var appErr *models.Error
 		if errors.As(err, &appErr) && appErr.Field != "" {

@@ -28,6 +28,8 @@ type serveFlags struct {
 	maxBodyBytes int64
 	rateLimit    float64
 	rateBurst    int
+	tokenRate    float64
+	tokenBurst   int
 	embedder     embedderFlags
 	db           dbFlags
 	trainOnStart bool
@@ -44,6 +46,8 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.Int64Var(&f.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	f.Float64Var(&f.rateLimit, "rate-limit", api.DefaultRateLimit, "requests a second each API key may make, sustained; 0 turns limits off")
 	f.IntVar(&f.rateBurst, "rate-burst", api.DefaultRateBurst, "requests each API key may make at once, above its rate")
+	f.Float64Var(&f.tokenRate, "token-rate-limit", api.DefaultTokenRateLimit, "requests a second each end user of a browser token may make, sustained")
+	f.IntVar(&f.tokenBurst, "token-rate-burst", api.DefaultTokenRateBurst, "requests each end user of a browser token may make at once, above its rate")
 	f.embedder.register(f.flagSet)
 	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
@@ -171,6 +175,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 // data directory's store keeping keys and links.
 func (f *serveFlags) apiConfig(d *dataDir, linkSecret []byte) (api.Config, error) {
 	cfg := api.Config{MaxBodyBytes: f.maxBodyBytes, RateLimit: f.rateLimit, RateBurst: f.rateBurst,
+		TokenRateLimit: f.tokenRate, TokenRateBurst: f.tokenBurst,
 		Keys: d.store, Links: d.store, LinkSecret: linkSecret, Checks: d.healthChecks()}
 	switch {
 	case f.rateLimit < 0:
@@ -179,6 +184,10 @@ func (f *serveFlags) apiConfig(d *dataDir, linkSecret []byte) (api.Config, error
 		cfg.RateLimit = -1
 	case f.rateBurst < 1:
 		return cfg, fmt.Errorf("--rate-burst: must be at least 1, got %d", f.rateBurst)
+	case f.tokenRate <= 0:
+		return cfg, fmt.Errorf("--token-rate-limit: must be more than 0 (--rate-limit 0 turns every limit off), got %g", f.tokenRate)
+	case f.tokenBurst < 1:
+		return cfg, fmt.Errorf("--token-rate-burst: must be at least 1, got %d", f.tokenBurst)
 	}
 	return cfg, nil
 }

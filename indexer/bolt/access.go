@@ -60,6 +60,21 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, erro
 	return k, err
 }
 
+// KeyByID returns the key with this id, revoked or not, or an error
+// matching models.ErrNotFound.
+func (s *Store) KeyByID(ctx context.Context, id string) (models.APIKey, error) {
+	var k models.APIKey
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		hash := tx.Bucket([]byte(keyIDBucket)).Get([]byte(id))
+		data := tx.Bucket([]byte(keyBucket)).Get(hash)
+		if hash == nil || data == nil {
+			return models.NotFound("key %q not found", id)
+		}
+		return json.Unmarshal(data, &k)
+	})
+	return k, err
+}
+
 // Keys returns every key, revoked ones included, oldest first.
 func (s *Store) Keys(ctx context.Context) ([]models.APIKey, error) {
 	var out []models.APIKey

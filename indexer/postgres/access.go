@@ -48,6 +48,13 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (models.APIKey, erro
 	return k, s.getJSON(ctx, &k, "no such key", "SELECT key FROM api_keys WHERE hash = $1", hash)
 }
 
+// KeyByID returns the key with this id, revoked or not, or an error
+// matching models.ErrNotFound.
+func (s *Store) KeyByID(ctx context.Context, id string) (models.APIKey, error) {
+	var k models.APIKey
+	return k, s.getJSON(ctx, &k, fmt.Sprintf("key %q not found", id), "SELECT key FROM api_keys WHERE id = $1", id)
+}
+
 // Keys returns every key, revoked ones included, oldest first.
 func (s *Store) Keys(ctx context.Context) ([]models.APIKey, error) {
 	rows, err := s.pool.Query(ctx, "SELECT key FROM api_keys ORDER BY created_at, id")

@@ -225,6 +225,12 @@ func (s *Store) Curations(ctx context.Context, fn func(*models.Curation) error) 
 	return each(ctx, s, models.KindCuration, fn)
 }
 
+// Orgs calls fn for every stored organisation record, stopping at the
+// first error.
+func (s *Store) Orgs(ctx context.Context, fn func(*models.Org) error) error {
+	return each(ctx, s, models.KindOrg, fn)
+}
+
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	rows, err := s.pool.Query(ctx, "SELECT id, doc FROM documents WHERE kind = $1 ORDER BY id", string(kind))
 	if err != nil {
