@@ -16,12 +16,13 @@ import (
 
 // BrowserRoutes are the routes a portal's page may call itself, with a
 // browser token and across origins (CORS): type-ahead, search,
-// deflection, articles and events. Every other route refuses browser
-// tokens.
+// deflection, answers, articles and events. Every other route refuses
+// browser tokens.
 var BrowserRoutes = []string{
 	"GET /v1/suggest",
 	"GET /v1/search",
 	"POST /v1/deflect",
+	"POST /v1/answer",
 	"GET /v1/articles/:id",
 	"POST /v1/events",
 }

@@ -76,6 +76,7 @@ func (s *server) deflect(c *gin.Context) {
 		Portal    string `json:"portal"`
 		Limit     *int   `json:"limit"`
 		SessionID string `json:"session_id"`
+		Answer    bool   `json:"answer"`
 		models.Retrieval
 	}
 	if err := decodeStrict(c, &req); err != nil {
@@ -97,7 +98,7 @@ func (s *server) deflect(c *gin.Context) {
 	}
 	res, err := s.engine.Deflect(c.Request.Context(), models.DeflectRequest{
 		Subject: req.Subject, Body: req.Body, Audience: aud, Limit: limit, Retrieval: req.Retrieval,
-		SessionID: req.SessionID,
+		SessionID: req.SessionID, Answer: req.Answer,
 	})
 	s.respond(c, http.StatusOK, res, err)
 }

@@ -402,6 +402,13 @@ func (w *world) walk(c caller) {
 			body["portal"] = asked
 		}
 		w.check(c, portal, nil, "POST", "/v1/deflect", body)
+		body["answer"] = true
+		w.check(c, portal, nil, "POST", "/v1/deflect", body)
+		question := map[string]any{"question": w.query()}
+		if asked != "" {
+			question["portal"] = asked
+		}
+		w.check(c, portal, nil, "POST", "/v1/answer", question)
 	}
 	// Reads by id must answer exactly as the oracle says, so the property
 	// also fails when a filter hides what a caller may see.

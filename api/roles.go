@@ -25,6 +25,7 @@ var RouteRoles = map[string][]models.Role{
 	"GET /v1/suggest":                    selfService,
 	"GET /v1/search":                     selfService,
 	"POST /v1/deflect":                   selfService,
+	"POST /v1/answer":                    selfService,
 	"GET /v1/articles/:id":               selfService,
 	"PUT /v1/articles/:id":               adminOnly,
 	"DELETE /v1/articles/:id":            adminOnly,

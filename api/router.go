@@ -130,6 +130,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.GET("/suggest", s.suggest)
 	v1.GET("/search", s.search)
 	v1.POST("/deflect", s.deflect)
+	v1.POST("/answer", s.answer)
 	v1.GET("/articles/:id", s.getArticle)
 	v1.PUT("/articles/:id", s.putArticle)
 	v1.DELETE("/articles/:id", s.deleteArticle)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/siftdesk/sift/engine/analytics"
+	"github.com/siftdesk/sift/engine/answer"
 	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/curation"
@@ -91,6 +92,7 @@ type Engine struct {
 	curations *curation.Rules  // the team's pins, hides and boosts
 	orgs      *sharing.Orgs    // the organisations that share their tickets
 
+	answers    answer.Model        // scores passages as answers to questions
 	pairs      *duplicate.Analyzer // features of ticket pairs
 	duplicates duplicate.Model     // flags the pairs that are the same problem
 	access     articleAccess       // products and tiers of restricted articles, for type-ahead
@@ -133,6 +135,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		curations: curation.New(),
 		orgs:      sharing.New(),
 		pairs:     duplicate.NewAnalyzer(), duplicates: duplicate.Default(),
+		answers:   answer.Default(),
 		queries:   typeahead.New(),
 		sentiment: sentiment.New(),
 		ready: readiness{states: map[string]string{

@@ -202,7 +202,12 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		articles = []models.ArticleHit{}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
-	return models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Rules: curation.IDs(fired), Articles: articles, TookMicros: time.Since(start).Microseconds()}, nil
+	out := models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Rules: curation.IDs(fired), Articles: articles}
+	if req.Answer && ok {
+		out.Answer = e.answerFrom(ctx, req.Audience, req.Subject+"\n"+body, articles)
+	}
+	out.TookMicros = time.Since(start).Microseconds()
+	return out, nil
 }
 
 // gistWords is how much of a draft its query embedding reads: the cost

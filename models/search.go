@@ -167,6 +167,9 @@ type DeflectRequest struct {
 	Audience  Audience `json:"-"` // as in SuggestRequest
 	Limit     int      `json:"limit"`
 	SessionID string   `json:"session_id,omitempty"` // as in SuggestRequest
+	// Answer asks for the answer too, when the articles found answer the
+	// draft with confidence (see Answer).
+	Answer bool `json:"answer,omitempty"`
 	Retrieval
 }
 
@@ -174,11 +177,14 @@ type DeflectRequest struct {
 type DeflectResult struct {
 	// Matched says whether any article matched the draft with confidence:
 	// when false, Articles is empty.
-	Matched    bool         `json:"matched"`
-	Degraded   []string     `json:"degraded,omitempty"` // as in SearchResult
-	Rules      []string     `json:"rules,omitempty"`    // as in SearchResult, fired by the subject
-	Articles   []ArticleHit `json:"articles"`
-	TookMicros int64        `json:"took_us"`
+	Matched  bool         `json:"matched"`
+	Degraded []string     `json:"degraded,omitempty"` // as in SearchResult
+	Rules    []string     `json:"rules,omitempty"`    // as in SearchResult, fired by the subject
+	Articles []ArticleHit `json:"articles"`
+	// Answer is the answer to the draft, when the request asked for it and
+	// the articles answer it with confidence.
+	Answer     *Answer `json:"answer,omitempty"`
+	TookMicros int64   `json:"took_us"`
 }
 
 // TextMatch says how the full-text index should combine query words.

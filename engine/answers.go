@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/siftdesk/sift/engine/answer"
+	"github.com/siftdesk/sift/models"
+)
+
+// answerCandidates is how many of the articles search finds an answer's
+// passages are drawn from.
+const answerCandidates = 5
+
+// answerQueryWords is how much of a question (or draft) retrieval reads.
+const answerQueryWords = 40
+
+// Answer answers a question, or a ticket draft, with the passage of an
+// article the audience may read that answers it (see engine/answer), or
+// says that no article does. Access rules apply before anything is read:
+// only articles the audience may see are candidates.
+func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest) (models.Answer, error) {
+	start := time.Now()
+	text := strings.TrimSpace(req.Text())
+	if text == "" {
+		return models.Answer{}, models.Invalid("question", "question, or subject or body, is required")
+	}
+	if len(req.Question)+len(req.Subject)+len(req.Body) > models.MaxDeflectTextBytes {
+		return models.Answer{}, models.TooLarge("question", "the question is %d bytes, at most %d allowed", len(req.Question)+len(req.Subject)+len(req.Body), models.MaxDeflectTextBytes)
+	}
+	candidates, scored, mode, err := e.scorePassages(ctx, req.Audience, text, req.Retrieval)
+	if err != nil {
+		return models.Answer{}, err
+	}
+	out := models.Answer{Mode: models.AnswerExtractive, Passages: []models.AnswerPassage{}, Degraded: e.degraded(mode)}
+	out = composeAnswer(out, candidates, scored, e.answers.Floor)
+	out.TookMicros = time.Since(start).Microseconds()
+	return out, nil
+}
+
+// scorePassages finds the articles that match a question and scores their
+// passages, best first; none when no article matches with confidence.
+func (e *Engine) scorePassages(ctx context.Context, aud models.Audience, text string, r models.Retrieval) ([]answer.Candidate, []answer.Scored, string, error) {
+	query := models.FirstWords(text, answerQueryWords)
+	res, best, mode, err := e.rankArticles(ctx, models.SearchRequest{Query: query, Audience: aud, Limit: answerCandidates, Retrieval: r})
+	if err != nil || !e.matched(best, mode) {
+		return nil, nil, mode, err
+	}
+	candidates := e.answerCandidates(ctx, aud, res.Hits)
+	return candidates, answer.Score(e.fulltext, answer.NewQuestion(e.fulltext, query), candidates, e.answers), mode, nil
+}
+
+// answerFrom is the answer to text drawn from hits already found (a
+// deflection's), when they answer it with confidence; nil otherwise.
+func (e *Engine) answerFrom(ctx context.Context, aud models.Audience, text string, hits []models.ArticleHit) *models.Answer {
+	candidates := e.answerCandidates(ctx, aud, hits[:min(len(hits), answerCandidates)])
+	query := models.FirstWords(text, answerQueryWords)
+	scored := answer.Score(e.fulltext, answer.NewQuestion(e.fulltext, query), candidates, e.answers)
+	out := composeAnswer(models.Answer{Mode: models.AnswerExtractive}, candidates, scored, e.answers.Floor)
+	if !out.Answered {
+		return nil
+	}
+	return &out
+}
+
+// answerCandidates reads the hits' articles, each checked again against
+// the audience, and cuts them into passages.
+func (e *Engine) answerCandidates(ctx context.Context, aud models.Audience, hits []models.ArticleHit) []answer.Candidate {
+	var out []answer.Candidate
+	for _, h := range hits {
+		a, err := e.store.Article(ctx, h.ID)
+		if err != nil || !aud.CanSeeArticle(a) {
+			continue // deleted meanwhile, or (never expected) not the audience's
+		}
+		out = append(out, answer.Candidate{ArticleID: a.ID, Title: a.Title, Relevance: h.Relevance, Rank: len(out), Passages: answer.Split(a.Body)})
+	}
+	return out
+}
+
+// composeAnswer fills an answer from the scored passages: the best one is
+// the answer when it reaches floor, and the best few are its passages.
+func composeAnswer(out models.Answer, candidates []answer.Candidate, scored []answer.Scored, floor float64) models.Answer {
+	for _, s := range scored[:min(len(scored), models.MaxAnswerPassages)] {
+		c := candidates[s.Candidate]
+		out.Passages = append(out.Passages, models.AnswerPassage{
+			ArticleID: c.ArticleID, Title: c.Title, Heading: s.Passage.Heading, Text: s.Passage.Text,
+			Start: s.Passage.Start, End: s.Passage.End, Probability: round(s.Probability),
+		})
+	}
+	if len(scored) > 0 {
+		out.Confidence = round(scored[0].Probability)
+		if out.Answered = scored[0].Probability >= floor; out.Answered {
+			out.Text = scored[0].Passage.Text
+		}
+	}
+	return out
+}
