@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest) (models.A
 	}
 	out := models.Answer{Mode: models.AnswerExtractive, Passages: []models.AnswerPassage{}, Degraded: e.degraded(mode)}
 	out = composeAnswer(out, candidates, scored, e.answers.Floor)
+	if out.Answered {
+		e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventAnswerShown, ArticleIDs: passageArticles(out.Passages[:1])})
+	}
 	out.TookMicros = time.Since(start).Microseconds()
 	return out, nil
 }
@@ -76,6 +80,17 @@ func (e *Engine) answerCandidates(ctx context.Context, aud models.Audience, hits
 		out = append(out, answer.Candidate{ArticleID: a.ID, Title: a.Title, Relevance: h.Relevance, Rank: len(out), Passages: answer.Split(a.Body)})
 	}
 	return out
+}
+
+// passageArticles returns the distinct articles of passages, in order.
+func passageArticles(passages []models.AnswerPassage) []string {
+	var ids []string
+	for _, p := range passages {
+		if !slices.Contains(ids, p.ArticleID) {
+			ids = append(ids, p.ArticleID)
+		}
+	}
+	return ids
 }
 
 // composeAnswer fills an answer from the scored passages: the best one is

@@ -18,11 +18,14 @@ const (
 	EventDeflectionShown   EventType = "deflection_shown"    // articles shown under the form: ArticleIDs
 	EventTicketSubmitted   EventType = "ticket_submitted"    // a ticket was filed: TicketID, Category
 	EventTicketAbandoned   EventType = "ticket_abandoned"    // the form was left without filing
+	EventAnswerShown       EventType = "answer_shown"        // an answer was shown: ArticleIDs it rests on
+	EventAnswerFeedback    EventType = "answer_feedback"     // "did this answer help?": Helpful
 )
 
 // EventTypes lists every event type.
 var EventTypes = []EventType{EventSearch, EventSuggestionShown, EventArticleView, EventArticleFeedback,
-	EventTicketFormStarted, EventDeflectionShown, EventTicketSubmitted, EventTicketAbandoned}
+	EventTicketFormStarted, EventDeflectionShown, EventTicketSubmitted, EventTicketAbandoned,
+	EventAnswerShown, EventAnswerFeedback}
 
 // MaxEventArticles bounds the article ids one event may carry.
 const MaxEventArticles = 50
@@ -79,8 +82,11 @@ func (e *Event) Validate() error {
 			return Invalid("article_id", "is required for %s", e.Type)
 		}
 	}
-	if e.Type == EventArticleFeedback && e.Helpful == nil {
-		return Invalid("helpful", "is required for article_feedback")
+	if (e.Type == EventArticleFeedback || e.Type == EventAnswerFeedback) && e.Helpful == nil {
+		return Invalid("helpful", "is required for %s", e.Type)
+	}
+	if e.Type == EventAnswerShown && len(e.ArticleIDs) == 0 {
+		return Invalid("article_ids", "is required for answer_shown: the articles the answer rests on")
 	}
 	if e.Type == EventSearch && e.Query == "" {
 		return Invalid("query", "is required for search")

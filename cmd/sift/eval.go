@@ -26,10 +26,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"suggest":   evalSuggest,
 		"sentiment": evalSentiment,
 		"classify":  evalClassify,
+		"answer":    evalAnswer,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
-		fmt.Fprintln(stderr, "Usage: sift eval search|suggest|sentiment|classify [flags] FILE...\n\n"+
+		fmt.Fprintln(stderr, "Usage: sift eval search|suggest|answer|sentiment|classify [flags] FILE...\n\n"+
 			"  search     nDCG@10, MRR and recall@5 of full-text, vector and hybrid retrieval\n"+
+			"  answer     passage hit@1 and @3, key phrase in the answer, answer/no-answer accuracy\n"+
 			"  suggest    hit@8 and answered share of type-ahead on judged prefixes\n"+
 			"  sentiment  accuracy and macro-F1 of the sentiment analyser on a labelled file\n"+
 			"  classify   train on one labelled file, test on another: accuracy, macro-F1, calibration")
@@ -74,18 +76,11 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer d.Close()
 	modes := []string{models.RetrievalText}
-	e, err := emb.open(ctx, log)
+	vectors, err := d.evalVectors(ctx, eng, &emb, log, stderr)
 	if err != nil {
 		return err
 	}
-	if e != nil {
-		if err := d.useVectors(ctx, e, log); err != nil {
-			return err
-		}
-		if err := d.syncVectors(ctx, false, log, newProgressLine(stderr).vectors); err != nil {
-			return err
-		}
-		eng.UseVectors(e, d.vectors)
+	if vectors {
 		modes = append(modes, models.RetrievalVector, models.RetrievalHybrid)
 	}
 	results := map[string]map[string]engine.RetrievalScores{}
@@ -115,6 +110,63 @@ func evalSearch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
+	return nil
+}
+
+// evalVectors gives eng the embedder the flags name, with every article
+// embedded first (showing progress); false when the flags name none.
+func (d *dataDir) evalVectors(ctx context.Context, eng *engine.Engine, emb *embedderFlags, log *slog.Logger, stderr io.Writer) (bool, error) {
+	e, err := emb.open(ctx, log)
+	if err != nil || e == nil {
+		return false, err
+	}
+	if err := d.useVectors(ctx, e, log); err != nil {
+		return false, err
+	}
+	if err := d.syncVectors(ctx, false, log, newProgressLine(stderr).vectors); err != nil {
+		return false, err
+	}
+	eng.UseVectors(e, d.vectors)
+	return true, nil
+}
+
+// evalAnswer scores extractive answers on a file of questions.
+func evalAnswer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlagSet("eval answer", "FILE", "Score answers on questions (JSON Lines of {question, portal, article, key_phrase}, and\n"+
+		"{question, portal, answerable: false} for questions no article answers) over an indexed data directory:\n"+
+		"passage hit@1 and @3, the share of answers holding the key phrase, and answer/no-answer accuracy.", stderr)
+	var data string
+	var emb embedderFlags
+	var db dbFlags
+	f.StringVar(&data, "data", "sift-data", "data directory")
+	db.register(f)
+	emb.register(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() != 1 {
+		f.Usage()
+		return errUsage
+	}
+	questions, err := readFile(f.Arg(0), engine.ReadAnswerQuestions)
+	if err != nil {
+		return err
+	}
+	d, log, eng, err := f.openEngine(ctx, data, &db, stderr)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.evalVectors(ctx, eng, &emb, log, stderr); err != nil {
+		return err
+	}
+	s, err := eng.EvaluateAnswers(ctx, questions, models.Retrieval{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "answers to %d questions from %s (%d answerable, %d not)\n", len(questions), f.Arg(0), s.Answerable, s.Unanswerable)
+	fmt.Fprintf(stdout, "passage hit@1 %.4f\npassage hit@3 %.4f\nkey phrase %.4f\nanswered %.4f\nno answer %.4f\naccuracy %.4f\n",
+		s.PassageHit1, s.PassageHit3, s.KeyPhrase, s.Answered, s.NoAnswer, s.Accuracy)
 	return nil
 }
 

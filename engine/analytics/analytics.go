@@ -19,8 +19,8 @@
 // report those without a start).
 //
 // An exposure is a moment the session saw self-service content: an
-// article_view (wherever it came from), or a suggestion_shown or
-// deflection_shown event listing at least one article. The articles a
+// article_view (wherever it came from), or a suggestion_shown,
+// deflection_shown or answer_shown event listing at least one article. The articles a
 // session was exposed to are the ids those events carry. A session with
 // at least one exposure is a self-service session.
 //
@@ -40,6 +40,9 @@
 //     0 when no ticket was submitted.
 //   - cost saved = all deflected sessions (including those that never
 //     opened the form) × (AgentCost − SelfServiceCost).
+//   - resolved by an answer = deflected sessions that were shown an
+//     answer (answer_shown) and did not say it did not help
+//     (answer_feedback with helpful false).
 //
 // Rates and scores are rounded to 4 decimals, money to 2.
 //
@@ -180,6 +183,8 @@ const (
 	kindFeedback
 	kindForm // ticket_form_started or ticket_abandoned
 	kindTicket
+	kindAnswer         // answer_shown
+	kindAnswerFeedback // answer_feedback
 )
 
 var kinds = map[models.EventType]kind{
@@ -191,6 +196,8 @@ var kinds = map[models.EventType]kind{
 	models.EventTicketFormStarted: kindForm,
 	models.EventTicketAbandoned:   kindForm,
 	models.EventTicketSubmitted:   kindTicket,
+	models.EventAnswerShown:       kindAnswer,
+	models.EventAnswerFeedback:    kindAnswerFeedback,
 }
 
 // event is the part of a models.Event the metrics read, kept small since a
@@ -211,6 +218,8 @@ type session struct {
 	lastExposure int64
 	firstTicket  int64
 	exposed      bool
+	answered     bool // shown an answer
+	answerFailed bool // said an answer did not help
 	reachedForm  bool
 	tickets      int
 	views        int
@@ -328,7 +337,7 @@ func (m *summary) apply(s *session, e *event) {
 			}
 			s.open = append(s.open, openSearch{q: q})
 		}
-	case kindShown:
+	case kindShown, kindAnswer:
 		if len(e.articles) == 0 {
 			return
 		}
@@ -336,6 +345,9 @@ func (m *summary) apply(s *session, e *event) {
 			m.article(id).shown++
 		}
 		s.expose(e.at, e.articles...)
+		s.answered = s.answered || e.kind == kindAnswer
+	case kindAnswerFeedback:
+		s.answerFailed = s.answerFailed || e.helpful < 0
 	case kindView:
 		m.article(e.article).views++
 		s.views++

@@ -200,33 +200,33 @@ func TestDeflectionBreakdowns(t *testing.T) {
 		{ByCategory, []Row{
 			// billing: s2 s8 s9; form 3; exposed s2 s8; deflected s8 (at
 			// form); views s2 = 1; tickets s2 s9 = 2. 1/3; 1/2; 11.66.
-			{"billing", Metrics{3, 3, 2, 1, 1, 1, 2, 0.3333, 0.5, 11.66}},
+			{"billing", Metrics{3, 3, 2, 1, 1, 1, 2, 0.3333, 0.5, 11.66, 0}},
 			// hardware: s4 s6 (s6 from its form start); form and exposed 2;
 			// none deflected; views s6 = 1; tickets 2. 0; 1/2; 0.
-			{"hardware", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0}},
+			{"hardware", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0}},
 			// network: s3 s10 s13; all form and exposed; deflected s3;
 			// views 3; tickets 3. 1/3; 3/3; 11.66.
-			{"network", Metrics{3, 3, 3, 1, 1, 3, 3, 0.3333, 1, 11.66}},
+			{"network", Metrics{3, 3, 3, 1, 1, 3, 3, 0.3333, 1, 11.66, 0}},
 			// uncategorized: s1 s5 s7 s11 s12; form s1 s7 s11 = 3; exposed
 			// s1 s5 s11 = 3, all deflected, at the form s1 s11 = 2; views
 			// 1+2+1 = 4; no tickets, so score 0. 2/3 = 0.6667; 3 × 11.66.
-			{Uncategorized, Metrics{5, 3, 3, 3, 2, 4, 0, 0.6667, 0, 34.98}},
+			{Uncategorized, Metrics{5, 3, 3, 3, 2, 4, 0, 0.6667, 0, 34.98, 0}},
 		}},
 		{ByArticle, []Row{
 			// a-bill: s1 s2 s8; form 3; deflected s1 s8 (at form); views
 			// 1+1+0 = 2; tickets s2 = 1. 2/3; 2/1; 2 × 11.66.
-			{"a-bill", Metrics{3, 3, 3, 2, 2, 2, 1, 0.6667, 2, 23.32}},
+			{"a-bill", Metrics{3, 3, 3, 2, 2, 2, 1, 0.6667, 2, 23.32, 0}},
 			// a-print: s4 s6; form 2; none deflected; views 0+1; tickets 2.
-			{"a-print", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0}},
+			{"a-print", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0}},
 			// a-pwd: s1 s5 s11; form s1 s11; all deflected; views 1+2+1 = 4;
 			// no tickets. 2/2; 0; 3 × 11.66.
-			{"a-pwd", Metrics{3, 2, 3, 3, 2, 4, 0, 1, 0, 34.98}},
+			{"a-pwd", Metrics{3, 2, 3, 3, 2, 4, 0, 1, 0, 34.98, 0}},
 			// a-vpn: s1 s3 s10 s13; form 4; deflected s1 s3; views 4;
 			// tickets s3 s10 s13 = 3. 2/4; 4/3 = 1.3333; 2 × 11.66.
-			{"a-vpn", Metrics{4, 4, 4, 2, 2, 4, 3, 0.5, 1.3333, 23.32}},
+			{"a-vpn", Metrics{4, 4, 4, 2, 2, 4, 3, 0.5, 1.3333, 23.32, 0}},
 			// a-wifi: s4 s5 s10; form s4 s10; deflected s5 (not at form);
 			// views 0+2+1 = 3; tickets s4 s10 = 2. 0/2; 3/2; 11.66.
-			{"a-wifi", Metrics{3, 2, 3, 1, 0, 3, 2, 0, 1.5, 11.66}},
+			{"a-wifi", Metrics{3, 2, 3, 1, 0, 3, 2, 0, 1.5, 11.66, 0}},
 		}},
 	}
 	events := loadFixture(t)
@@ -258,14 +258,14 @@ func TestDeflectionPortalFilter(t *testing.T) {
 		{models.PortalCustomer, wantCustomer, []Metrics{
 			// s1 s2 s5: form s1 s2; deflected s1 s5 (at form s1); views 4;
 			// tickets 1. 1/2; 4/1; 2 × 11.66.
-			{3, 2, 3, 2, 1, 4, 1, 0.5, 4, 23.32},
+			{3, 2, 3, 2, 1, 4, 1, 0.5, 4, 23.32, 0},
 			// s7 s8 s9 s11: form 4; exposed s8 s11, both deflected; views 1;
 			// tickets s9. 2/4; 1/1; 2 × 11.66.
-			{4, 4, 2, 2, 2, 1, 1, 0.5, 1, 23.32},
+			{4, 4, 2, 2, 2, 1, 1, 0.5, 1, 23.32, 0},
 		}},
 		{models.PortalITSM, wantITSM, []Metrics{
-			{3, 3, 3, 1, 1, 2, 3, 0.3333, 0.6667, 11.66},
-			{3, 2, 2, 0, 0, 2, 2, 0, 1, 0},
+			{3, 3, 3, 1, 1, 2, 3, 0.3333, 0.6667, 11.66, 0},
+			{3, 2, 2, 0, 0, 2, 2, 0, 1, 0, 0},
 		}},
 	} {
 		t.Run(string(tc.portal), func(t *testing.T) {
@@ -626,5 +626,34 @@ func TestTicketAnywayCountsEachTicketOnce(t *testing.T) {
 	// a2 was viewed before the second and third tickets: 2 tickets after view.
 	if got := a.Articles().Articles; got[0].ArticleID != "a2" || got[0].TicketsAfterView != 2 {
 		t.Errorf("articles = %+v", got)
+	}
+}
+
+// TestResolvedByAnswer: a deflected session shown an answer counts as
+// resolved by it, unless it said the answer did not help or filed a
+// ticket anyway; an answer is an exposure like suggestions.
+func TestResolvedByAnswer(t *testing.T) {
+	a := aggregate(t, Config{}, Query{}, nil)
+	start := sunday.Add(12 * time.Hour)
+	no, yes := false, true
+	at := func(min int) time.Time { return start.Add(time.Duration(min) * time.Minute) }
+	a.r.Add(
+		// s1: answered, nothing else: resolved by the answer.
+		models.Event{ID: "1", Type: models.EventAnswerShown, SessionID: "s1", Time: at(0), ArticleIDs: []string{"a"}},
+		// s2: answered and said it helped.
+		models.Event{ID: "2", Type: models.EventAnswerShown, SessionID: "s2", Time: at(0), ArticleIDs: []string{"a"}},
+		models.Event{ID: "3", Type: models.EventAnswerFeedback, SessionID: "s2", Time: at(1), Helpful: &yes},
+		// s3: answered, said it did not help: deflected, not by the answer.
+		models.Event{ID: "4", Type: models.EventAnswerShown, SessionID: "s3", Time: at(0), ArticleIDs: []string{"a"}},
+		models.Event{ID: "5", Type: models.EventAnswerFeedback, SessionID: "s3", Time: at(1), Helpful: &no},
+		// s4: answered, then a ticket: not deflected.
+		models.Event{ID: "6", Type: models.EventAnswerShown, SessionID: "s4", Time: at(0), ArticleIDs: []string{"a"}},
+		models.Event{ID: "7", Type: models.EventTicketSubmitted, SessionID: "s4", Time: at(2)},
+		// s5: suggestions only: deflected, not by an answer.
+		models.Event{ID: "8", Type: models.EventSuggestionShown, SessionID: "s5", Time: at(0), ArticleIDs: []string{"a"}},
+	)
+	got := a.Deflection().Totals
+	if got.Deflected != 4 || got.ResolvedByAnswer != 2 || got.SelfService != 5 {
+		t.Errorf("deflected %d, resolved by an answer %d, self-service %d; want 4, 2, 5", got.Deflected, got.ResolvedByAnswer, got.SelfService)
 	}
 }

@@ -21,6 +21,7 @@ type Metrics struct {
 	DeflectionRate   float64 `json:"deflection_rate"`       // DeflectedAtForm / ReachedForm, 4 decimals
 	SelfServiceScore float64 `json:"self_service_score"`    // ArticleViews / TicketsSubmitted, 4 decimals
 	CostSaved        float64 `json:"cost_saved"`            // Deflected × (AgentCost − SelfServiceCost), 2 decimals
+	ResolvedByAnswer int     `json:"resolved_by_answer"`    // deflected sessions shown an answer they did not reject
 }
 
 // Bucket is the metrics of the sessions whose first event falls in the
@@ -65,7 +66,7 @@ type DeflectionReport struct {
 
 // counts is Metrics before the derived figures.
 type counts struct {
-	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets int
+	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets, byAnswer int
 }
 
 // add counts one session.
@@ -82,6 +83,9 @@ func (c *counts) add(s *session, deflected bool) {
 		if s.reachedForm {
 			c.deflectedAtForm++
 		}
+		if s.answered && !s.answerFailed {
+			c.byAnswer++
+		}
 	}
 	c.views += s.views
 	c.tickets += s.tickets
@@ -96,6 +100,7 @@ func (c *counts) merge(o counts) {
 	c.deflectedAtForm += o.deflectedAtForm
 	c.views += o.views
 	c.tickets += o.tickets
+	c.byAnswer += o.byAnswer
 }
 
 func (r *Rollup) metrics(c counts) Metrics {
@@ -110,6 +115,7 @@ func (r *Rollup) metrics(c counts) Metrics {
 		DeflectionRate:   ratio(c.deflectedAtForm, c.reached),
 		SelfServiceScore: ratio(c.views, c.tickets),
 		CostSaved:        round(float64(c.deflected)*(r.cfg.AgentCost-r.cfg.SelfServiceCost), 2),
+		ResolvedByAnswer: c.byAnswer,
 	}
 }
 
