@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -55,4 +57,40 @@ func TestAnswer(t *testing.T) {
 	}
 	checkProblem(t, s.as(cust).do(http.MethodPost, "/v1/answer", map[string]any{"question": " "}), http.StatusBadRequest, models.CodeInvalid, "question")
 	checkProblem(t, s.as(cust).do(http.MethodPost, "/v1/answer", map[string]any{"question": strings.Repeat("a ", 20000)}), http.StatusRequestEntityTooLarge, models.CodeTooLarge, "question")
+}
+
+// TestTriageSuggestsReply: triage offers the agent a reply drawn from the
+// answer of the articles the requester may read and from similar solved
+// tickets the requester may see, naming its sources; a customer's reply
+// never draws on an internal article, and an employee's may.
+func TestTriageSuggestsReply(t *testing.T) {
+	s := newServer(t, api.Config{})
+	s.load()
+	s.do(http.MethodPut, "/v1/tickets/tkt-acme-solved", map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "bo@acme.example",
+		"subject": "Password reset email did not arrive", "body": "I asked for a password reset but no email came.",
+		"status": "resolved", "resolution": "The address had a typo; we corrected it and the reset email arrived."}).mustStatus(t, http.StatusCreated)
+	res, raw := s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
+		"subject": "How do I reset my password?", "body": "The reset email never arrives."})
+	r := res.Reply
+	if r == nil || !strings.Contains(r.Text, "reset link") || !strings.Contains(r.Text, "The address had a typo") || len(r.Sources) != 2 ||
+		r.Sources[0].Kind != "article" || r.Sources[0].ID != pubReset || r.Sources[1].Kind != "ticket" || r.Sources[1].ID != "tkt-acme-solved" {
+		t.Errorf("suggested reply: %+v; want the answer of %s and the resolution of tkt-acme-solved, both named", r, pubReset)
+	}
+	// Acme stops sharing: ann may not see bo's ticket, so her reply does
+	// not quote it.
+	s.do(http.MethodPut, "/v1/orgs/Acme%20Ltd", map[string]any{"shares_tickets": false}).mustStatus(t, http.StatusOK)
+	res, raw = s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
+		"subject": "How do I reset my password?", "body": "The reset email never arrives."})
+	if res.Reply == nil || strings.Contains(string(raw), "The address had a typo") {
+		t.Errorf("reply once Acme stopped sharing: %s", raw)
+	}
+	runbook := map[string]any{"subject": "Locked admin account", "body": "How do I reset the password of a locked admin account? Follow the runbook."}
+	res, raw = s.triage(map[string]any{"portal": "customer", "subject": runbook["subject"], "body": runbook["body"]})
+	if res.Reply != nil {
+		checkNoLeak(t, "customer reply", []byte(res.Reply.Text+fmt.Sprint(res.Reply.Sources)), []string{intAdmin, "Runbook: reset password of a locked admin account"})
+	}
+	res, _ = s.triage(map[string]any{"portal": "itsm", "subject": runbook["subject"], "body": runbook["body"]})
+	if res.Reply == nil || res.Reply.Sources[0].ID != intAdmin {
+		t.Errorf("employee reply: %+v; want it drawn from the internal runbook", res.Reply)
+	}
 }

@@ -117,7 +117,10 @@ type Triage struct {
 	Routing        Routing                    `json:"routing"`
 	Similar        []models.SimilarTicket     `json:"similar_tickets"`
 	Articles       []models.ArticleHit        `json:"suggested_articles"`
-	TookMicros     int64                      `json:"took_us"`
+	// Reply is a reply the agent may send, from what the requester may
+	// read; nil when nothing answers the ticket.
+	Reply      *SuggestedReply `json:"suggested_reply,omitempty"`
+	TookMicros int64           `json:"took_us"`
 }
 
 // TriageTicket classifies a ticket, reads its sentiment, proposes a
@@ -161,6 +164,9 @@ func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *mode
 		return Triage{}, err
 	}
 	out.Articles = def.Articles
+	if out.Reply, err = e.suggestReply(ctx, t, out.Similar); err != nil {
+		return Triage{}, err
+	}
 	out.TookMicros = time.Since(start).Microseconds()
 	return out, nil
 }
