@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/siftdesk/sift/engine/answer"
 	"github.com/siftdesk/sift/models"
@@ -60,17 +61,24 @@ type AnswerScores struct {
 	// should be.
 	NoAnswer float64 `json:"no_answer"`
 	Accuracy float64 `json:"accuracy"`
+	// P50 and P99 are percentiles of the time an answer took, each
+	// question answered once, in turn.
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
 }
 
 // EvaluateAnswers answers every question with the given retrieval options
 // and scores the answers against the file's judgments.
 func (e *Engine) EvaluateAnswers(ctx context.Context, qs []AnswerQuestion, r models.Retrieval) (AnswerScores, error) {
 	var s AnswerScores
+	took := make([]time.Duration, 0, len(qs))
 	for _, q := range qs {
+		start := time.Now()
 		a, err := e.Answer(ctx, models.AnswerRequest{Question: q.Question, Audience: models.Audience{Portal: q.Portal}, Retrieval: r})
 		if err != nil {
 			return s, fmt.Errorf("question %q: %w", q.Question, err)
 		}
+		took = append(took, time.Since(start))
 		if !q.IsAnswerable() {
 			s.Unanswerable++
 			if !a.Answered {
@@ -94,6 +102,10 @@ func (e *Engine) EvaluateAnswers(ctx context.Context, qs []AnswerQuestion, r mod
 				s.KeyPhrase++
 			}
 		}
+	}
+	if len(took) > 0 {
+		slices.Sort(took)
+		s.P50, s.P99 = took[len(took)/2], took[(len(took)-1)*99/100]
 	}
 	right := s.Answered + s.NoAnswer
 	if s.Answerable > 0 {

@@ -17,12 +17,16 @@ import (
 const (
 	targetSearchP99  = 20 * time.Millisecond // in-process search, p99
 	targetSearchRate = 1500.0                // requests/s over loopback
+	targetAnswerP99  = 60 * time.Millisecond // in-process extractive answer, p99
 )
 
 // searchReport is what the search phase measured.
 type searchReport struct {
 	InProcess latencyStats `json:"in_process"`
 	HTTP      httpLoad     `json:"http"`
+	// Answer times extractive answers to the same queries asked as
+	// questions ("how do I ..."), in process.
+	Answer latencyStats `json:"answer"`
 }
 
 // search times full-text search, as a portal's search page asks for it
@@ -36,6 +40,16 @@ func (b *bench) search(ctx context.Context, eng *engine.Engine) error {
 	rep.InProcess, err = b.timeCalls(ctx, "sift search", warmUp, timed, func(ctx context.Context, q benchQuery) (int, error) {
 		res, err := eng.Search(ctx, models.SearchRequest{Query: q.Text, Audience: models.Audience{Portal: q.Portal}})
 		return len(res.Hits), err
+	})
+	if err != nil {
+		return err
+	}
+	rep.Answer, err = b.timeCalls(ctx, "sift answer", warmUp, timed, func(ctx context.Context, q benchQuery) (int, error) {
+		res, err := eng.Answer(ctx, models.AnswerRequest{Question: "how do I " + q.Text, Audience: models.Audience{Portal: q.Portal}})
+		if res.Answered {
+			return 1, err
+		}
+		return 0, err
 	})
 	if err != nil {
 		return err
@@ -93,6 +107,12 @@ func (b *bench) searchTargets(cores string) []benchTarget {
 			Measured: humanInt(s.HTTP.Errors),
 			Pass:     s.HTTP.Errors == 0 && s.HTTP.Requests > 0,
 		},
+		{
+			Name:     "extractive answer in process, p99",
+			Target:   "< " + fmtDuration(targetAnswerP99),
+			Measured: fmtMicros(s.Answer.P99),
+			Pass:     s.Answer.P99 < float64(targetAnswerP99.Microseconds()),
+		},
 	}
 }
 
@@ -104,6 +124,11 @@ func (b *bench) printSearch(line func(...string), section func(string)) {
 	line("p99", fmtMicros(s.InProcess.P99))
 	line("max", fmtMicros(s.InProcess.Max))
 	line("answered", percent(s.InProcess.Answered, s.InProcess.Calls))
+	section(fmt.Sprintf("Extractive answers in process (the same %s queries asked as \"how do I ...\"; passages of the 5 best articles scored)", humanInt(s.Answer.Calls)))
+	line("p50", fmtMicros(s.Answer.P50))
+	line("p99", fmtMicros(s.Answer.P99))
+	line("max", fmtMicros(s.Answer.Max))
+	line("answered", percent(s.Answer.Answered, s.Answer.Calls))
 	section(fmt.Sprintf("Search over HTTP (GET /v1/search on 127.0.0.1, %d clients, %s; clients and server share the CPUs)",
 		s.HTTP.Concurrency, fmtDuration(time.Duration(s.HTTP.Seconds*float64(time.Second)))))
 	printHTTPLoad(line, s.HTTP)

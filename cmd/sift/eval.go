@@ -167,6 +167,7 @@ func evalAnswer(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "answers to %d questions from %s (%d answerable, %d not)\n", len(questions), f.Arg(0), s.Answerable, s.Unanswerable)
 	fmt.Fprintf(stdout, "passage hit@1 %.4f\npassage hit@3 %.4f\nkey phrase %.4f\nanswered %.4f\nno answer %.4f\naccuracy %.4f\n",
 		s.PassageHit1, s.PassageHit3, s.KeyPhrase, s.Answered, s.NoAnswer, s.Accuracy)
+	fmt.Fprintf(stdout, "latency p50 %s, p99 %s (each question once, in turn)\n", s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond))
 	return nil
 }
 
