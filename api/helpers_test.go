@@ -37,6 +37,7 @@ type testServer struct {
 	handler http.Handler
 	store   *bolt.Store // keeps the API keys and links
 	key     string
+	eng     *engine.Engine
 }
 
 // testLinkSecret signs the test servers' private links.
@@ -108,7 +109,7 @@ func openServer(ctx context.Context, dir string, cfg api.Config, logOut io.Write
 		closeAll()
 		return nil, nil, err
 	}
-	return &testServer{handler: h, store: store, key: key}, closeAll, nil
+	return &testServer{handler: h, store: store, key: key, eng: eng}, closeAll, nil
 }
 
 // newServer returns the API over fresh, empty backends in t.TempDir().

@@ -17,11 +17,22 @@ const answerCandidates = 5
 // answerQueryWords is how much of a question (or draft) retrieval reads.
 const answerQueryWords = 40
 
+// UseChat makes answers generative: once the passages answer a question
+// with confidence, m writes the reply from them, citing them, within
+// timeout; a reply that fails (see answer.Generate) falls back to the
+// extractive answer and says why. Call it before serving.
+func (e *Engine) UseChat(m answer.ChatModel, timeout time.Duration) {
+	e.chat, e.chatTimeout = m, timeout
+}
+
 // Answer answers a question, or a ticket draft, with the passage of an
 // article the audience may read that answers it (see engine/answer), or
 // says that no article does. Access rules apply before anything is read:
-// only articles the audience may see are candidates.
-func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest) (models.Answer, error) {
+// only articles the audience may see are candidates, and only their
+// passages reach a chat model. With a chat model (UseChat) and unless the
+// request asks for an extractive answer, a confident answer is written by
+// the model; stream, when not nil, receives its text as it comes.
+func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest, stream func(delta string) error) (models.Answer, error) {
 	start := time.Now()
 	text := strings.TrimSpace(req.Text())
 	if text == "" {
@@ -36,6 +47,9 @@ func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest) (models.A
 	}
 	out := models.Answer{Mode: models.AnswerExtractive, Passages: []models.AnswerPassage{}, Degraded: e.degraded(mode)}
 	out = composeAnswer(out, candidates, scored, e.answers.Floor)
+	if out.Answered && e.chat != nil && req.AnswerMode != models.AnswerExtractive {
+		out = e.generate(ctx, req.Text(), out, stream)
+	}
 	if out.Answered {
 		e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventAnswerShown, ArticleIDs: passageArticles(out.Passages[:1])})
 	}
@@ -79,6 +93,25 @@ func (e *Engine) answerCandidates(ctx context.Context, aud models.Audience, hits
 		}
 		out = append(out, answer.Candidate{ArticleID: a.ID, Title: a.Title, Relevance: h.Relevance, Rank: len(out), Passages: answer.Split(a.Body)})
 	}
+	return out
+}
+
+// generate has the chat model write the answer from its passages; on
+// failure it keeps the extractive answer and says why in Fallback.
+func (e *Engine) generate(ctx context.Context, question string, out models.Answer, stream func(string) error) models.Answer {
+	sources := make([]answer.Source, len(out.Passages))
+	for i, p := range out.Passages {
+		sources[i] = answer.Source{Title: p.Title, Heading: p.Heading, Text: p.Text}
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.chatTimeout)
+	defer cancel()
+	g, err := answer.Generate(ctx, e.chat, question, sources, stream)
+	if err != nil {
+		out.Fallback = answer.FallbackReason(err)
+		e.log.Warn("generative answer fell back to the extractive one", "reason", out.Fallback, "err", err)
+		return out
+	}
+	out.Text, out.Mode = g.Text, models.AnswerGenerative
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/answer"
@@ -92,14 +93,16 @@ type Engine struct {
 	curations *curation.Rules  // the team's pins, hides and boosts
 	orgs      *sharing.Orgs    // the organisations that share their tickets
 
-	answers    answer.Model        // scores passages as answers to questions
-	pairs      *duplicate.Analyzer // features of ticket pairs
-	duplicates duplicate.Model     // flags the pairs that are the same problem
-	access     articleAccess       // products and tiers of restricted articles, for type-ahead
-	queries    *typeahead.Index    // past queries, class by portal
-	embedder   Embedder            // nil: full-text retrieval only
-	vectors    VectorIndex         // nil: full-text retrieval only
-	ready      readiness
+	answers     answer.Model     // scores passages as answers to questions
+	chat        answer.ChatModel // writes generative answers; nil: extractive only
+	chatTimeout time.Duration
+	pairs       *duplicate.Analyzer // features of ticket pairs
+	duplicates  duplicate.Model     // flags the pairs that are the same problem
+	access      articleAccess       // products and tiers of restricted articles, for type-ahead
+	queries     *typeahead.Index    // past queries, class by portal
+	embedder    Embedder            // nil: full-text retrieval only
+	vectors     VectorIndex         // nil: full-text retrieval only
+	ready       readiness
 
 	events    EventStore        // nil: no analytics
 	eventFeed EventFeed         // nil: the log is this engine's alone

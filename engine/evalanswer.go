@@ -74,7 +74,7 @@ func (e *Engine) EvaluateAnswers(ctx context.Context, qs []AnswerQuestion, r mod
 	took := make([]time.Duration, 0, len(qs))
 	for _, q := range qs {
 		start := time.Now()
-		a, err := e.Answer(ctx, models.AnswerRequest{Question: q.Question, Audience: models.Audience{Portal: q.Portal}, Retrieval: r})
+		a, err := e.Answer(ctx, models.AnswerRequest{Question: q.Question, Audience: models.Audience{Portal: q.Portal}, Retrieval: r, AnswerMode: models.AnswerExtractive}, nil)
 		if err != nil {
 			return s, fmt.Errorf("question %q: %w", q.Question, err)
 		}

@@ -12,11 +12,15 @@ const MaxAnswerPassages = 3
 // AnswerRequest asks for an answer to a question, or to a ticket being
 // drafted (Subject and Body), from the articles the audience may read.
 type AnswerRequest struct {
-	Question  string   `json:"question"`
-	Subject   string   `json:"subject"`
-	Body      string   `json:"body"`
-	Audience  Audience `json:"-"`                    // as in SuggestRequest
-	SessionID string   `json:"session_id,omitempty"` // as in SuggestRequest
+	Question string `json:"question"`
+	Subject  string `json:"subject"`
+	Body     string `json:"body"`
+	// AnswerMode is AnswerExtractive to ask for the best passage even when
+	// a chat model could write the answer; empty lets the server choose
+	// (generative when it has a chat model).
+	AnswerMode string   `json:"answer_mode,omitempty"`
+	Audience   Audience `json:"-"`                    // as in SuggestRequest
+	SessionID  string   `json:"session_id,omitempty"` // as in SuggestRequest
 	Retrieval
 }
 

@@ -30,6 +30,7 @@ var (
 	ErrConflict     = &Error{Code: CodeConflict, Message: "conflict"}
 	ErrForbidden    = &Error{Code: CodeForbidden, Message: "forbidden"}
 	ErrUnauthorized = &Error{Code: CodeUnauthorized, Message: "unauthorized"}
+	ErrRateLimited  = &Error{Code: CodeRateLimited, Message: "rate limited"}
 	ErrGone         = &Error{Code: CodeGone, Message: "gone"}
 	ErrUnavailable  = &Error{Code: CodeUnavailable, Message: "unavailable"}
 	ErrTooLarge     = &Error{Code: CodeTooLarge, Message: "too large"}

@@ -45,7 +45,7 @@ func (b *bench) search(ctx context.Context, eng *engine.Engine) error {
 		return err
 	}
 	rep.Answer, err = b.timeCalls(ctx, "sift answer", warmUp, timed, func(ctx context.Context, q benchQuery) (int, error) {
-		res, err := eng.Answer(ctx, models.AnswerRequest{Question: "how do I " + q.Text, Audience: models.Audience{Portal: q.Portal}})
+		res, err := eng.Answer(ctx, models.AnswerRequest{Question: "how do I " + q.Text, Audience: models.Audience{Portal: q.Portal}}, nil)
 		if res.Answered {
 			return 1, err
 		}

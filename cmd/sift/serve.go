@@ -31,6 +31,7 @@ type serveFlags struct {
 	tokenRate    float64
 	tokenBurst   int
 	embedder     embedderFlags
+	chat         chatFlags
 	db           dbFlags
 	trainOnStart bool
 	gc           gcFlag
@@ -49,6 +50,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.Float64Var(&f.tokenRate, "token-rate-limit", api.DefaultTokenRateLimit, "requests a second each end user of a browser token may make, sustained")
 	f.IntVar(&f.tokenBurst, "token-rate-burst", api.DefaultTokenRateBurst, "requests each end user of a browser token may make at once, above its rate")
 	f.embedder.register(f.flagSet)
+	f.chat.register(f.flagSet)
 	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	f.gc.register(f.flagSet)
@@ -99,6 +101,9 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	eng.UseClassifiers(classifiers)
+	if err := f.chat.use(eng, log); err != nil {
+		return err
+	}
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
 	background.Go(eng.WarmMetrics)
