@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/siftdesk/sift/indexer/bolt"
 	"github.com/siftdesk/sift/indexer/eventlog"
 	"github.com/siftdesk/sift/indexer/hnsw"
+	"github.com/siftdesk/sift/indexer/openai"
 	"github.com/siftdesk/sift/indexer/use"
 	"github.com/siftdesk/sift/models"
 )
@@ -121,6 +123,7 @@ type world struct {
 	sharing  map[string]models.Portal // the organisations that share their tickets, on a portal ("" for both)
 	users    map[string][]string      // end users by organisation ("" for consumers and employees of none)
 	vectors  bool                     // the world's server has an embedder
+	chat     *fakeChat                // the chat model answers are written with
 	queries  []string                 // search texts and drafts, drawn from a few so their embeddings are reused
 	requests int
 }
@@ -188,7 +191,9 @@ func runWorld(t *testing.T, seed uint64) int {
 		if a.internal {
 			vis = models.VisibilityInternal
 		}
-		doc := &models.Article{ID: a.id, Title: w.text(2 + w.rng.IntN(3)), Body: w.text(20), Visibility: vis,
+		// The body names the article, so that any passage of it (in an
+		// answer, or a prompt sent to a chat model) shows whose it is.
+		doc := &models.Article{ID: a.id, Title: w.text(2 + w.rng.IntN(3)), Body: w.text(20) + " ref " + a.id, Visibility: vis,
 			Products: a.products, Tiers: a.tiers, Views: int64(w.rng.IntN(100))}
 		c, err := models.NewArticleChange(doc)
 		if err != nil {
@@ -227,6 +232,14 @@ func runWorld(t *testing.T, seed uint64) int {
 	// embedder (nine tenths of the time) runs half as often.
 	w.vectors = seed%2 == 0
 	w.s = newWorldServer(t, changes, w.vectors)
+	w.chat = &fakeChat{}
+	chatServer := httptest.NewServer(w.chat)
+	t.Cleanup(chatServer.Close)
+	chat, err := openai.NewChat(openai.ChatConfig{BaseURL: chatServer.URL + "/v1", Model: "m", Timeout: 5 * time.Second}, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.s.eng.UseChat(chat, 5*time.Second)
 	w.seedEvents()
 
 	for _, c := range w.callers() {
@@ -408,7 +421,16 @@ func (w *world) walk(c caller) {
 		if asked != "" {
 			question["portal"] = asked
 		}
+		w.chat.set(pick(r, []string{"It is so [1].", "It is not [9]."}))
 		w.check(c, portal, nil, "POST", "/v1/answer", question)
+		// The chat model is sent passages of articles the caller may read
+		// only.
+		sent := w.chat.sent()
+		for _, a := range w.articles {
+			if strings.Contains(sent, "ref "+a.id) && !c.mayReadArticle(a, portal) {
+				w.t.Errorf("LEAK to the chat model: POST /v1/answer as %s (%+v) sent article %s (%+v): %s", c.name, c.headers, a.id, a, sent)
+			}
+		}
 	}
 	// Reads by id must answer exactly as the oracle says, so the property
 	// also fails when a filter hides what a caller may see.
@@ -664,5 +686,5 @@ func newWorldServer(t *testing.T, changes []models.Change, vectors bool) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{t: t, handler: h, store: store, key: key}
+	return &testServer{t: t, handler: h, store: store, key: key, eng: eng}
 }
