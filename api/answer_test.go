@@ -69,7 +69,7 @@ func TestTriageSuggestsReply(t *testing.T) {
 	s.do(http.MethodPut, "/v1/tickets/tkt-acme-solved", map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "bo@acme.example",
 		"subject": "Password reset email did not arrive", "body": "I asked for a password reset but no email came.",
 		"status": "resolved", "resolution": "The address had a typo; we corrected it and the reset email arrived."}).mustStatus(t, http.StatusCreated)
-	res, raw := s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
+	res, _ := s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
 		"subject": "How do I reset my password?", "body": "The reset email never arrives."})
 	r := res.Reply
 	if r == nil || !strings.Contains(r.Text, "reset link") || !strings.Contains(r.Text, "The address had a typo") || len(r.Sources) != 2 ||
@@ -79,13 +79,13 @@ func TestTriageSuggestsReply(t *testing.T) {
 	// Acme stops sharing: ann may not see bo's ticket, so her reply does
 	// not quote it.
 	s.do(http.MethodPut, "/v1/orgs/Acme%20Ltd", map[string]any{"shares_tickets": false}).mustStatus(t, http.StatusOK)
-	res, raw = s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
+	res, raw := s.triage(map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
 		"subject": "How do I reset my password?", "body": "The reset email never arrives."})
 	if res.Reply == nil || strings.Contains(string(raw), "The address had a typo") {
 		t.Errorf("reply once Acme stopped sharing: %s", raw)
 	}
 	runbook := map[string]any{"subject": "Locked admin account", "body": "How do I reset the password of a locked admin account? Follow the runbook."}
-	res, raw = s.triage(map[string]any{"portal": "customer", "subject": runbook["subject"], "body": runbook["body"]})
+	res, _ = s.triage(map[string]any{"portal": "customer", "subject": runbook["subject"], "body": runbook["body"]})
 	if res.Reply != nil {
 		checkNoLeak(t, "customer reply", []byte(res.Reply.Text+fmt.Sprint(res.Reply.Sources)), []string{intAdmin, "Runbook: reset password of a locked admin account"})
 	}

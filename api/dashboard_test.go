@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,11 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/siftdesk/sift/api"
@@ -53,9 +50,6 @@ func TestDashboardPage(t *testing.T) {
 		}
 	}
 }
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
 
 // dashboardView is what the page shows, read off the DOM.
 type dashboardView struct {
@@ -195,67 +189,11 @@ func artefactDir(t *testing.T) string {
 // metrics API returns, changes the portal filter and the interval, and
 // saves screenshots.
 func TestDashboardInBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("SKIP browser test: %s not found; install Debian's chromium (apt-get install -y chromium), as .ci/run does", chromiumPath)
-	}
+	bctx := newBrowserTab(t, 2*time.Minute).ctx
 	s := newEventsServer(t)
 	replayFixture(t, s)
 	srv := httptest.NewServer(s.handler)
 	defer srv.Close()
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-
-	// Script errors fail the test.
-	var mu sync.Mutex
-	var jsErrors []string
-	err := chromedp.Listen(bctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			mu.Lock()
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			jsErrors = append(jsErrors, fmt.Sprintf("%s (line %d)", msg, d.LineNumber+1))
-			mu.Unlock()
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				mu.Lock()
-				jsErrors = append(jsErrors, fmt.Sprintf("console.error %v", ev.Args))
-				mu.Unlock()
-			}
-		}
-	})
-	if err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range jsErrors {
-			t.Errorf("page script error: %s", e)
-		}
-	}()
 
 	// waitLoaded waits for the page's nth completed load.
 	waitLoaded := func(n int) chromedp.Action[chromedp.Void] {
@@ -280,19 +218,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			action = chromedp.FullScreenshot(100)
 		}
 		png, err := chromedp.Run(bctx, action)
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		path := filepath.Join(artefactDir(t), name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
+		saveScreenshot(t, png, err, name)
 	}
 
 	// The fixture is on 2026-11-01 and 11-02 (s14, on 11-03, is outside).
 	const from, to, toExclusive = "2026-11-01", "2026-11-02", "2026-11-03"
-	err = chromedp.Do(bctx,
+	err := chromedp.Do(bctx,
 		chromedp.EmulateViewport(1280, 800),
 		// The page reads an analyst's key from ?key= and keeps it out of
 		// the address it shows.

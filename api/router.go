@@ -51,6 +51,12 @@ type Config struct {
 	// Checks are the dependencies /healthz reports by name (e.g.
 	// "database"), each a function that returns nil while it works.
 	Checks map[string]func(context.Context) error
+	// DemoToken, when set, serves the sample portal pages /demo/customer
+	// and /demo/itsm, which use /widget.js: it mints what a portal's
+	// backend gives its page, the credential of a demo end user of the
+	// portal, and the page passes it to the widget. Unset, those pages
+	// are 404.
+	DemoToken func(ctx context.Context, portal models.Portal) (string, error)
 }
 
 //go:embed openapi.json
@@ -116,6 +122,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
 	r.GET("/dashboard", s.dashboard)
+	s.widgetRoutes(r)
 
 	// A private link is its own credential: no key.
 	r.GET("/v1/links/:token", s.rateLimitByAddress, s.readLink)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/models"
 )
@@ -35,7 +37,22 @@ func demoSources(corpus string) ([]string, error) {
 // demoKey is a key sift demo makes, and how its banner names it.
 type demoKey struct {
 	label  string
+	id     string
 	secret string
+}
+
+// demoTokens is the demo's portal backend: it mints a browser token for
+// a demo end user of each portal, an hour long, for the sample pages
+// /demo/customer and /demo/itsm.
+func demoTokens(customer, itsm demoKey) func(context.Context, models.Portal) (string, error) {
+	return func(_ context.Context, portal models.Portal) (string, error) {
+		key, claims := customer, api.TokenClaims{Subject: "jo.demo@hearthmail.example"}
+		if portal == models.PortalITSM {
+			key, claims = itsm, api.TokenClaims{Subject: "kim.demo@brightloom.example"}
+		}
+		claims.ExpiresAt = time.Now().Add(time.Hour).Unix()
+		return api.MintToken(key.id, key.secret, claims)
+	}
 }
 
 // demoKeys creates one key per role in the demo's backend: the customer
@@ -61,11 +78,11 @@ func demoKeys(ctx context.Context, f *serveFlags) ([]demoKey, error) {
 	}
 	out := make([]demoKey, len(specs))
 	for i, s := range specs {
-		_, secret, err := createKey(ctx, store, models.APIKey{Role: s.role, Portal: s.portal, Name: "sift demo " + s.label})
+		k, secret, err := createKey(ctx, store, models.APIKey{Role: s.role, Portal: s.portal, Name: "sift demo " + s.label})
 		if err != nil {
 			return nil, err
 		}
-		out[i] = demoKey{s.label, secret}
+		out[i] = demoKey{s.label, k.ID, secret}
 	}
 	return out, nil
 }
@@ -108,6 +125,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	f.trainOnStart = true
+	f.demoToken = demoTokens(keys[0], keys[1])
 	if seedEvents {
 		f.onEvents = func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error {
 			return seedDemoEvents(ctx, eng, sources, stored, log)
@@ -131,6 +149,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' -X POST %s/v1/deflect -d '{\"subject\":\"cannot log in\",\"body\":\"my 2fa code is rejected\"}'\n", cust, base)
 		fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' -X POST %s/v1/triage -d '{\"portal\":\"itsm\",\"subject\":\"VPN keeps dropping\",\"body\":\"third time today, I cannot work\"}'\n", agent, base)
 		fmt.Fprintf(stdout, "  %s/dashboard?key=%s shows deflection analytics over the seeded event history.\n", base, analyst)
+		fmt.Fprintf(stdout, "  %s/demo/customer and %s/demo/itsm are sample portal pages using %s/widget.js with browser tokens.\n", base, base, base)
 		fmt.Fprintf(stdout, "  %s/openapi.json describes every endpoint; %s/metrics has Prometheus metrics.\nPress Ctrl+C to stop.\n", base, base)
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/models"
 )
 
 // serveFlags are the flags of sift serve.
@@ -35,6 +36,8 @@ type serveFlags struct {
 	db           dbFlags
 	trainOnStart bool
 	gc           gcFlag
+	// demoToken, if set, serves the sample portal pages (sift demo).
+	demoToken func(context.Context, models.Portal) (string, error)
 	// onEvents, if set, runs once the engine has its event log, before
 	// serving, with the number of events the log holds (sift demo seeds it).
 	onEvents func(ctx context.Context, eng *engine.Engine, stored int, log *slog.Logger) error
@@ -180,7 +183,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 // data directory's store keeping keys and links.
 func (f *serveFlags) apiConfig(d *dataDir, linkSecret []byte) (api.Config, error) {
 	cfg := api.Config{MaxBodyBytes: f.maxBodyBytes, RateLimit: f.rateLimit, RateBurst: f.rateBurst,
-		TokenRateLimit: f.tokenRate, TokenRateBurst: f.tokenBurst,
+		TokenRateLimit: f.tokenRate, TokenRateBurst: f.tokenBurst, DemoToken: f.demoToken,
 		Keys: d.store, Links: d.store, LinkSecret: linkSecret, Checks: d.healthChecks()}
 	switch {
 	case f.rateLimit < 0:
