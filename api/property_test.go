@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -108,6 +109,8 @@ type caller struct {
 	org      string        // portal keys: X-Sift-Org
 	user     string        // portal keys: X-Sift-User
 	token    bool          // portal keys: the end user is named by a browser token, not headers
+	signer   portalKey     // the key that signed the token
+	claims   api.TokenClaims
 	tier     string
 	products []string
 	headers  map[string]string
@@ -242,8 +245,14 @@ func runWorld(t *testing.T, seed uint64) int {
 	w.s.eng.UseChat(chat, 5*time.Second)
 	w.seedEvents()
 
-	for _, c := range w.callers() {
+	callers := w.callers()
+	for _, c := range callers {
 		w.walk(c)
+	}
+	for _, c := range callers {
+		if c.token {
+			w.abuseToken(c)
+		}
 	}
 	return w.requests
 }
@@ -293,13 +302,9 @@ func (w *world) callers() []caller {
 		if c.role == models.RolePortal && r.IntN(3) == 0 {
 			c.token = true
 			c.name += " (token)"
-			k := w.s.newPortalKey(c.portal)
-			var err error
-			c.key, err = api.MintToken(k.id, k.secret, api.TokenClaims{Subject: c.user, Org: c.org, Tier: c.tier, Products: c.products,
-				ExpiresAt: time.Now().Add(time.Hour).Unix()})
-			if err != nil {
-				w.t.Fatal(err)
-			}
+			c.signer = w.s.newPortalKey(c.portal, "https://portal.example")
+			c.claims = api.TokenClaims{Subject: c.user, Org: c.org, Tier: c.tier, Products: c.products, ExpiresAt: time.Now().Add(time.Hour).Unix()}
+			c.key = c.signer.token(w.t, c.claims)
 			continue
 		}
 		if c.role == models.RolePortal {
@@ -469,6 +474,49 @@ func (w *world) walk(c caller) {
 	for _, m := range []string{"deflection?by=article&", "search?", "articles?"} {
 		w.check(c, "", nil, "GET", "/v1/metrics/"+m+"from=2026-10-01&to=2026-12-01", nil)
 	}
+}
+
+// abuseToken sends a token caller's requests with its token expired,
+// altered to name another end user or widen its portal, from a page its
+// key does not allow, and after its key is revoked: each must be refused
+// (401 or 403) and name nothing.
+func (w *world) abuseToken(c caller) {
+	target := "/v1/search?q=" + url.QueryEscape(w.query())
+	expired := c.claims
+	expired.ExpiresAt = time.Now().Add(-time.Minute).Unix()
+	parts := strings.Split(c.key, ".")
+	widened := c.claims
+	widened.Portal = string(models.PortalITSM)
+	if c.portal == models.PortalITSM {
+		widened.Portal = string(models.PortalCustomer)
+	}
+	payload, _ := json.Marshal(map[string]any{"sub": "someone@else.example", "exp": c.claims.ExpiresAt})
+	variants := map[string]struct {
+		tok, origin string
+	}{
+		"expired":            {c.signer.token(w.t, expired), ""},
+		"payload altered":    {parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2], ""},
+		"portal widened":     {c.signer.token(w.t, widened), ""},
+		"another page":       {c.key, "https://evil.example"},
+		"signed by stranger": {w.s.newPortalKey(c.portal).tokenWithID(w.t, c.signer.id, c.claims), ""},
+	}
+	check := func(name string, tok, origin string) {
+		req := newRequest(w.t, http.MethodGet, target, nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		r := w.s.as(tok).doRequest(req)
+		w.requests++
+		if r.Code != http.StatusUnauthorized && r.Code != http.StatusForbidden {
+			w.t.Errorf("token of %s, %s: status %d, want 401 or 403: %s", c.name, name, r.Code, clipBody(r.Body))
+		}
+		w.checkResponse(c, r, "GET "+target+" ("+name+")", func(string) bool { return false })
+	}
+	for name, v := range variants {
+		check(name, v.tok, v.origin)
+	}
+	w.s.do(http.MethodDelete, "/v1/keys/"+c.signer.id, nil).mustStatus(w.t, http.StatusOK)
+	check("key revoked", c.key, "")
 }
 
 // wantReadable fails the test unless a read by id answered 200 exactly

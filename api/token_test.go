@@ -45,6 +45,17 @@ func (k portalKey) token(t *testing.T, claims api.TokenClaims) string {
 	return tok
 }
 
+// tokenWithID mints a token signed with this key's secret but naming the
+// key with id: a forgery of that key's tokens.
+func (k portalKey) tokenWithID(t *testing.T, id string, claims api.TokenClaims) string {
+	t.Helper()
+	tok, err := api.MintToken(id, k.secret, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // call sends a request with a credential, an Origin header when origin is
 // set, and extra headers.
 func (s *testServer) call(method, target, cred, origin string, headers ...string) response {
