@@ -140,3 +140,16 @@ func (s *server) articleMetrics(c *gin.Context) {
 	res, err := s.engine.ArticleMetrics(c.Request.Context(), q)
 	s.respond(c, http.StatusOK, res, err)
 }
+
+// gapMetrics answers GET /v1/metrics/gaps: the topics self-service failed
+// on in the period, with ticket ids for agents and admins only (analysts
+// see figures and search phrases, never tickets).
+func (s *server) gapMetrics(c *gin.Context) {
+	q, err := metricsQuery(c)
+	if err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	res, err := s.engine.Gaps(c.Request.Context(), q, principal(c).Role != models.RoleAnalyst)
+	s.respond(c, http.StatusOK, res, err)
+}

@@ -646,6 +646,23 @@ var worldEncoder = sync.OnceValues(func() (*cachedEmbedder, error) {
 	return &cachedEmbedder{Encoder: enc, vecs: map[string][]float32{}}, err
 })
 
+// embedWith gives ix the built-in embedder and a fresh vector index, when
+// vectors is set, so that what it indexes is embedded; it returns both
+// (nil without vectors).
+func embedWith(t *testing.T, ix *indexer.Indexer, vectors bool) (*cachedEmbedder, *hnsw.Vectors) {
+	t.Helper()
+	if !vectors {
+		return nil, nil
+	}
+	emb, err := worldEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs := hnsw.NewVectors(emb.Model(), emb.Dimensions())
+	ix.UseVectors(emb, vecs)
+	return emb, vecs
+}
+
 // cachedEmbedder remembers the vector of every text it embedded.
 type cachedEmbedder struct {
 	*use.Encoder
@@ -707,15 +724,7 @@ func newWorldServer(t *testing.T, changes []models.Change, vectors bool) *testSe
 	}
 	t.Cleanup(func() { events.Close() })
 	ix := indexer.New(store, text, 0, log)
-	var emb *cachedEmbedder
-	var vecs *hnsw.Vectors
-	if vectors {
-		if emb, err = worldEncoder(); err != nil {
-			t.Fatal(err)
-		}
-		vecs = hnsw.NewVectors(emb.Model(), emb.Dimensions())
-		ix.UseVectors(emb, vecs)
-	}
+	emb, vecs := embedWith(t, ix, vectors)
 	if err := ix.Apply(ctx, changes); err != nil {
 		t.Fatal(err)
 	}

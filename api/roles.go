@@ -42,6 +42,7 @@ var RouteRoles = map[string][]models.Role{
 	"GET /v1/metrics/deflection":         metricsRoles,
 	"GET /v1/metrics/search":             metricsRoles,
 	"GET /v1/metrics/articles":           metricsRoles,
+	"GET /v1/metrics/gaps":               {models.RoleAgent, models.RoleAnalyst, models.RoleAdmin},
 	"GET /v1/curations":                  adminOnly,
 	"PUT /v1/curations/:id":              adminOnly,
 	"DELETE /v1/curations/:id":           adminOnly,

@@ -154,6 +154,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.GET("/metrics/deflection", s.deflectionMetrics)
 	v1.GET("/metrics/search", s.searchMetrics)
 	v1.GET("/metrics/articles", s.articleMetrics)
+	v1.GET("/metrics/gaps", s.gapMetrics)
 	v1.GET("/curations", s.listCurations)
 	v1.PUT("/curations/:id", s.putCuration)
 	v1.DELETE("/curations/:id", s.deleteCuration)

@@ -387,7 +387,11 @@ type widgetServer struct {
 
 // newWidgetServer opens the backends in t.TempDir() and loads the demo
 // corpus.
-func newWidgetServer(t *testing.T) *widgetServer {
+func newWidgetServer(t *testing.T) *widgetServer { return newDemoServer(t, false) }
+
+// newDemoServer is newWidgetServer, with the built-in embedder (articles
+// embedded, hybrid retrieval) when vectors is set.
+func newDemoServer(t *testing.T, vectors bool) *widgetServer {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -417,6 +421,7 @@ func newWidgetServer(t *testing.T) *widgetServer {
 		}
 	})
 	ix := indexer.New(store, text, 0, log)
+	emb, vecs := embedWith(t, ix, vectors)
 	demo := "../testdata/demo/"
 	sum, err := ix.IndexSources(ctx, []string{demo + "articles.jsonl", demo + "kb", demo + "queries.jsonl"}, indexer.Options{})
 	if err != nil || sum.Skipped > 0 || sum.Added < 125 {
@@ -424,6 +429,9 @@ func newWidgetServer(t *testing.T) *widgetServer {
 	}
 	if eng, err = engine.New(ctx, engine.Config{}, store, text, ix, log); err != nil {
 		t.Fatal(err)
+	}
+	if vectors {
+		eng.UseVectors(emb, vecs)
 	}
 	if err := eng.UseEvents(ctx, events, nil, analytics.Config{}); err != nil {
 		t.Fatal(err)

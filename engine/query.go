@@ -84,7 +84,10 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 		res.DidYouMean = e.correctedSearch(ctx, req)
 	}
 	res.TookMicros = time.Since(start).Microseconds()
-	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total)})
+	if !res.Matched {
+		best = 0
+	}
+	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSearch, Query: req.Query, ResultCount: int(res.Total), BestRelevance: &best})
 	return res, nil
 }
 

@@ -45,7 +45,16 @@ type Event struct {
 	Helpful     *bool     `json:"helpful,omitempty"`
 	TicketID    string    `json:"ticket_id,omitempty"`
 	Category    string    `json:"category,omitempty"`
+	// BestRelevance is, for a search Sift recorded itself, the calibrated
+	// relevance of the best article it found (see ConfidentRelevance).
+	BestRelevance *float64 `json:"best_relevance,omitempty"`
 }
+
+// ConfidentRelevance is the relevance from which the best article found
+// answers a search with confidence: a search whose best article is below
+// it (or that found none) is one self-service did not answer, and feeds
+// the content gaps.
+const ConfidentRelevance = 0.3
 
 // Validate reports the first problem with the event, naming the field.
 func (e *Event) Validate() error {
@@ -72,6 +81,9 @@ func (e *Event) Validate() error {
 	}
 	if e.ResultCount < 0 {
 		return Invalid("result_count", "must not be negative")
+	}
+	if r := e.BestRelevance; r != nil && !(*r >= 0 && *r <= 1) {
+		return Invalid("best_relevance", "must be between 0 and 1")
 	}
 	if len(e.ArticleIDs) > MaxEventArticles {
 		return Invalid("article_ids", "has %d ids, at most %d allowed", len(e.ArticleIDs), MaxEventArticles)

@@ -207,6 +207,7 @@ type event struct {
 	kind     kind
 	helpful  int8  // +1 helpful, -1 not helpful, 0 no answer
 	results  int32 // search result count
+	weak     bool  // a search with no result, or none at models.ConfidentRelevance
 	article  string
 	query    string // normalised with NormalizeQuery
 	category string
@@ -245,11 +246,12 @@ type openSearch struct {
 }
 
 type queryStats struct {
-	searches int
-	zero     int
-	clicks   int
-	tickets  int
-	shown    map[string]struct{}
+	searches   int
+	zero       int
+	unanswered int
+	clicks     int
+	tickets    int
+	shown      map[string]struct{}
 	// merged holds the shown sets of the summaries merged into this one,
 	// united only for the queries a report lists.
 	merged []map[string]struct{}
@@ -327,6 +329,9 @@ func (m *summary) apply(s *session, e *event) {
 		q.searches++
 		if e.results == 0 {
 			q.zero++
+		}
+		if e.weak {
+			q.unanswered++
 		}
 		s.lastSearch, s.clicked = q, false
 		// A query already open keeps its entry: the articles shown since its
@@ -448,6 +453,7 @@ func (m *summary) mergeQueries(o *summary) {
 		p := m.query(text)
 		p.searches += q.searches
 		p.zero += q.zero
+		p.unanswered += q.unanswered
 		p.clicks += q.clicks
 		p.tickets += q.tickets
 		if len(q.shown) > 0 {

@@ -308,6 +308,9 @@ func TestSearchReport(t *testing.T) {
 			{"docking station", 1, 0, 0},
 		},
 		ContentGaps: []GapCount{{"invoice copy", 2}, {"docking station", 1}, {"vpn cert expired", 1}},
+		// The fixture's searches carry no best relevance (a portal reports
+		// them): unanswered are those with no result.
+		Unanswered: []GapCount{{"invoice copy", 2}, {"docking station", 1}, {"vpn cert expired", 1}},
 		TicketAnyway: []TicketQuery{
 			{"invoice copy", 1, []string{"a-bill"}},
 			{"printer offline", 1, []string{"a-print"}},
@@ -655,5 +658,25 @@ func TestResolvedByAnswer(t *testing.T) {
 	got := a.Deflection().Totals
 	if got.Deflected != 4 || got.ResolvedByAnswer != 2 || got.SelfService != 5 {
 		t.Errorf("deflected %d, resolved by an answer %d, self-service %d; want 4, 2, 5", got.Deflected, got.ResolvedByAnswer, got.SelfService)
+	}
+}
+
+// TestUnansweredSearches: a search Sift recorded with its best article
+// below models.ConfidentRelevance is unanswered though it had results; one
+// at or above it is answered.
+func TestUnansweredSearches(t *testing.T) {
+	a := aggregate(t, Config{}, Query{}, nil)
+	weak, strong := 0.1, models.ConfidentRelevance
+	at := sunday.Add(12 * time.Hour)
+	a.r.Add(
+		models.Event{ID: "1", Type: models.EventSearch, SessionID: "s1", Time: at, Query: "apple watch", ResultCount: 7, BestRelevance: &weak},
+		models.Event{ID: "2", Type: models.EventSearch, SessionID: "s2", Time: at, Query: "Apple  watch", ResultCount: 3, BestRelevance: &weak},
+		models.Event{ID: "3", Type: models.EventSearch, SessionID: "s3", Time: at, Query: "reset password", ResultCount: 9, BestRelevance: &strong},
+		models.Event{ID: "4", Type: models.EventSearch, SessionID: "s4", Time: at, Query: "homekit", ResultCount: 0},
+	)
+	r := a.Search(10)
+	want := []GapCount{{"apple watch", 2}, {"homekit", 1}}
+	if !reflect.DeepEqual(r.Unanswered, want) || !reflect.DeepEqual(r.ContentGaps, []GapCount{{"homekit", 1}}) {
+		t.Errorf("unanswered %v, content gaps %v; want %v and [homekit]", r.Unanswered, r.ContentGaps, want)
 	}
 }

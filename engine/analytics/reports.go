@@ -212,6 +212,10 @@ type SearchReport struct {
 	// ContentGaps are the queries of searches with no results, by those
 	// searches descending then query ascending.
 	ContentGaps []GapCount `json:"content_gaps"`
+	// Unanswered are the queries of searches self-service did not answer:
+	// no result, or none at models.ConfidentRelevance; by those searches
+	// descending then query ascending.
+	Unanswered []GapCount `json:"unanswered"`
 	// TicketAnyway are the queries after which the session still submitted
 	// a ticket, by tickets descending then query ascending.
 	TicketAnyway []TicketQuery `json:"ticket_anyway"`
@@ -251,7 +255,7 @@ func (r *Rollup) Search(q Query, top int) (SearchReport, error) {
 	if err != nil {
 		return SearchReport{}, err
 	}
-	rep := SearchReport{Searches: m.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, TicketAnyway: []TicketQuery{}}
+	rep := SearchReport{Searches: m.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, Unanswered: []GapCount{}, TicketAnyway: []TicketQuery{}}
 	type named struct {
 		text string
 		*queryStats
@@ -287,6 +291,13 @@ func (r *Rollup) Search(q Query, top int) (SearchReport, error) {
 			break
 		}
 		rep.ContentGaps = append(rep.ContentGaps, GapCount{Query: q.text, Searches: q.zero})
+	}
+	slices.SortFunc(qs, by(func(q named) int { return q.unanswered }))
+	for _, q := range qs {
+		if q.unanswered == 0 || !limit(len(rep.Unanswered)) {
+			break
+		}
+		rep.Unanswered = append(rep.Unanswered, GapCount{Query: q.text, Searches: q.unanswered})
 	}
 	slices.SortFunc(qs, by(func(q named) int { return q.tickets }))
 	for _, q := range qs {

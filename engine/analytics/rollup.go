@@ -91,6 +91,7 @@ func (r *Rollup) add(e *models.Event) {
 		at:       e.Time.UnixNano(),
 		kind:     k,
 		results:  int32(min(e.ResultCount, 1<<30)),
+		weak:     e.ResultCount == 0 || e.BestRelevance != nil && *e.BestRelevance < models.ConfidentRelevance,
 		article:  r.intern(e.ArticleID),
 		category: r.intern(e.Category),
 	}

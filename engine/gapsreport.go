@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/siftdesk/sift/engine/analytics"
+	"github.com/siftdesk/sift/engine/gaps"
+	"github.com/siftdesk/sift/models"
+)
+
+// Gap grouping settings.
+const (
+	// maxGapSignals bounds the distinct queries of a period grouped into
+	// topics, heaviest first: past them the rest weigh little.
+	maxGapSignals = 500
+	// gapThresholdVectors and gapThresholdLexical are the cosine to a
+	// topic's centroid a signal needs to join it, with sentence
+	// embeddings and with TF-IDF vectors of stems.
+	gapThresholdVectors = 0.62
+	gapThresholdLexical = 0.35
+	// gapTopics bounds a report's topics.
+	gapTopics = 20
+)
+
+// GapTopic is a topic self-service failed on, with the article nearest to
+// it: "no article" (nothing relevant) is told apart from "an article
+// that fails" (one relevant enough, which did not help).
+type GapTopic struct {
+	gaps.Topic
+	// Growth is Size over Previous minus one; null when there was nothing
+	// the period before.
+	Growth *float64 `json:"growth"`
+	// Cost is the tickets of the topic at the agent cost.
+	Cost float64 `json:"cost"`
+	// Nearest is the article nearest the topic, if any, with its relevance.
+	Nearest *GapArticle `json:"nearest_article,omitempty"`
+	// Verdict is "no article" or "an article that fails".
+	Verdict string `json:"verdict"`
+}
+
+// GapArticle is the article nearest a gap topic.
+type GapArticle struct {
+	ID        string  `json:"id"`
+	Title     string  `json:"title"`
+	Relevance float64 `json:"relevance"`
+}
+
+// GapsReport is the topics of a period, largest first.
+type GapsReport struct {
+	From       time.Time     `json:"from,omitzero"`
+	To         time.Time     `json:"to,omitzero"`
+	Portal     models.Portal `json:"portal,omitempty"`
+	Grouping   string        `json:"grouping"` // "embeddings" or "words"
+	Topics     []GapTopic    `json:"topics"`
+	TookMicros int64         `json:"took_us"`
+}
+
+// Gaps groups what self-service failed on in the period of q (and the
+// period before it, for trends) into topics: searches with no confident
+// answer (none, or none at models.ConfidentRelevance) and queries after
+// which a ticket was filed anyway. Each topic has
+// its size, trend, key words, nearest article and the cost of its
+// tickets. withTickets keeps the ticket ids, for agents and admins.
+func (e *Engine) Gaps(ctx context.Context, q analytics.Query, withTickets bool) (GapsReport, error) {
+	start := time.Now()
+	r, err := e.metrics()
+	if err != nil {
+		return GapsReport{}, err
+	}
+	cur, err := r.Search(q, maxGapSignals)
+	if err != nil {
+		return GapsReport{}, err
+	}
+	signals := gapSignals(cur, false)
+	if !q.From.IsZero() && !q.To.IsZero() {
+		prev := q
+		prev.From, prev.To = q.From.Add(-q.To.Sub(q.From)), q.From
+		if before, err := r.Search(prev, maxGapSignals); err == nil {
+			signals = append(signals, gapSignals(before, true)...)
+		}
+	}
+	defl, err := r.Deflection(q)
+	if err != nil {
+		return GapsReport{}, err
+	}
+	analyze := func(text string) [][2]string {
+		var out [][2]string
+		for _, t := range e.fulltext.Analyze(text) {
+			out = append(out, [2]string{t.Term, strings.ToLower(text[t.Start:t.End])})
+		}
+		return out
+	}
+	rep := GapsReport{From: q.From, To: q.To, Portal: q.Portal, Grouping: "words", Topics: []GapTopic{}}
+	vectors, threshold := gaps.Lexical(signals, analyze), gapThresholdLexical
+	if e.embedder != nil && len(signals) > 0 {
+		texts := make([]string, len(signals))
+		for i, s := range signals {
+			texts[i] = s.Text
+		}
+		if vecs, err := e.embedder.Embed(ctx, texts); err == nil {
+			vectors, threshold, rep.Grouping = vecs, gapThresholdVectors, "embeddings"
+		}
+	}
+	topics := gaps.Group(signals, vectors, threshold, analyze)
+	aud := models.Audience{Portal: q.Portal}
+	if aud.Portal == "" {
+		aud.Portal = models.PortalCustomer
+	}
+	for _, t := range topics[:min(len(topics), gapTopics)] {
+		g := GapTopic{Topic: t, Cost: round(float64(t.Tickets)*defl.AgentCost*100) / 100, Verdict: "no article"}
+		if !withTickets {
+			g.TicketIDs = nil
+		}
+		if t.Previous > 0 {
+			growth := round(float64(t.Size)/float64(t.Previous) - 1)
+			g.Growth = &growth
+		}
+		res, best, mode, err := e.rankArticles(ctx, models.SearchRequest{Query: t.Label + " " + strings.Join(t.Samples, " "), Audience: aud, Limit: 1})
+		if err == nil && len(res.Hits) > 0 && e.matched(best, mode) {
+			h := res.Hits[0]
+			g.Nearest = &GapArticle{ID: h.ID, Title: h.Title, Relevance: h.Relevance}
+			if h.Relevance >= models.ConfidentRelevance {
+				g.Verdict = "an article that fails"
+			}
+		}
+		rep.Topics = append(rep.Topics, g)
+	}
+	rep.TookMicros = time.Since(start).Microseconds()
+	return rep, nil
+}
+
+// gapSignals turns a search report's unanswered queries and ticket-anyway
+// queries into signals.
+func gapSignals(rep analytics.SearchReport, previous bool) []gaps.Signal {
+	var out []gaps.Signal
+	for _, g := range rep.Unanswered {
+		out = append(out, gaps.Signal{Text: g.Query, Kind: gaps.KindSearch, Weight: g.Searches, Previous: previous})
+	}
+	for _, t := range rep.TicketAnyway {
+		out = append(out, gaps.Signal{Text: t.Query, Kind: gaps.KindTicketAnyway, Weight: t.Tickets, Previous: previous})
+	}
+	return out
+}
