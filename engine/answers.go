@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +49,7 @@ func (e *Engine) Answer(ctx context.Context, req models.AnswerRequest, stream fu
 		return models.Answer{}, err
 	}
 	out := models.Answer{Mode: models.AnswerExtractive, Passages: []models.AnswerPassage{}, Degraded: e.degraded(mode)}
-	out = composeAnswer(out, candidates, scored, e.answers.Floor)
+	out = composeAnswer(out, candidates, scored, e.answerModel().Floor)
 	if out.Answered && e.chat != nil && req.AnswerMode != models.AnswerExtractive {
 		out = e.generate(ctx, req.Text(), out, stream)
 	}
@@ -66,7 +69,84 @@ func (e *Engine) scorePassages(ctx context.Context, aud models.Audience, text st
 		return nil, nil, mode, err
 	}
 	candidates := e.answerCandidates(ctx, aud, res.Hits)
-	return candidates, answer.Score(e.fulltext, answer.NewQuestion(e.fulltext, query), candidates, e.answers), mode, nil
+	return candidates, answer.Score(e.fulltext, e.answerQuestion(ctx, query), candidates, e.answerModel()), mode, nil
+}
+
+// answerModel is the passage model for this engine: the one fitted with
+// semantic features when it has an embedder.
+func (e *Engine) answerModel() answer.Model { return e.answers.For(e.embedder != nil) }
+
+// answerQuestion reads a question for the passage scorer, with its
+// sentence embedding when the engine has an embedder.
+func (e *Engine) answerQuestion(ctx context.Context, query string) answer.Question {
+	q := answer.NewQuestion(e.fulltext, query)
+	if e.embedder != nil {
+		q.Vector, _ = e.embedQuery(ctx, query) // without it, the scorer reads words alone
+	}
+	return q
+}
+
+// WarmPassageVectors embeds the passages of up to limit articles ahead
+// of the questions that will need them, so that the first answers drawn
+// from them are as fast as the next ones. It stops at ctx's end and does
+// nothing without an embedder.
+func (e *Engine) WarmPassageVectors(ctx context.Context, limit int) error {
+	if e.embedder == nil {
+		return nil
+	}
+	n := 0
+	err := e.store.Articles(ctx, func(a *models.Article) error {
+		if n == limit || ctx.Err() != nil {
+			return errStopWarming
+		}
+		n++
+		e.passageVectors(ctx, a, answer.Split(a.Body))
+		return nil
+	})
+	if errors.Is(err, errStopWarming) {
+		return ctx.Err()
+	}
+	return err
+}
+
+// errStopWarming ends WarmPassageVectors' walk over the articles.
+var errStopWarming = errors.New("enough articles warmed")
+
+// maxCachedPassageVectors bounds the articles whose passage embeddings
+// are kept; past it the cache starts over.
+const maxCachedPassageVectors = 20_000
+
+// passageVectors returns the sentence embeddings of an article's
+// passages, computed once per version of its body and kept; nil without
+// an embedder or when embedding fails.
+func (e *Engine) passageVectors(ctx context.Context, a *models.Article, passages []answer.Passage) [][]float32 {
+	if e.embedder == nil || len(passages) == 0 {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte(a.Body))
+	key := a.ID + "\x00" + strconv.FormatUint(h.Sum64(), 16)
+	e.passageMu.Lock()
+	vecs, ok := e.passageVecs[key]
+	e.passageMu.Unlock()
+	if ok {
+		return vecs
+	}
+	texts := make([]string, len(passages))
+	for i, p := range passages {
+		texts[i] = p.Heading + "\n" + p.Text
+	}
+	vecs, err := e.embedder.Embed(ctx, texts)
+	if err != nil || len(vecs) != len(passages) {
+		return nil
+	}
+	e.passageMu.Lock()
+	if e.passageVecs == nil || len(e.passageVecs) >= maxCachedPassageVectors {
+		e.passageVecs = map[string][][]float32{}
+	}
+	e.passageVecs[key] = vecs
+	e.passageMu.Unlock()
+	return vecs
 }
 
 // answerFrom is the answer to text drawn from hits already found (a
@@ -74,8 +154,8 @@ func (e *Engine) scorePassages(ctx context.Context, aud models.Audience, text st
 func (e *Engine) answerFrom(ctx context.Context, aud models.Audience, text string, hits []models.ArticleHit) *models.Answer {
 	candidates := e.answerCandidates(ctx, aud, hits[:min(len(hits), answerCandidates)])
 	query := models.FirstWords(text, answerQueryWords)
-	scored := answer.Score(e.fulltext, answer.NewQuestion(e.fulltext, query), candidates, e.answers)
-	out := composeAnswer(models.Answer{Mode: models.AnswerExtractive}, candidates, scored, e.answers.Floor)
+	scored := answer.Score(e.fulltext, e.answerQuestion(ctx, query), candidates, e.answerModel())
+	out := composeAnswer(models.Answer{Mode: models.AnswerExtractive}, candidates, scored, e.answerModel().Floor)
 	if !out.Answered {
 		return nil
 	}
@@ -91,7 +171,9 @@ func (e *Engine) answerCandidates(ctx context.Context, aud models.Audience, hits
 		if err != nil || !aud.CanSeeArticle(a) {
 			continue // deleted meanwhile, or (never expected) not the audience's
 		}
-		out = append(out, answer.Candidate{ArticleID: a.ID, Title: a.Title, Relevance: h.Relevance, Rank: len(out), Passages: answer.Split(a.Body)})
+		passages := answer.Split(a.Body)
+		out = append(out, answer.Candidate{ArticleID: a.ID, Title: a.Title, Relevance: h.Relevance, Rank: len(out),
+			Passages: passages, Vectors: e.passageVectors(ctx, a, passages)})
 	}
 	return out
 }

@@ -93,15 +93,17 @@ type Engine struct {
 	curations *curation.Rules  // the team's pins, hides and boosts
 	orgs      *sharing.Orgs    // the organisations that share their tickets
 
-	answers     answer.Model     // scores passages as answers to questions
+	answers     answer.Models    // score passages as answers to questions
 	chat        answer.ChatModel // writes generative answers; nil: extractive only
 	chatTimeout time.Duration
-	pairs       *duplicate.Analyzer // features of ticket pairs
-	duplicates  duplicate.Model     // flags the pairs that are the same problem
-	access      articleAccess       // products and tiers of restricted articles, for type-ahead
-	queries     *typeahead.Index    // past queries, class by portal
-	embedder    Embedder            // nil: full-text retrieval only
-	vectors     VectorIndex         // nil: full-text retrieval only
+	passageMu   sync.Mutex
+	passageVecs map[string][][]float32 // passage embeddings by article id and body hash
+	pairs       *duplicate.Analyzer    // features of ticket pairs
+	duplicates  duplicate.Model        // flags the pairs that are the same problem
+	access      articleAccess          // products and tiers of restricted articles, for type-ahead
+	queries     *typeahead.Index       // past queries, class by portal
+	embedder    Embedder               // nil: full-text retrieval only
+	vectors     VectorIndex            // nil: full-text retrieval only
 	ready       readiness
 
 	events    EventStore        // nil: no analytics

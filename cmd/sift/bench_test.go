@@ -67,8 +67,8 @@ func TestBench(t *testing.T) {
 		t.Errorf("HTTP: %+v; want requests, no errors", h)
 	}
 	if s := rep.Search; s == nil || s.InProcess.Calls != 20 || s.InProcess.Answered == 0 || s.InProcess.P50 > s.InProcess.P99 ||
-		s.HTTP.Requests == 0 || s.HTTP.Errors != 0 {
-		t.Errorf("search phase: %+v; want 20 timed calls, some answered, requests over HTTP without errors", s)
+		s.HTTP.Requests == 0 || s.HTTP.Errors != 0 || s.Answer.Calls != 20 || s.Answer.P99 <= 0 {
+		t.Errorf("search phase: %+v; want 20 timed searches, some answered, 20 timed answers, requests over HTTP without errors", s)
 	}
 	checkSemantic(t, rep.Semantic)
 	checkTriage(t, rep.Triage)
@@ -76,8 +76,8 @@ func TestBench(t *testing.T) {
 		e.Metrics.Deflection <= 0 || e.Metrics.CutDays <= 0 || e.Metrics.ReplaySec <= 0 || e.Metrics.HeapPerEvent <= 0 {
 		t.Errorf("events phase: %+v; want events ingested without errors, the log filled to 80,000, restarted, metrics timed", e)
 	}
-	if len(rep.Targets) != 13 {
-		t.Errorf("%d targets, want 13", len(rep.Targets))
+	if len(rep.Targets) != 14 {
+		t.Errorf("%d targets, want 14", len(rep.Targets))
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("temporary data directory left behind: %v %v", entries, err)

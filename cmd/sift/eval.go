@@ -160,6 +160,10 @@ func evalAnswer(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := d.evalVectors(ctx, eng, &emb, log, stderr); err != nil {
 		return err
 	}
+	// As sift serve does once the documents are embedded.
+	if err := eng.WarmPassageVectors(ctx, warmPassageArticles); err != nil {
+		return err
+	}
 	s, err := eng.EvaluateAnswers(ctx, questions, models.Retrieval{})
 	if err != nil {
 		return err

@@ -438,6 +438,17 @@ func (g *demoGen) session(i int, p models.Portal, date time.Time, weekend bool, 
 	if len(shown) > 0 {
 		s.emit(models.Event{Type: models.EventDeflectionShown, ArticleIDs: ids(shown[:min(len(shown), 3)])})
 		s.wait(10, 120)
+		// Some portals show an answer above the articles; a few say
+		// whether it helped.
+		if g.r.Float64() < 0.25 {
+			s.emit(models.Event{Type: models.EventAnswerShown, ArticleIDs: ids(shown[:1])})
+			s.wait(5, 40)
+			if g.r.Float64() < 0.4 {
+				helped := g.r.Float64() < 0.75
+				s.emit(models.Event{Type: models.EventAnswerFeedback, Helpful: &helped})
+				s.wait(3, 20)
+			}
+		}
 	}
 	// The chance of filing anyway falls as the knowledge base improves;
 	// an article that did not help, or a search that found nothing, leaves

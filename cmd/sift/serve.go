@@ -135,6 +135,9 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 				return
 			}
 			eng.SetReadiness(engine.ComponentVectors, engine.Ready)
+			if err := eng.WarmPassageVectors(ctx, warmPassageArticles); err != nil && ctx.Err() == nil {
+				log.Warn("embedding passages ahead of answers failed; they are embedded as answers need them", "err", err)
+			}
 		})
 	}
 	linkSecret, err := d.linkSecret(ctx)
@@ -178,6 +181,10 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	}
 	return nil
 }
+
+// warmPassageArticles is how many articles' passages serve embeds ahead
+// of the answers that will need them, once the documents are embedded.
+const warmPassageArticles = 5000
 
 // apiConfig is the HTTP layer's configuration from the flags, with the
 // data directory's store keeping keys and links.

@@ -40,12 +40,18 @@ type Candidate struct {
 	Relevance float64
 	Rank      int
 	Passages  []Passage
+	// Vectors are the passages' sentence embeddings, one per passage, or
+	// nil without an embedder.
+	Vectors [][]float32
 }
 
 // Question is what the scorer reads of a question: its terms with their
 // idf, as the article index analyzes them.
 type Question struct {
 	Terms []bm25.WeightedTerm
+	// Vector is the question's sentence embedding, nil without an
+	// embedder.
+	Vector []float32
 	// HowTo is set for a question that asks how to do something, which a
 	// list of steps answers best.
 	HowTo bool
@@ -78,6 +84,9 @@ const (
 	featBestInArticle        // 1 for the passage of its article that holds most of the question
 	featSteps                // 1 for a list of steps answering a how-to question
 	featOpening              // 1 for the article's first passage
+	featSemantic             // cosine of the question's and the passage's sentence embeddings (0 without)
+	featSemanticBest         // 1 for the passage of its article closest to the question by embedding
+	featMissing              // the idf of the rarest question term neither the passage nor its heading or title holds, over the rarest term's
 	numFeatures
 )
 
@@ -96,16 +105,18 @@ type Scored struct {
 // Score scores every passage of the candidates for the question with
 // model, best first.
 func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Scored {
-	var total float64
+	var total, rarest float64
 	for _, t := range q.Terms {
 		total += t.IDF
+		rarest = max(rarest, t.IDF)
 	}
 	var out []Scored
 	for ci, c := range candidates {
 		titleTerms := termSet(idx, c.Title)
 		first := len(out)
 		best, bestCov := -1, -1.0
-		for _, p := range c.Passages {
+		closest, closestCos := -1, -1.0
+		for pi, p := range c.Passages {
 			var f Features
 			toks := idx.Analyze(p.Text)
 			in := map[string]bool{}
@@ -113,7 +124,7 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 				in[t.Term] = true
 			}
 			heading := termSet(idx, p.Heading)
-			var held, context float64
+			var held, context, missing float64
 			for _, t := range q.Terms {
 				switch {
 				case in[t.Term]:
@@ -121,7 +132,12 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 					context += t.IDF
 				case heading[t.Term] || titleTerms[t.Term]:
 					context += t.IDF
+				default:
+					missing = max(missing, t.IDF)
 				}
+			}
+			if rarest > 0 {
+				f[featMissing] = missing / rarest
 			}
 			if total > 0 {
 				f[featCoverage], f[featContext] = held/total, context/total
@@ -135,6 +151,12 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 			if p.Index == 0 {
 				f[featOpening] = 1
 			}
+			if pi < len(c.Vectors) && len(q.Vector) > 0 {
+				f[featSemantic] = max(cosine(q.Vector, c.Vectors[pi]), 0)
+				if f[featSemantic] > closestCos {
+					closest, closestCos = len(out), f[featSemantic]
+				}
+			}
 			if f[featCoverage] > bestCov {
 				best, bestCov = len(out), f[featCoverage]
 			}
@@ -142,6 +164,9 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 		}
 		if best >= first && best >= 0 {
 			out[best].Features[featBestInArticle] = 1
+		}
+		if closest >= first && closest >= 0 {
+			out[closest].Features[featSemanticBest] = 1
 		}
 	}
 	for i := range out {
@@ -157,6 +182,24 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 		return 0
 	})
 	return out
+}
+
+// cosine returns the cosine of two vectors of the same length, 0 when
+// either is zero or their lengths differ.
+func cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
 }
 
 // termSet returns the set of terms of text.
@@ -228,14 +271,39 @@ func Fit(examples []Example) Model {
 // round keeps four decimals, so model.json reads well and diffs small.
 func round(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
+// Models are the two fitted models: one for a server with an embedder,
+// whose passages have semantic features, and one for a server without.
+type Models struct {
+	Vectors Model `json:"vectors"`
+	Text    Model `json:"text"`
+}
+
+// For returns the model for a server with or without vectors.
+func (ms Models) For(vectors bool) Model {
+	if vectors {
+		return ms.Vectors
+	}
+	return ms.Text
+}
+
+// WithoutVectors returns examples as a server without an embedder scores
+// them: with no semantic features.
+func WithoutVectors(examples []Example) []Example {
+	out := slices.Clone(examples)
+	for i := range out {
+		out[i].Features[featSemantic], out[i].Features[featSemanticBest] = 0, 0
+	}
+	return out
+}
+
 //go:embed model.json
 var modelJSON []byte
 
-// Default returns the model fitted on the eval set (model.json).
-func Default() Model {
-	var m Model
-	if err := json.Unmarshal(modelJSON, &m); err != nil {
+// Default returns the models fitted on the eval set (model.json).
+func Default() Models {
+	var ms Models
+	if err := json.Unmarshal(modelJSON, &ms); err != nil {
 		panic(fmt.Sprintf("answer: model.json: %v", err)) // embedded at build time
 	}
-	return m
+	return ms
 }

@@ -28,7 +28,7 @@ type Passage struct {
 // sentence, a one-line tip), and a longer paragraph is cut at sentence
 // ends.
 const (
-	minPassageWords = 8
+	minPassageWords = 45
 	maxPassageWords = 140
 )
 

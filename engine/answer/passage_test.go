@@ -17,14 +17,16 @@ func TestSplit(t *testing.T) {
 		"Still nothing.\n\n" +
 		"- Try again tomorrow.\n- Or call us.\n"
 	got := Split(body)
+	// Blocks shorter than minPassageWords join the next one: the opening
+	// joins the lead-in and its list, and the question-and-answer
+	// paragraph the short one and the list after it; a heading ends a
+	// passage.
 	want := []struct {
 		heading, start string
 		steps          bool
 	}{
-		{"", "Forgotten your password?", false},
-		{"", "To reset it:", true}, // the lead-in joins its list
-		{"If the email never comes", "**No email after 10 minutes?**", false},
-		{"If the email never comes", "Still nothing.", true}, // a short paragraph joins the next block
+		{"", "Forgotten your password?", true},
+		{"If the email never comes", "**No email after 10 minutes?**", true},
 	}
 	if len(got) != len(want) {
 		for _, p := range got {
@@ -41,8 +43,12 @@ func TestSplit(t *testing.T) {
 			t.Errorf("passage %d: offsets %d..%d do not give its text", i, p.Start, p.End)
 		}
 	}
-	if !strings.Contains(got[1].Text, "It is under the password field.") || !strings.HasSuffix(got[1].Text, "3. Enter your email address.") {
-		t.Errorf("steps passage lost a continuation line or a step: %q", got[1].Text)
+	if !strings.Contains(got[0].Text, "To reset it:\n\n1. Open") || !strings.Contains(got[0].Text, "It is under the password field.") ||
+		!strings.HasSuffix(got[0].Text, "3. Enter your email address.") {
+		t.Errorf("steps passage lost its lead-in, a continuation line or a step: %q", got[0].Text)
+	}
+	if !strings.HasSuffix(got[1].Text, "- Or call us.") {
+		t.Errorf("the last passage does not end with the list: %q", got[1].Text)
 	}
 	// A long paragraph is cut at sentence ends, each part a passage.
 	long := strings.Repeat("This sentence has exactly eight words in it. ", 40)
