@@ -5,16 +5,20 @@
 // passage of the articles retrieval found is scored by a logistic model
 // that reads the question and the passage together: how much of the
 // question's weight (idf) the passage holds, alone and with its heading
-// and title, the question's word pairs it holds in order, whether it is a
-// list of steps for a how-to question, and how relevant search found its
-// article. The best passage is the answer, quoted verbatim, when its
-// probability reaches the model's floor; otherwise there is no answer.
+// and title, the question's word pairs it holds in order, the rarest
+// question word it lacks, whether it is a list of steps for a how-to
+// question, the cosine of their sentence embeddings (with an embedder),
+// and how relevant search found its article. The best passage is the
+// answer, quoted verbatim, when its probability reaches the model's floor;
+// otherwise there is no answer. Generate has a chat model write the answer
+// from the passages instead, citing them, and checks the citations.
 //
-// The model is fitted on testdata/eval/answers.jsonl (go test ./engine
+// The models (one with the semantic features, one for servers without an
+// embedder) are fitted on testdata/eval/answers.jsonl (go test ./engine
 // -run TestAnswerModel -update writes model.json): a passage is a positive
 // example when it holds the key phrase of its question's article, and
 // every passage found for an unanswerable question is a negative. The
-// floor is chosen on the same file so that nine in ten unanswerable
+// floor is chosen on the same file so that 92% of the unanswerable
 // questions get no answer.
 package answer
 
