@@ -18,6 +18,7 @@ import (
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/engine/curation"
 	"github.com/siftdesk/sift/engine/duplicate"
+	"github.com/siftdesk/sift/engine/knownissues"
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/sharing"
@@ -44,6 +45,8 @@ type Store interface {
 	Curations(ctx context.Context, fn func(*models.Curation) error) error
 	// Orgs calls fn for every organisation record; fn must not write.
 	Orgs(ctx context.Context, fn func(*models.Org) error) error
+	// Incidents calls fn for every incident; fn must not write.
+	Incidents(ctx context.Context, fn func(*models.Incident) error) error
 	// Vectors calls fn with every stored vector of a kind made by model.
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
@@ -92,6 +95,7 @@ type Engine struct {
 	synonyms  *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
 	curations *curation.Rules  // the team's pins, hides and boosts
 	orgs      *sharing.Orgs    // the organisations that share their tickets
+	incidents *knownissues.Set // incidents: the known issues shown first
 
 	answers     answer.Models    // score passages as answers to questions
 	chat        answer.ChatModel // writes generative answers; nil: extractive only
@@ -147,6 +151,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 			ComponentFullText: Ready, ComponentVectors: Absent, ComponentClassifiers: Absent,
 		}},
 	}
+	e.incidents = knownissues.New(e.stems)
 	var articles []*models.Article
 	err := store.Articles(ctx, func(a *models.Article) error {
 		articles = append(articles, a)
@@ -188,6 +193,13 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load organisations: %w", err)
+	}
+	err = store.Incidents(ctx, func(i *models.Incident) error {
+		e.incidents.Put(*i)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load incidents: %w", err)
 	}
 	err = store.Queries(ctx, func(q *models.QueryRecord) error {
 		e.putQuery(q)

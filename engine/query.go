@@ -59,7 +59,7 @@ func (e *Engine) Suggest(ctx context.Context, req models.SuggestRequest) (models
 		}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventSuggestionShown, Query: clip(req.Query, models.MaxSearchQueryLength), ArticleIDs: shown})
-	res := models.SuggestResult{Suggestions: out, Rules: curation.IDs(fired)}
+	res := models.SuggestResult{Suggestions: out, Rules: curation.IDs(fired), KnownIssues: e.knownIssues(req.SessionID, req.Audience, req.Query, true)}
 	if len(out) == 0 {
 		if corrected, ok := e.DidYouMean(req.Query); ok && len(e.suggestArticles(corrected, req.Audience, 1)) > 0 {
 			res.DidYouMean = corrected
@@ -83,6 +83,7 @@ func (e *Engine) Search(ctx context.Context, req models.SearchRequest) (models.S
 		res.Hits, res.Total, res.Facets = []models.ArticleHit{}, 0, map[string][]models.FacetCount{}
 		res.DidYouMean = e.correctedSearch(ctx, req)
 	}
+	res.KnownIssues = e.knownIssues(req.SessionID, req.Audience, req.Query, false)
 	res.TookMicros = time.Since(start).Microseconds()
 	if !res.Matched {
 		best = 0
@@ -205,7 +206,8 @@ func (e *Engine) Deflect(ctx context.Context, req models.DeflectRequest) (models
 		articles = []models.ArticleHit{}
 	}
 	e.record(req.SessionID, req.Audience.Portal, models.Event{Type: models.EventDeflectionShown, ArticleIDs: hitIDs(articles)})
-	out := models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Rules: curation.IDs(fired), Articles: articles}
+	out := models.DeflectResult{Matched: ok, Degraded: e.degraded(mode), Rules: curation.IDs(fired), Articles: articles,
+		KnownIssues: e.knownIssues(req.SessionID, req.Audience, req.Subject+"\n"+req.Body, false)}
 	if req.Answer && ok {
 		out.Answer = e.answerFrom(ctx, req.Audience, req.Subject+"\n"+body, articles)
 	}

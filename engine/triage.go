@@ -117,6 +117,9 @@ type Triage struct {
 	Routing        Routing                    `json:"routing"`
 	Similar        []models.SimilarTicket     `json:"similar_tickets"`
 	Articles       []models.ArticleHit        `json:"suggested_articles"`
+	// KnownIssue is the open incident the ticket is about (linked to it, or
+	// matching it), if any: the agent can answer with its notice.
+	KnownIssue *models.KnownIssue `json:"known_issue,omitempty"`
 	// Reply is a reply the agent may send, from what the requester may
 	// read; nil when nothing answers the ticket.
 	Reply      *SuggestedReply `json:"suggested_reply,omitempty"`
@@ -164,6 +167,7 @@ func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *mode
 		return Triage{}, err
 	}
 	out.Articles = def.Articles
+	out.KnownIssue = e.ticketIncident(t, who.Audience(t.Portal))
 	if out.Reply, err = e.suggestReply(ctx, t, out.Similar); err != nil {
 		return Triage{}, err
 	}

@@ -52,6 +52,11 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 		if err = json.Unmarshal(data, &o); err == nil {
 			c, err = models.NewOrgChange(&o)
 		}
+	case models.KindIncident:
+		var i models.Incident
+		if err = json.Unmarshal(data, &i); err == nil {
+			c, err = models.NewIncidentChange(&i)
+		}
 	default:
 		return c, fmt.Errorf("unknown kind %q", kind)
 	}
@@ -61,7 +66,7 @@ func decodeRecord(data []byte, kind models.Kind) (models.Change, error) {
 // guessKind tells articles (a title), curation rules (a query with pins,
 // hide or boost), query records (a query), synonym rules (synonyms),
 // organisations (shares_tickets) and tickets (a subject or portal) apart,
-// in that order.
+// in that order; a title with a status is an incident.
 func guessKind(data []byte) (models.Kind, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -69,6 +74,8 @@ func guessKind(data []byte) (models.Kind, error) {
 	}
 	has := func(k string) bool { _, ok := keys[k]; return ok }
 	switch {
+	case has("title") && has("status"):
+		return models.KindIncident, nil
 	case has("title"):
 		return models.KindArticle, nil
 	case has("query") && (has("pins") || has("hide") || has("boost")):

@@ -19,14 +19,15 @@ const (
 	KindSynonym  Kind = "synonym"
 	KindCuration Kind = "curation"
 	KindOrg      Kind = "org"
+	KindIncident Kind = "incident"
 )
 
 // Kinds lists every document kind.
-var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym, KindCuration, KindOrg}
+var Kinds = []Kind{KindArticle, KindTicket, KindQuery, KindSynonym, KindCuration, KindOrg, KindIncident}
 
 // Change is one write: an upsert of a document, or a delete by id. Exactly
-// one of Article, Ticket, Query, Synonym, Curation and Org is set on an
-// upsert.
+// one of Article, Ticket, Query, Synonym, Curation, Org and Incident is
+// set on an upsert.
 type Change struct {
 	Kind   Kind
 	ID     string
@@ -45,6 +46,7 @@ type Change struct {
 	Synonym    *Synonym
 	Curation   *Curation
 	Org        *Org
+	Incident   *Incident
 }
 
 // ID returns the query record's key: its portal and its lower-cased text.
@@ -106,6 +108,15 @@ func NewOrgChange(o *Org) (Change, error) {
 	return Change{Kind: KindOrg, ID: o.ID, Org: o, Hash: contentHash(o)}, nil
 }
 
+// NewIncidentChange normalises and validates i, and returns its upsert.
+func NewIncidentChange(i *Incident) (Change, error) {
+	i.Normalize()
+	if err := i.Validate(); err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: KindIncident, ID: i.ID, Incident: i, Hash: contentHash(i)}, nil
+}
+
 // NewDelete returns the delete of a document.
 func NewDelete(kind Kind, id string) Change { return Change{Kind: kind, ID: id, Delete: true} }
 
@@ -125,6 +136,8 @@ func (c Change) MarshalDocument() ([]byte, error) {
 		return json.Marshal(c.Curation)
 	case c.Org != nil:
 		return json.Marshal(c.Org)
+	case c.Incident != nil:
+		return json.Marshal(c.Incident)
 	}
 	return nil, errors.New("upsert without a document")
 }
@@ -152,6 +165,9 @@ func (c *Change) UnmarshalDocument(data []byte) error {
 	case KindOrg:
 		c.Org = new(Org)
 		return json.Unmarshal(data, c.Org)
+	case KindIncident:
+		c.Incident = new(Incident)
+		return json.Unmarshal(data, c.Incident)
 	}
 	return errors.New("unknown kind")
 }

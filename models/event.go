@@ -20,12 +20,13 @@ const (
 	EventTicketAbandoned   EventType = "ticket_abandoned"    // the form was left without filing
 	EventAnswerShown       EventType = "answer_shown"        // an answer was shown: ArticleIDs it rests on
 	EventAnswerFeedback    EventType = "answer_feedback"     // "did this answer help?": Helpful
+	EventKnownIssueShown   EventType = "known_issue_shown"   // a known issue's notice was shown: IncidentID
 )
 
 // EventTypes lists every event type.
 var EventTypes = []EventType{EventSearch, EventSuggestionShown, EventArticleView, EventArticleFeedback,
 	EventTicketFormStarted, EventDeflectionShown, EventTicketSubmitted, EventTicketAbandoned,
-	EventAnswerShown, EventAnswerFeedback}
+	EventAnswerShown, EventAnswerFeedback, EventKnownIssueShown}
 
 // MaxEventArticles bounds the article ids one event may carry.
 const MaxEventArticles = 50
@@ -45,6 +46,8 @@ type Event struct {
 	Helpful     *bool     `json:"helpful,omitempty"`
 	TicketID    string    `json:"ticket_id,omitempty"`
 	Category    string    `json:"category,omitempty"`
+	// IncidentID names the incident of a known_issue_shown event.
+	IncidentID string `json:"incident_id,omitempty"`
 	// BestRelevance is, for a search Sift recorded itself, the calibrated
 	// relevance of the best article it found (see ConfidentRelevance).
 	BestRelevance *float64 `json:"best_relevance,omitempty"`
@@ -67,7 +70,7 @@ func (e *Event) Validate() error {
 	if e.SessionID == "" {
 		return Invalid("session_id", "is required")
 	}
-	if err := checkTexts(MaxLabelLength, "session_id", e.SessionID, "ticket_id", e.TicketID, "category", e.Category, "article_id", e.ArticleID); err != nil {
+	if err := checkTexts(MaxLabelLength, "session_id", e.SessionID, "ticket_id", e.TicketID, "category", e.Category, "article_id", e.ArticleID, "incident_id", e.IncidentID); err != nil {
 		return err
 	}
 	if _, err := ParsePortal(string(e.Portal)); err != nil {
@@ -96,6 +99,9 @@ func (e *Event) Validate() error {
 	}
 	if (e.Type == EventArticleFeedback || e.Type == EventAnswerFeedback) && e.Helpful == nil {
 		return Invalid("helpful", "is required for %s", e.Type)
+	}
+	if e.Type == EventKnownIssueShown && e.IncidentID == "" {
+		return Invalid("incident_id", "is required for known_issue_shown")
 	}
 	if e.Type == EventAnswerShown && len(e.ArticleIDs) == 0 {
 		return Invalid("article_ids", "is required for answer_shown: the articles the answer rests on")

@@ -55,8 +55,11 @@ type SuggestResult struct {
 	// when nothing was suggested and the corrected text finds articles.
 	DidYouMean string `json:"did_you_mean,omitempty"`
 	// Rules are the ids of the curation rules the text fired.
-	Rules      []string `json:"rules,omitempty"`
-	TookMicros int64    `json:"took_us"`
+	Rules []string `json:"rules,omitempty"`
+	// KnownIssues are the notices of open incidents the text is about,
+	// to show first.
+	KnownIssues []KnownIssue `json:"known_issues,omitempty"`
+	TookMicros  int64        `json:"took_us"`
 }
 
 // SearchRequest asks for a page of articles matching a query.
@@ -153,11 +156,14 @@ type SearchResult struct {
 	// when the query matched nothing and the corrected one does.
 	DidYouMean string `json:"did_you_mean,omitempty"`
 	// Rules are the ids of the curation rules the query fired.
-	Rules      []string                `json:"rules,omitempty"`
-	Hits       []ArticleHit            `json:"hits"`
-	Total      uint64                  `json:"total"`
-	Facets     map[string][]FacetCount `json:"facets"`
-	TookMicros int64                   `json:"took_us"`
+	Rules  []string                `json:"rules,omitempty"`
+	Hits   []ArticleHit            `json:"hits"`
+	Total  uint64                  `json:"total"`
+	Facets map[string][]FacetCount `json:"facets"`
+	// KnownIssues are the notices of open incidents the query is about,
+	// to show first.
+	KnownIssues []KnownIssue `json:"known_issues,omitempty"`
+	TookMicros  int64        `json:"took_us"`
 }
 
 // DeflectRequest is a ticket being drafted.
@@ -183,8 +189,11 @@ type DeflectResult struct {
 	Articles []ArticleHit `json:"articles"`
 	// Answer is the answer to the draft, when the request asked for it and
 	// the articles answer it with confidence.
-	Answer     *Answer `json:"answer,omitempty"`
-	TookMicros int64   `json:"took_us"`
+	Answer *Answer `json:"answer,omitempty"`
+	// KnownIssues are the notices of open incidents the draft is about,
+	// to show first.
+	KnownIssues []KnownIssue `json:"known_issues,omitempty"`
+	TookMicros  int64        `json:"took_us"`
 }
 
 // TextMatch says how the full-text index should combine query words.

@@ -24,7 +24,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var data, kind string
 	var db dbFlags
 	f.StringVar(&data, "data", "sift-data", "data directory to export from (when --database-url is empty)")
-	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket, query, synonym, curation or org (default: all)")
+	f.StringVar(&kind, "kind", "", "export one kind only: article, ticket, query, synonym, curation, org or incident (default: all)")
 	db.register(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -35,7 +35,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case slices.Contains(models.Kinds, models.Kind(kind)):
 		kinds = []models.Kind{models.Kind(kind)}
 	default:
-		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation or org, got %q", kind)
+		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation, org or incident, got %q", kind)
 	}
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -66,6 +66,7 @@ type exportSource interface {
 	Synonyms(ctx context.Context, fn func(*models.Synonym) error) error
 	Curations(ctx context.Context, fn func(*models.Curation) error) error
 	Orgs(ctx context.Context, fn func(*models.Org) error) error
+	Incidents(ctx context.Context, fn func(*models.Incident) error) error
 }
 
 // openExportSource opens the store alone: export needs no index, and must
@@ -117,6 +118,8 @@ func exportJSONL(ctx context.Context, src exportSource, kinds []models.Kind, w i
 			err = src.Curations(ctx, func(c *models.Curation) error { return put(c) })
 		case models.KindOrg:
 			err = src.Orgs(ctx, func(o *models.Org) error { return put(o) })
+		case models.KindIncident:
+			err = src.Incidents(ctx, func(i *models.Incident) error { return put(i) })
 		}
 		if err != nil {
 			return n, err

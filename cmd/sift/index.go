@@ -31,7 +31,7 @@ func newIndexFlags(stderr io.Writer) *indexFlags {
 			"(.csv), Markdown with YAML front matter (.md) and folders of Markdown. Bad records\n"+
 			"are reported with file and line and skipped; the exit code is then 1.", stderr)}
 	f.StringVar(&f.data, "data", "sift-data", "data directory")
-	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket, query, synonym, curation or org (default: guess per record)")
+	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket, query, synonym, curation, org or incident (default: guess per record)")
 	f.BoolVar(&f.deleteMissing, "delete-missing", false, "delete stored documents of the kinds read that the sources no longer contain")
 	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
 	f.BoolVar(&f.reembed, "reembed", false, "embed every document again, as after changing the embedder")
@@ -58,7 +58,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, stderr io.Writer) error {
 	kind := models.Kind(f.kind)
 	if kind != "" && !slices.Contains(models.Kinds, kind) {
-		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation or org, got %q", f.kind)
+		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation, org or incident, got %q", f.kind)
 	}
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)

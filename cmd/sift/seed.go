@@ -438,6 +438,11 @@ func (g *demoGen) session(i int, p models.Portal, date time.Time, weekend bool, 
 	if len(shown) > 0 {
 		s.emit(models.Event{Type: models.EventDeflectionShown, ArticleIDs: ids(shown[:min(len(shown), 3)])})
 		s.wait(10, 120)
+		// During an incident some see its notice first.
+		if g.r.Float64() < 0.03 {
+			s.emit(models.Event{Type: models.EventKnownIssueShown, IncidentID: "demo-incident"})
+			s.wait(5, 30)
+		}
 		// Some portals show an answer above the articles; a few say
 		// whether it helped.
 		if g.r.Float64() < 0.25 {

@@ -20,7 +20,8 @@
 //
 // An exposure is a moment the session saw self-service content: an
 // article_view (wherever it came from), or a suggestion_shown,
-// deflection_shown or answer_shown event listing at least one article. The articles a
+// deflection_shown or answer_shown event listing at least one article, or
+// a known_issue_shown event (the notice of an open incident). The articles a
 // session was exposed to are the ids those events carry. A session with
 // at least one exposure is a self-service session.
 //
@@ -40,6 +41,9 @@
 //     0 when no ticket was submitted.
 //   - cost saved = all deflected sessions (including those that never
 //     opened the form) × (AgentCost − SelfServiceCost).
+//   - avoided by a known issue = deflected sessions that were shown a
+//     known issue's notice, and its cost saved = those sessions ×
+//     (AgentCost − SelfServiceCost).
 //   - resolved by an answer = deflected sessions that were shown an
 //     answer (answer_shown) and did not say it did not help
 //     (answer_feedback with helpful false).
@@ -185,6 +189,7 @@ const (
 	kindTicket
 	kindAnswer         // answer_shown
 	kindAnswerFeedback // answer_feedback
+	kindKnownIssue     // known_issue_shown
 )
 
 var kinds = map[models.EventType]kind{
@@ -198,6 +203,7 @@ var kinds = map[models.EventType]kind{
 	models.EventTicketSubmitted:   kindTicket,
 	models.EventAnswerShown:       kindAnswer,
 	models.EventAnswerFeedback:    kindAnswerFeedback,
+	models.EventKnownIssueShown:   kindKnownIssue,
 }
 
 // event is the part of a models.Event the metrics read, kept small since a
@@ -221,6 +227,7 @@ type session struct {
 	exposed      bool
 	answered     bool // shown an answer
 	answerFailed bool // said an answer did not help
+	knownIssue   bool // shown a known issue's notice
 	reachedForm  bool
 	tickets      int
 	views        int
@@ -353,6 +360,9 @@ func (m *summary) apply(s *session, e *event) {
 		s.answered = s.answered || e.kind == kindAnswer
 	case kindAnswerFeedback:
 		s.answerFailed = s.answerFailed || e.helpful < 0
+	case kindKnownIssue:
+		s.knownIssue = true
+		s.expose(e.at)
 	case kindView:
 		m.article(e.article).views++
 		s.views++

@@ -200,33 +200,33 @@ func TestDeflectionBreakdowns(t *testing.T) {
 		{ByCategory, []Row{
 			// billing: s2 s8 s9; form 3; exposed s2 s8; deflected s8 (at
 			// form); views s2 = 1; tickets s2 s9 = 2. 1/3; 1/2; 11.66.
-			{"billing", Metrics{3, 3, 2, 1, 1, 1, 2, 0.3333, 0.5, 11.66, 0}},
+			{"billing", Metrics{3, 3, 2, 1, 1, 1, 2, 0.3333, 0.5, 11.66, 0, 0, 0}},
 			// hardware: s4 s6 (s6 from its form start); form and exposed 2;
 			// none deflected; views s6 = 1; tickets 2. 0; 1/2; 0.
-			{"hardware", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0}},
+			{"hardware", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0, 0, 0}},
 			// network: s3 s10 s13; all form and exposed; deflected s3;
 			// views 3; tickets 3. 1/3; 3/3; 11.66.
-			{"network", Metrics{3, 3, 3, 1, 1, 3, 3, 0.3333, 1, 11.66, 0}},
+			{"network", Metrics{3, 3, 3, 1, 1, 3, 3, 0.3333, 1, 11.66, 0, 0, 0}},
 			// uncategorized: s1 s5 s7 s11 s12; form s1 s7 s11 = 3; exposed
 			// s1 s5 s11 = 3, all deflected, at the form s1 s11 = 2; views
 			// 1+2+1 = 4; no tickets, so score 0. 2/3 = 0.6667; 3 × 11.66.
-			{Uncategorized, Metrics{5, 3, 3, 3, 2, 4, 0, 0.6667, 0, 34.98, 0}},
+			{Uncategorized, Metrics{5, 3, 3, 3, 2, 4, 0, 0.6667, 0, 34.98, 0, 0, 0}},
 		}},
 		{ByArticle, []Row{
 			// a-bill: s1 s2 s8; form 3; deflected s1 s8 (at form); views
 			// 1+1+0 = 2; tickets s2 = 1. 2/3; 2/1; 2 × 11.66.
-			{"a-bill", Metrics{3, 3, 3, 2, 2, 2, 1, 0.6667, 2, 23.32, 0}},
+			{"a-bill", Metrics{3, 3, 3, 2, 2, 2, 1, 0.6667, 2, 23.32, 0, 0, 0}},
 			// a-print: s4 s6; form 2; none deflected; views 0+1; tickets 2.
-			{"a-print", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0}},
+			{"a-print", Metrics{2, 2, 2, 0, 0, 1, 2, 0, 0.5, 0, 0, 0, 0}},
 			// a-pwd: s1 s5 s11; form s1 s11; all deflected; views 1+2+1 = 4;
 			// no tickets. 2/2; 0; 3 × 11.66.
-			{"a-pwd", Metrics{3, 2, 3, 3, 2, 4, 0, 1, 0, 34.98, 0}},
+			{"a-pwd", Metrics{3, 2, 3, 3, 2, 4, 0, 1, 0, 34.98, 0, 0, 0}},
 			// a-vpn: s1 s3 s10 s13; form 4; deflected s1 s3; views 4;
 			// tickets s3 s10 s13 = 3. 2/4; 4/3 = 1.3333; 2 × 11.66.
-			{"a-vpn", Metrics{4, 4, 4, 2, 2, 4, 3, 0.5, 1.3333, 23.32, 0}},
+			{"a-vpn", Metrics{4, 4, 4, 2, 2, 4, 3, 0.5, 1.3333, 23.32, 0, 0, 0}},
 			// a-wifi: s4 s5 s10; form s4 s10; deflected s5 (not at form);
 			// views 0+2+1 = 3; tickets s4 s10 = 2. 0/2; 3/2; 11.66.
-			{"a-wifi", Metrics{3, 2, 3, 1, 0, 3, 2, 0, 1.5, 11.66, 0}},
+			{"a-wifi", Metrics{3, 2, 3, 1, 0, 3, 2, 0, 1.5, 11.66, 0, 0, 0}},
 		}},
 	}
 	events := loadFixture(t)
@@ -258,14 +258,14 @@ func TestDeflectionPortalFilter(t *testing.T) {
 		{models.PortalCustomer, wantCustomer, []Metrics{
 			// s1 s2 s5: form s1 s2; deflected s1 s5 (at form s1); views 4;
 			// tickets 1. 1/2; 4/1; 2 × 11.66.
-			{3, 2, 3, 2, 1, 4, 1, 0.5, 4, 23.32, 0},
+			{3, 2, 3, 2, 1, 4, 1, 0.5, 4, 23.32, 0, 0, 0},
 			// s7 s8 s9 s11: form 4; exposed s8 s11, both deflected; views 1;
 			// tickets s9. 2/4; 1/1; 2 × 11.66.
-			{4, 4, 2, 2, 2, 1, 1, 0.5, 1, 23.32, 0},
+			{4, 4, 2, 2, 2, 1, 1, 0.5, 1, 23.32, 0, 0, 0},
 		}},
 		{models.PortalITSM, wantITSM, []Metrics{
-			{3, 3, 3, 1, 1, 2, 3, 0.3333, 0.6667, 11.66, 0},
-			{3, 2, 2, 0, 0, 2, 2, 0, 1, 0, 0},
+			{3, 3, 3, 1, 1, 2, 3, 0.3333, 0.6667, 11.66, 0, 0, 0},
+			{3, 2, 2, 0, 0, 2, 2, 0, 1, 0, 0, 0, 0},
 		}},
 	} {
 		t.Run(string(tc.portal), func(t *testing.T) {
@@ -678,5 +678,22 @@ func TestUnansweredSearches(t *testing.T) {
 	want := []GapCount{{"apple watch", 2}, {"homekit", 1}}
 	if !reflect.DeepEqual(r.Unanswered, want) || !reflect.DeepEqual(r.ContentGaps, []GapCount{{"homekit", 1}}) {
 		t.Errorf("unanswered %v, content gaps %v; want %v and [homekit]", r.Unanswered, r.ContentGaps, want)
+	}
+}
+
+// TestAvoidedByKnownIssue: a session shown a known issue's notice and no
+// ticket after it is deflected and counted as avoided by the known issue,
+// with its cost saved; one that files a ticket anyway is not.
+func TestAvoidedByKnownIssue(t *testing.T) {
+	a := aggregate(t, Config{}, Query{}, nil)
+	at := sunday.Add(12 * time.Hour)
+	a.r.Add(
+		models.Event{ID: "1", Type: models.EventKnownIssueShown, SessionID: "s1", Time: at, IncidentID: "inc-1"},
+		models.Event{ID: "2", Type: models.EventKnownIssueShown, SessionID: "s2", Time: at, IncidentID: "inc-1"},
+		models.Event{ID: "3", Type: models.EventTicketSubmitted, SessionID: "s2", Time: at.Add(time.Minute)},
+	)
+	got := a.Deflection().Totals
+	if got.AvoidedByKnownIssue != 1 || got.Deflected != 1 || got.KnownIssueSaved != 11.66 {
+		t.Errorf("avoided %d, deflected %d, saved %.2f; want 1, 1, 11.66", got.AvoidedByKnownIssue, got.Deflected, got.KnownIssueSaved)
 	}
 }

@@ -22,6 +22,10 @@ type Metrics struct {
 	SelfServiceScore float64 `json:"self_service_score"`    // ArticleViews / TicketsSubmitted, 4 decimals
 	CostSaved        float64 `json:"cost_saved"`            // Deflected × (AgentCost − SelfServiceCost), 2 decimals
 	ResolvedByAnswer int     `json:"resolved_by_answer"`    // deflected sessions shown an answer they did not reject
+	// AvoidedByKnownIssue are deflected sessions shown a known issue's
+	// notice, and KnownIssueSaved their cost saved, 2 decimals.
+	AvoidedByKnownIssue int     `json:"avoided_by_known_issue"`
+	KnownIssueSaved     float64 `json:"known_issue_cost_saved"`
 }
 
 // Bucket is the metrics of the sessions whose first event falls in the
@@ -66,7 +70,7 @@ type DeflectionReport struct {
 
 // counts is Metrics before the derived figures.
 type counts struct {
-	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets, byAnswer int
+	sessions, reached, selfService, deflected, deflectedAtForm, views, tickets, byAnswer, byKnownIssue int
 }
 
 // add counts one session.
@@ -86,6 +90,9 @@ func (c *counts) add(s *session, deflected bool) {
 		if s.answered && !s.answerFailed {
 			c.byAnswer++
 		}
+		if s.knownIssue {
+			c.byKnownIssue++
+		}
 	}
 	c.views += s.views
 	c.tickets += s.tickets
@@ -101,6 +108,7 @@ func (c *counts) merge(o counts) {
 	c.views += o.views
 	c.tickets += o.tickets
 	c.byAnswer += o.byAnswer
+	c.byKnownIssue += o.byKnownIssue
 }
 
 func (r *Rollup) metrics(c counts) Metrics {
@@ -116,6 +124,9 @@ func (r *Rollup) metrics(c counts) Metrics {
 		SelfServiceScore: ratio(c.views, c.tickets),
 		CostSaved:        round(float64(c.deflected)*(r.cfg.AgentCost-r.cfg.SelfServiceCost), 2),
 		ResolvedByAnswer: c.byAnswer,
+
+		AvoidedByKnownIssue: c.byKnownIssue,
+		KnownIssueSaved:     round(float64(c.byKnownIssue)*(r.cfg.AgentCost-r.cfg.SelfServiceCost), 2),
 	}
 }
 

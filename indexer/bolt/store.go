@@ -305,6 +305,12 @@ func (s *Store) Orgs(ctx context.Context, fn func(*models.Org) error) error {
 	return each(ctx, s, models.KindOrg, fn)
 }
 
+// Incidents calls fn for every stored incident, stopping at the first
+// error.
+func (s *Store) Incidents(ctx context.Context, fn func(*models.Incident) error) error {
+	return each(ctx, s, models.KindIncident, fn)
+}
+
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		b, err := bucket(tx, docBucket(kind), kind)

@@ -82,7 +82,7 @@ func TestStoreWriteAndRead(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	want := map[models.Kind]int{models.KindArticle: 3, models.KindTicket: 1, models.KindQuery: 1, models.KindSynonym: 0, models.KindCuration: 0, models.KindOrg: 0}
+	want := map[models.Kind]int{models.KindArticle: 3, models.KindTicket: 1, models.KindQuery: 1, models.KindSynonym: 0, models.KindCuration: 0, models.KindOrg: 0, models.KindIncident: 0}
 	if got := counts(t, s); !mapsEqual(got, want) {
 		t.Errorf("counts = %v, want %v", got, want)
 	}
@@ -157,7 +157,7 @@ func TestStoreWriteAndRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[models.Kind]int{models.KindArticle: 2, models.KindTicket: 0, models.KindQuery: 1, models.KindSynonym: 0, models.KindCuration: 0, models.KindOrg: 0}
+		want := map[models.Kind]int{models.KindArticle: 2, models.KindTicket: 0, models.KindQuery: 1, models.KindSynonym: 0, models.KindCuration: 0, models.KindOrg: 0, models.KindIncident: 0}
 		if got := counts(t, s); !mapsEqual(got, want) {
 			t.Errorf("counts = %v, want %v", got, want)
 		}

@@ -231,6 +231,12 @@ func (s *Store) Orgs(ctx context.Context, fn func(*models.Org) error) error {
 	return each(ctx, s, models.KindOrg, fn)
 }
 
+// Incidents calls fn for every stored incident, stopping at the first
+// error.
+func (s *Store) Incidents(ctx context.Context, fn func(*models.Incident) error) error {
+	return each(ctx, s, models.KindIncident, fn)
+}
+
 func each[T any](ctx context.Context, s *Store, kind models.Kind, fn func(*T) error) error {
 	rows, err := s.pool.Query(ctx, "SELECT id, doc FROM documents WHERE kind = $1 ORDER BY id", string(kind))
 	if err != nil {
