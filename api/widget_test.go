@@ -1093,3 +1093,61 @@ func TestWidgetStyles(t *testing.T) {
 		t.Error("the stylesheet ignores prefers-reduced-motion")
 	}
 }
+
+// TestWidgetShowsKnownIssuesAndAnswers: with an open incident about
+// signing in, the search box shows its notice as the person types about
+// it, and the ticket form shows it above the suggested articles, with the
+// answer the articles give; the widget reports the notice and the answer
+// as events.
+func TestWidgetShowsKnownIssuesAndAnswers(t *testing.T) {
+	tab := newBrowserTab(t, 2*time.Minute)
+	ws := newWidgetServer(t)
+	ws.do(http.MethodPut, "/v1/incidents/inc-signin", map[string]any{"title": "Sign-in failing with AUTH-503", "portal": "customer",
+		"message": "We are fixing it; your devices keep working.", "keywords": []string{"sign in", "AUTH-503"}}).mustStatus(t, http.StatusCreated)
+	srv := httptest.NewServer(ws.handler)
+	defer srv.Close()
+	ctx := tab.ctx
+	const box = `[data-sift-search] [role=combobox]`
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/demo/customer"), chromedp.WaitVisible(chromedp.CSS(box)),
+		chromedp.SendKeys(chromedp.CSS(box), "cannot sign in"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-sift-search] .sift-notice[data-incident=inc-signin]`)))
+	if err != nil {
+		t.Fatalf("type about signing in, wait for the notice: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`#ticket [name=subject]`), "How do I reset my password?"),
+		chromedp.SendKeys(chromedp.CSS(`#ticket [name=body]`), "I forgot my password and cannot sign in to the app."),
+		chromedp.WaitVisible(chromedp.CSS(`#ticket .sift-deflect .sift-notice[data-incident=inc-signin]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ticket .sift-deflect .sift-answer`)))
+	if err != nil {
+		t.Fatalf("draft a ticket, wait for the notice and the answer: %v", err)
+	}
+	answer, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#ticket .sift-deflect .sift-answer').textContent`))
+	if err != nil || !strings.Contains(answer, "Forgot password?") {
+		t.Errorf("answer shown: %q (%v); want the steps of resetting a password", answer, err)
+	}
+	tab.screenshot(t, "sift-widget-known-issue.png")
+	session, err := chromedp.Run(ctx, chromedp.Evaluate[string](`sessionStorage.getItem('sift-session')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	events := ws.sessionEvents(t, session, func(e models.Event) bool { return e.Type == models.EventAnswerShown })
+	var notices, answers int
+	for _, e := range events {
+		switch e.Type {
+		case models.EventKnownIssueShown:
+			notices++
+			if e.IncidentID != "inc-signin" {
+				t.Errorf("known_issue_shown for %q", e.IncidentID)
+			}
+		case models.EventAnswerShown:
+			answers++
+		}
+	}
+	if notices != 1 || answers == 0 {
+		t.Errorf("events: %d known_issue_shown (want 1: reported once), %d answer_shown (want some)", notices, answers)
+	}
+}

@@ -105,6 +105,10 @@
 .sift-feedback{display:flex;flex-wrap:wrap;align-items:center;gap:var(--sift-space,8px);margin-top:calc(var(--sift-space,8px)*1.5);color:var(--sift-muted,#5b6472)}
 .sift-deflect-title{margin:0 0 var(--sift-space,8px);font-weight:600}
 .sift-deflect-list{margin:0;padding:0 0 0 1.2em}
+.sift-notice{margin:0 0 var(--sift-space,8px);padding:var(--sift-space,8px) calc(var(--sift-space,8px)*1.5);background:var(--sift-panel-bg,#f5f7fb);border-left:4px solid var(--sift-accent,#2856c8);border-radius:var(--sift-radius,8px)}
+.sift-notice strong{display:block}
+.sift-answer{white-space:pre-line;line-height:1.5;margin:0 0 var(--sift-space,8px)}
+.sift-source{font-size:.9em;color:var(--sift-muted,#5b6472)}
 .sift-deflect-list li{margin:calc(var(--sift-space,8px)/2) 0}
 @keyframes sift-in{from{opacity:0;transform:translateY(-4px)}}
 @media (prefers-reduced-motion:reduce){.sift-listbox,.sift-nomatch,.sift-article,.sift-deflect{animation:none}}
@@ -360,6 +364,27 @@
       };
     }
 
+    // showNotices fills box with the notices of known issues (open
+    // incidents) an answer carries, and reports each the first time it is
+    // shown; box is hidden when there are none.
+    const noticed = new Set();
+    function showNotices(box, issues) {
+      const list = Array.isArray(issues) ? issues : [];
+      const frag = document.createDocumentFragment();
+      for (const k of list) {
+        const div = el('div', {class: 'sift-notice', 'data-incident': k.id});
+        div.append(el('strong', null, String(k.title)), String(k.message || ''));
+        frag.append(div);
+        if (!noticed.has(k.id)) {
+          noticed.add(k.id);
+          track('known_issue_shown', {incident_id: k.id});
+        }
+      }
+      box.replaceChildren(frag);
+      box.hidden = !list.length;
+      return list.length;
+    }
+
     function setupSearch(root, n) {
       const listID = prefix + '-list' + n;
       const wrap = el('div', {class: 'sift-root sift-search'});
@@ -373,7 +398,8 @@
       const list = el('ul', {id: listID, class: 'sift-listbox', role: 'listbox', 'aria-label': 'Suggestions', hidden: ''});
       const status = el('div', {class: 'sift-status sift-sr', role: 'status', 'aria-live': 'polite'});
       combo.append(input, list, status);
-      wrap.append(combo);
+      const notices = el('div', {class: 'sift-notices', role: 'status', 'aria-live': 'polite', hidden: ''});
+      wrap.append(notices, combo);
       root.append(wrap);
       added.push(wrap);
       const show = articlePanel(wrap);
@@ -443,6 +469,7 @@
       }
 
       const render = timed('sift:render', (q, data) => {
+        showNotices(notices, data.known_issues);
         items = Array.isArray(data.suggestions) ? data.suggestions : [];
         shownFor = q;
         setActive(-1);
@@ -575,7 +602,10 @@
       const titleID = prefix + '-deflect' + n;
       const panel = el('section', {class: 'sift-root sift-deflect', 'aria-labelledby': titleID, hidden: ''});
       const list = el('ul', {class: 'sift-deflect-list'});
-      panel.append(el('p', {id: titleID, class: 'sift-deflect-title'}, 'These articles may answer your question'), list);
+      const notices = el('div', {class: 'sift-notices', hidden: ''});
+      const answer = el('div', {class: 'sift-answer-box', hidden: ''});
+      const title = el('p', {id: titleID, class: 'sift-deflect-title'}, 'These articles may answer your question');
+      panel.append(notices, answer, title, list);
       const status = el('div', {class: 'sift-root sift-sr', role: 'status', 'aria-live': 'polite'});
       const submit = form.querySelector('button[type=submit], input[type=submit], button:not([type])');
       if (submit) submit.before(panel, status);
@@ -615,22 +645,39 @@
           return;
         }
         const c = (ctl = new AbortController());
-        const req = {subject, body, limit: DEFLECT_LIMIT};
+        const req = {subject, body, limit: DEFLECT_LIMIT, answer: true};
         if (portal) req.portal = portal;
         call('POST', '/v1/deflect', req, c.signal).then(json).then(data => {
           if (c === ctl) render(data);
         }).catch(err => failed('deflect', err));
       }
 
+      // showAnswer shows the answer a deflection carries, if any, with the
+      // article it rests on, and reports it the first time.
+      function showAnswer(a) {
+        answer.replaceChildren();
+        answer.hidden = !(a && a.answered && a.text);
+        if (answer.hidden) return;
+        const p = a.passages && a.passages[0];
+        answer.append(el('p', {class: 'sift-deflect-title'}, 'Suggested answer'), el('div', {class: 'sift-answer'}, plainText(String(a.text))));
+        if (p) answer.append(el('div', {class: 'sift-source'}, 'From: ' + String(p.title)));
+        if (p) track('answer_shown', {article_ids: [p.article_id]});
+      }
+
       const render = timed('sift:form-render', data => {
         const articles = data.matched && Array.isArray(data.articles) ? data.articles : [];
         const ids = articles.map(a => a.id);
-        if (ids.join(' ') === shown) return; // the same articles: nothing new to show
-        if (!articles.length) {
+        const issues = Array.isArray(data.known_issues) ? data.known_issues : [];
+        const key = ids.concat(issues.map(k => 'incident:' + k.id), data.answer ? ['answer:' + data.answer.text] : []).join(' ');
+        if (key === shown) return; // the same content: nothing new to show
+        if (!articles.length && !issues.length && !data.answer) {
           hide();
           return;
         }
-        shown = ids.join(' ');
+        shown = key;
+        showNotices(notices, issues);
+        showAnswer(data.answer);
+        title.hidden = !articles.length;
         const frag = document.createDocumentFragment();
         for (const a of articles) {
           const li = el('li');
@@ -640,7 +687,7 @@
         list.replaceChildren(frag);
         panel.hidden = false;
         status.textContent = articles.length + (articles.length === 1 ? ' article' : ' articles') + ' may answer your question, before the submit button.';
-        track('deflection_shown', {article_ids: ids});
+        if (ids.length) track('deflection_shown', {article_ids: ids});
       });
 
       on(list, 'click', e => {

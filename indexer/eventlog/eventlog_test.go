@@ -88,7 +88,7 @@ func TestRoundTrip(t *testing.T) {
 		Time:        time.Date(2026, 3, 1, 9, 30, 15, 123456789, time.FixedZone("CET", 3600)),
 		Query:       "vpn ne marche pas — ünïcode",
 		ResultCount: 7, ArticleID: "kb-1", ArticleIDs: []string{"kb-1", "kb-2"},
-		Helpful: new(false), TicketID: "t-9", Category: "network",
+		Helpful: new(false), TicketID: "t-9", Category: "network", IncidentID: "inc-7", BestRelevance: new(0.25),
 	}
 	minimal := event("e2", 1)
 	helpful := event("e3", 2)
@@ -118,6 +118,22 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(openLog(t, dir, Options{}))
+}
+
+// TestReadsVersion1 decodes a record of the first format, which has no
+// incident id and no best relevance.
+func TestReadsVersion1(t *testing.T) {
+	ev := event("old", 1)
+	ev.ArticleIDs = []string{"kb-1"}
+	v2 := appendRecord(nil, &ev)[headerSize:]
+	v1 := append([]byte{1}, v2[1:len(v2)-2]...) // no IncidentID (one byte, empty), no BestRelevance (one byte, nil)
+	got, ok := decodePayload(v1)
+	if !ok || !reflect.DeepEqual(got, ev) {
+		t.Errorf("version 1 payload decodes to %+v, %v; want %+v", got, ok, ev)
+	}
+	if _, ok := decodePayload(append([]byte{3}, v2[1:]...)); ok {
+		t.Error("a payload of an unknown version decodes")
+	}
 }
 
 func TestDedupe(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"time"
 
 	"github.com/siftdesk/sift/models"
@@ -15,16 +16,19 @@ import (
 //	checksum uint32, little endian: CRC-32C of the length bytes and the payload
 //	payload  length bytes: one event in the binary encoding below
 //
-// The payload starts with a format version byte (1), followed by the event's
+// The payload starts with a format version byte (2), followed by the event's
 // fields in declaration order. Strings are a uvarint byte count and the bytes;
 // Time is a varint of Unix seconds and a uvarint of nanoseconds (so every
 // time.Time round-trips, but in UTC and without a monotonic reading);
 // ResultCount is a varint; ArticleIDs is a uvarint count and that many
-// strings; Helpful is one byte: 0 for nil, 1 for false, 2 for true.
+// strings; Helpful is one byte: 0 for nil, 1 for false, 2 for true;
+// BestRelevance is one byte, 0 for nil, or 1 and the 8 bytes of its float64
+// bits, little endian. Version 1 records, which end after Category (no
+// IncidentID, no BestRelevance), are read as well.
 
 const (
 	headerSize    = 8
-	recordVersion = 1
+	recordVersion = 2
 	// maxPayload bounds one encoded event. A valid event is a few KB at most
 	// (its query, labels and 50 article ids are all bounded by models); the
 	// limit keeps a corrupt length from allocating gigabytes on open.
@@ -70,6 +74,13 @@ func appendRecord(dst []byte, ev *models.Event) []byte {
 	}
 	dst = appendString(dst, ev.TicketID)
 	dst = appendString(dst, ev.Category)
+	dst = appendString(dst, ev.IncidentID)
+	if ev.BestRelevance == nil {
+		dst = append(dst, 0)
+	} else {
+		dst = append(dst, 1)
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(*ev.BestRelevance))
+	}
 	payload := len(dst) - start - headerSize
 	binary.LittleEndian.PutUint32(dst[start:], uint32(payload))
 	crc := crc32.Update(0, crcTable, dst[start:start+4])
@@ -167,7 +178,8 @@ func (d *decoder) string() string {
 func decodePayload(p []byte) (models.Event, bool) {
 	d := decoder{b: p}
 	var ev models.Event
-	if d.byte() != recordVersion {
+	version := d.byte()
+	if version != 1 && version != recordVersion {
 		return ev, false
 	}
 	ev.ID = d.string()
@@ -209,6 +221,24 @@ func decodePayload(p []byte) (models.Event, bool) {
 	}
 	ev.TicketID = d.string()
 	ev.Category = d.string()
+	if version >= 2 {
+		ev.IncidentID = d.string()
+		switch d.byte() {
+		case 0:
+		case 1:
+			if len(d.b) < 8 {
+				return ev, false
+			}
+			r := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+			d.b = d.b[8:]
+			if !(r >= 0 && r <= 1) {
+				return ev, false // a relevance is a probability
+			}
+			ev.BestRelevance = &r
+		default:
+			return ev, false
+		}
+	}
 	if d.bad || len(d.b) != 0 {
 		return ev, false
 	}
@@ -237,7 +267,7 @@ func decodeKey(buf []byte) (id string, n int, err error) {
 	// The checksum matched, so the payload is what appendRecord wrote (or a
 	// deliberate forgery); still, decode defensively.
 	d := decoder{b: payload}
-	if d.byte() != recordVersion {
+	if v := d.byte(); v != 1 && v != recordVersion {
 		return "", 0, errCorrupt
 	}
 	id = d.string()
