@@ -20,6 +20,7 @@ import (
 const (
 	targetEventRate   = 50_000
 	targetMetricsTime = 200 * time.Millisecond
+	targetGapsTime    = 2 * time.Second // topic gaps over a million events
 	eventBatch        = 100
 	metricsRuns       = 5
 )
@@ -38,6 +39,7 @@ type eventsReport struct {
 		Search       float64 `json:"search_max_ms"`
 		Articles     float64 `json:"articles_max_ms"`
 		CutDays      float64 `json:"cut_days_max_ms"`
+		Gaps         float64 `json:"gaps_max_ms"`
 		HeapPerEvent float64 `json:"heap_bytes_per_event"`
 	} `json:"metrics"`
 }
@@ -138,6 +140,7 @@ func (b *bench) events(ctx context.Context) error {
 		{&m.Search, func() error { _, err := eng.SearchMetrics(ctx, whole, 20); return err }},
 		{&m.Articles, func() error { _, err := eng.ArticleMetrics(ctx, whole); return err }},
 		{&m.CutDays, func() error { _, err := eng.DeflectionMetrics(ctx, cut); return err }},
+		{&m.Gaps, func() error { _, err := eng.Gaps(ctx, whole, false); return err }},
 	} {
 		if *step.into, err = timeIt(step.call); err != nil {
 			return err
@@ -228,6 +231,12 @@ func (b *bench) eventsTargets() []benchTarget {
 			Measured: fmtDuration(time.Duration(slowest * float64(time.Millisecond))),
 			Pass:     e.Metrics.Events >= 10_000_000 && slowest < float64(targetMetricsTime.Milliseconds()),
 		},
+		{
+			Name:     fmt.Sprintf("topic gaps over %s events (target is for 1 million)", humanInt(e.Metrics.Events)),
+			Target:   "< " + fmtDuration(targetGapsTime),
+			Measured: fmtDuration(time.Duration(e.Metrics.Gaps * float64(time.Millisecond))),
+			Pass:     e.Metrics.Events >= 1_000_000 && e.Metrics.Gaps > 0 && e.Metrics.Gaps < float64(targetGapsTime.Milliseconds()),
+		},
 	}
 }
 
@@ -251,4 +260,5 @@ func (b *bench) printEvents(line func(...string), section func(string)) {
 	line("search, top 20", ms(m.Search))
 	line("articles", ms(m.Articles))
 	line("deflection, a range that cuts two days, by article", ms(m.CutDays))
+	line("topic gaps, 2 months (the period before too)", ms(m.Gaps))
 }

@@ -73,11 +73,11 @@ func TestBench(t *testing.T) {
 	checkSemantic(t, rep.Semantic)
 	checkTriage(t, rep.Triage)
 	if e := rep.Events; e == nil || e.Events == 0 || e.Ingest.Errors != 0 || e.Metrics.Events != max(e.Events, 80000) ||
-		e.Metrics.Deflection <= 0 || e.Metrics.CutDays <= 0 || e.Metrics.ReplaySec <= 0 || e.Metrics.HeapPerEvent <= 0 {
+		e.Metrics.Deflection <= 0 || e.Metrics.CutDays <= 0 || e.Metrics.Gaps <= 0 || e.Metrics.ReplaySec <= 0 || e.Metrics.HeapPerEvent <= 0 {
 		t.Errorf("events phase: %+v; want events ingested without errors, the log filled to 80,000, restarted, metrics timed", e)
 	}
-	if len(rep.Targets) != 14 {
-		t.Errorf("%d targets, want 14", len(rep.Targets))
+	if len(rep.Targets) != 15 {
+		t.Errorf("%d targets, want 15", len(rep.Targets))
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("temporary data directory left behind: %v %v", entries, err)
