@@ -30,7 +30,13 @@ import (
 // default analytics.Config (30-minute window, 13.50 − 1.84 per deflection).
 func newEventsServer(t *testing.T) *testServer {
 	t.Helper()
-	s, closeAll := openEventsServer(t, t.TempDir())
+	return newEventsServerWith(t, analytics.Config{})
+}
+
+// newEventsServerWith is newEventsServer computing metrics with cfg.
+func newEventsServerWith(t *testing.T, cfg analytics.Config) *testServer {
+	t.Helper()
+	s, closeAll := openEventsServer(t, t.TempDir(), cfg)
 	t.Cleanup(func() {
 		if err := closeAll(); err != nil {
 			t.Errorf("close backends: %v", err)
@@ -40,9 +46,9 @@ func newEventsServer(t *testing.T) *testServer {
 }
 
 // openEventsServer opens the backends and event log in dir, creating them
-// if needed, and returns the API over them and a function that closes
-// them.
-func openEventsServer(t *testing.T, dir string) (*testServer, func() error) {
+// if needed, and returns the API over them, computing metrics with cfg,
+// and a function that closes them.
+func openEventsServer(t *testing.T, dir string, cfg analytics.Config) (*testServer, func() error) {
 	t.Helper()
 	ctx := t.Context()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -68,7 +74,7 @@ func openEventsServer(t *testing.T, dir string) (*testServer, func() error) {
 		closeAll()
 		t.Fatal(err)
 	}
-	if err := eng.UseEvents(ctx, events, nil, analytics.Config{}); err != nil {
+	if err := eng.UseEvents(ctx, events, nil, cfg); err != nil {
 		closeAll()
 		t.Fatal(err)
 	}
@@ -690,7 +696,7 @@ func TestOpenAPIEventBounds(t *testing.T) {
 func TestArticleViewsSurviveRestart(t *testing.T) {
 
 	dir := t.TempDir()
-	s, closeAll := openEventsServer(t, dir)
+	s, closeAll := openEventsServer(t, dir, analytics.Config{})
 	for _, id := range []string{"pop-alpha", "pop-beta"} {
 		s.do(http.MethodPut, "/v1/articles/"+id, map[string]any{
 			"id": id, "title": "Quokka configuration guide", "body": "How to configure the quokka.", "views": 10,
@@ -707,7 +713,7 @@ func TestArticleViewsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, closeAll = openEventsServer(t, dir)
+	s, closeAll = openEventsServer(t, dir, analytics.Config{})
 	defer closeAll()
 	var r struct {
 		Suggestions []struct {

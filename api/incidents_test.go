@@ -35,7 +35,9 @@ func TestKnownIssues(t *testing.T) {
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
 		}
-		var res struct{ KnownIssues []models.KnownIssue `json:"known_issues"` }
+		var res struct {
+			KnownIssues []models.KnownIssue `json:"known_issues"`
+		}
 		s.as(key).doRequest(req).mustStatus(t, http.StatusOK).decode(t, &res)
 		return res.KnownIssues
 	}

@@ -100,6 +100,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	// serve checks these again; checked here too, a mistake is told
+	// before the corpus is indexed.
+	if _, err := f.costs.config(); err != nil {
+		return err
+	}
 	sources, err := demoSources(corpus)
 	if err != nil {
 		return err

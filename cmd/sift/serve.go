@@ -16,7 +16,6 @@ import (
 
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
-	"github.com/siftdesk/sift/engine/analytics"
 	"github.com/siftdesk/sift/engine/classify"
 	"github.com/siftdesk/sift/models"
 )
@@ -36,6 +35,7 @@ type serveFlags struct {
 	db           dbFlags
 	trainOnStart bool
 	gc           gcFlag
+	costs        costFlags
 	// demoToken, if set, serves the sample portal pages (sift demo).
 	demoToken func(context.Context, models.Portal) (string, error)
 	// onEvents, if set, runs once the engine has its event log, before
@@ -57,6 +57,7 @@ func newServeFlags(name string, stderr io.Writer, summary string) *serveFlags {
 	f.db.register(f.flagSet)
 	f.BoolVar(&f.trainOnStart, "train-on-start", false, "when no classifiers are saved, train them in the background at start (n-gram features only)")
 	f.gc.register(f.flagSet)
+	f.costs.register(f.flagSet)
 	return f
 }
 
@@ -75,6 +76,10 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err := f.gc.validate(); err != nil {
 		return err
 	}
+	metricsCfg, err := f.costs.config()
+	if err != nil {
+		return err
+	}
 	gcPercent := f.gc.apply()
 	d, log, err := f.openDataDir(ctx, f.data, &f.db, 0, true, stderr)
 	if err != nil {
@@ -90,7 +95,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	defer closeEvents()
-	if err := eng.UseEvents(ctx, events, feed, analytics.Config{}); err != nil {
+	if err := eng.UseEvents(ctx, events, feed, metricsCfg); err != nil {
 		return err
 	}
 	defer eng.Close() // flushes the engine's own events before the log closes

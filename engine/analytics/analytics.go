@@ -79,6 +79,7 @@ const (
 	DefaultWindow          = 30 * time.Minute
 	DefaultAgentCost       = 13.50
 	DefaultSelfServiceCost = 1.84
+	DefaultCurrency        = "USD"
 )
 
 // Config holds the figures deflection depends on. Zero fields take the
@@ -92,6 +93,9 @@ type Config struct {
 	// SelfServiceCost is the cost of an answer found by self-service
 	// (default 1.84).
 	SelfServiceCost float64
+	// Currency is the ISO 4217 code of both costs (default USD); reports
+	// carry it so that money is never shown without it.
+	Currency string
 }
 
 // withDefaults checks c and fills in the defaults. It returns a
@@ -103,6 +107,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.AgentCost < 0 || c.SelfServiceCost < 0 {
 		return c, models.Invalid("cost", "must not be negative")
 	}
+	if c.Currency != "" && !isCurrencyCode(c.Currency) {
+		return c, models.Invalid("currency", "want an ISO 4217 code of three capital letters such as USD, got %q", c.Currency)
+	}
 	if c.Window == 0 {
 		c.Window = DefaultWindow
 	}
@@ -112,7 +119,25 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SelfServiceCost == 0 {
 		c.SelfServiceCost = DefaultSelfServiceCost
 	}
+	if c.Currency == "" {
+		c.Currency = DefaultCurrency
+	}
 	return c, nil
+}
+
+// isCurrencyCode reports whether s has the form of an ISO 4217 code: three
+// capital ASCII letters. Whether the code is assigned is the caller's
+// concern.
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := range 3 {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // Intervals of the deflection time series.
@@ -166,7 +191,8 @@ func (q Query) validate() (Query, error) {
 		return q, models.Invalid("by", "unknown breakdown %q: want %q, %q or %q", q.By, ByCategory, ByArticle, ByPortal)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, models.Invalid("to", "must be after from")
+		return q, models.Invalid("to", "must be after from: to is exclusive, so the single day %s is from=%s&to=%s",
+			q.From.Format(time.DateOnly), q.From.Format(time.DateOnly), q.From.AddDate(0, 0, 1).Format(time.DateOnly))
 	}
 	return q, nil
 }
@@ -292,6 +318,8 @@ type summary struct {
 	articles   map[string]*articleStats
 	queries    map[string]*queryStats // by normalised query
 	searches   int                    // search events
+	zero       int                    // search events with no result
+	unanswered int                    // search events with no confident result
 }
 
 func newSummary() *summary {
@@ -335,9 +363,11 @@ func (m *summary) apply(s *session, e *event) {
 		q := m.query(e.query)
 		q.searches++
 		if e.results == 0 {
+			m.zero++
 			q.zero++
 		}
 		if e.weak {
+			m.unanswered++
 			q.unanswered++
 		}
 		s.lastSearch, s.clicked = q, false
@@ -459,6 +489,8 @@ func (m *summary) mergeArticles(o *summary) {
 // mergeQueries adds the search figures of o to m.
 func (m *summary) mergeQueries(o *summary) {
 	m.searches += o.searches
+	m.zero += o.zero
+	m.unanswered += o.unanswered
 	for text, q := range o.queries {
 		p := m.query(text)
 		p.searches += q.searches
@@ -528,6 +560,22 @@ func bucket(t time.Time, interval string) time.Time {
 		day = day.AddDate(0, 0, -back)
 	}
 	return day
+}
+
+// span returns the starts of the intervals from the earliest key of series
+// to the latest, in order, those between included; none when series is
+// empty.
+func span[V any](series map[time.Time]V, interval string) []time.Time {
+	if len(series) == 0 {
+		return nil
+	}
+	keys := slices.SortedFunc(maps.Keys(series), time.Time.Compare)
+	first, last := keys[0], keys[len(keys)-1]
+	var out []time.Time
+	for b := first; !b.After(last); b = next(b, interval) {
+		out = append(out, b)
+	}
+	return out
 }
 
 // next returns the start of the interval after the one starting at b.

@@ -170,7 +170,7 @@ func TestDeflectionTotalsAndDays(t *testing.T) {
 	if !reflect.DeepEqual(r.Series, want) {
 		t.Errorf("series\n got %+v\nwant %+v", r.Series, want)
 	}
-	if r.Interval != IntervalDay || r.WindowSeconds != 1800 || r.AgentCost != 13.50 || r.SelfServiceCost != 1.84 || r.Breakdown != nil {
+	if r.Interval != IntervalDay || r.WindowSeconds != 1800 || r.AgentCost != 13.50 || r.SelfServiceCost != 1.84 || r.Currency != "USD" || r.Breakdown != nil {
 		t.Errorf("report header: %+v", r)
 	}
 }
@@ -301,6 +301,10 @@ func TestSearchReport(t *testing.T) {
 	r := aggregate(t, Config{}, fixtureQuery(), loadFixture(t)).Search(3)
 	want := SearchReport{
 		Searches: 10, ClickedSearches: 7, ClickThroughRate: 0.7, ZeroResultSearches: 4, ZeroResultRate: 0.4,
+		UnansweredSearches: 4,
+		// Sunday: s1 s2 s2 s3 s5 s6, the two of s2 with no result; Monday:
+		// s10 s10 s11 s12, s10's second and s12's with none.
+		Series: []SearchBucket{{sunday, 6, 2, 2}, {monday, 4, 2, 2}},
 		// Top 3 by searches, ties by query: the two 2s, then the first 1.
 		TopQueries: []QueryCount{
 			{"invoice copy", 2, 1, 0.5},
@@ -360,13 +364,14 @@ func TestArticleReport(t *testing.T) {
 	// s13 viewed a-vpn only after its ticket. a-vpn 2, a-bill 1, a-print 1.
 	// Order: tickets after view desc, views desc, id: a-vpn (2), a-bill and
 	// a-print (1, 1 view each, by id), a-pwd (0, 3 views), a-wifi (0, 1).
+	// Rates, tickets after view / views: a-vpn 2/3, a-bill and a-print 1.
 	r := aggregate(t, Config{}, fixtureQuery(), loadFixture(t)).Articles()
 	want := ArticleReport{Articles: []ArticleStats{
-		{"a-vpn", 3, 3, 1, 2, 0.3333, 2, 2, ""},
-		{"a-bill", 1, 3, 0, 1, 0, 2, 1, ""},
-		{"a-print", 1, 2, 0, 0, 0, 0, 1, ""},
-		{"a-pwd", 3, 3, 2, 0, 1, 3, 0, ""},
-		{"a-wifi", 1, 3, 1, 0, 1, 1, 0, ""},
+		{"a-vpn", 3, 3, 1, 2, 0.3333, 2, 2, 0.6667, ""},
+		{"a-bill", 1, 3, 0, 1, 0, 2, 1, 1, ""},
+		{"a-print", 1, 2, 0, 0, 0, 0, 1, 1, ""},
+		{"a-pwd", 3, 3, 2, 0, 1, 3, 0, 0, ""},
+		{"a-wifi", 1, 3, 1, 0, 1, 1, 0, 0, ""},
 	}}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("Articles\n got %+v\nwant %+v", r, want)
@@ -527,6 +532,8 @@ func TestNewRejectsBadQueries(t *testing.T) {
 		{Config{}, Query{From: monday, To: sunday}, "to"},
 		{Config{Window: -time.Minute}, Query{}, "window"},
 		{Config{AgentCost: -1}, Query{}, "cost"},
+		{Config{Currency: "usd"}, Query{}, "currency"},
+		{Config{Currency: "EURO"}, Query{}, "currency"},
 	} {
 		r, err := NewRollup(tc.cfg)
 		if err == nil {
@@ -536,6 +543,32 @@ func TestNewRejectsBadQueries(t *testing.T) {
 		if !errors.As(err, &me) || me.Code != models.CodeInvalid || me.Field != tc.field {
 			t.Errorf("NewRollup(%+v).Deflection(%+v) = %v, want invalid %s", tc.cfg, tc.q, err, tc.field)
 		}
+	}
+}
+
+// TestOneDayRange: to is exclusive, so from = to is refused with a message
+// that gives the range of that one day, and that range is answered.
+func TestOneDayRange(t *testing.T) {
+	a := aggregate(t, Config{}, Query{From: monday, To: monday}, loadFixture(t))
+	_, err := a.r.Deflection(a.q)
+	if err == nil || !strings.Contains(err.Error(), "from=2026-11-02&to=2026-11-03") {
+		t.Errorf("from = to: %v, want the one day's range in the message", err)
+	}
+	a.q.To = tuesday
+	if got := a.Deflection(); got.Totals != wantMonday {
+		t.Errorf("Monday alone: totals %+v, want %+v", got.Totals, wantMonday)
+	}
+}
+
+// TestCostsAndCurrency: the configured costs and currency make the cost
+// saved and are reported with it.
+func TestCostsAndCurrency(t *testing.T) {
+	r := aggregate(t, Config{AgentCost: 20, SelfServiceCost: 5, Currency: "EUR"}, fixtureQuery(), loadFixture(t)).Deflection()
+	if r.AgentCost != 20 || r.SelfServiceCost != 5 || r.Currency != "EUR" {
+		t.Errorf("report header: costs %v and %v in %q, want 20 and 5 in EUR", r.AgentCost, r.SelfServiceCost, r.Currency)
+	}
+	if want := float64(wantTotals.Deflected) * 15; r.Totals.CostSaved != want {
+		t.Errorf("cost saved %v, want %d deflected × 15 = %v", r.Totals.CostSaved, wantTotals.Deflected, want)
 	}
 }
 
@@ -678,6 +711,14 @@ func TestUnansweredSearches(t *testing.T) {
 	want := []GapCount{{"apple watch", 2}, {"homekit", 1}}
 	if !reflect.DeepEqual(r.Unanswered, want) || !reflect.DeepEqual(r.ContentGaps, []GapCount{{"homekit", 1}}) {
 		t.Errorf("unanswered %v, content gaps %v; want %v and [homekit]", r.Unanswered, r.ContentGaps, want)
+	}
+	// Two days later, one more weak search: the series has the three
+	// days, the empty one between included.
+	a.r.Add(models.Event{ID: "5", Type: models.EventSearch, SessionID: "s5", Time: at.AddDate(0, 0, 2), Query: "homekit hub", ResultCount: 2, BestRelevance: &weak})
+	r = a.Search(10)
+	wantSeries := []SearchBucket{{sunday, 4, 1, 3}, {monday, 0, 0, 0}, {tuesday, 1, 0, 1}}
+	if r.UnansweredSearches != 4 || r.ZeroResultSearches != 1 || !reflect.DeepEqual(r.Series, wantSeries) {
+		t.Errorf("%d unanswered, %d with no result, series %+v; want 4, 1 and %+v", r.UnansweredSearches, r.ZeroResultSearches, r.Series, wantSeries)
 	}
 }
 

@@ -63,6 +63,7 @@ type DeflectionReport struct {
 	WindowSeconds   float64       `json:"window_seconds"`
 	AgentCost       float64       `json:"agent_cost"`
 	SelfServiceCost float64       `json:"self_service_cost"`
+	Currency        string        `json:"currency"` // ISO 4217 code of both costs and of every cost saved
 	Totals          Metrics       `json:"totals"`
 	Series          []Bucket      `json:"series"`
 	Breakdown       []Row         `json:"breakdown,omitempty"`
@@ -165,22 +166,16 @@ func (r *Rollup) Deflection(q Query) (DeflectionReport, error) {
 		WindowSeconds:   r.cfg.Window.Seconds(),
 		AgentCost:       r.cfg.AgentCost,
 		SelfServiceCost: r.cfg.SelfServiceCost,
+		Currency:        r.cfg.Currency,
 		Totals:          r.metrics(total),
 		Series:          []Bucket{},
 	}
-	if len(series) > 0 {
-		starts := make([]time.Time, 0, len(series))
-		for b := range series {
-			starts = append(starts, b)
+	for _, b := range span(series, q.Interval) {
+		var c counts
+		if p := series[b]; p != nil {
+			c = *p
 		}
-		slices.SortFunc(starts, time.Time.Compare)
-		for b := starts[0]; !b.After(starts[len(starts)-1]); b = next(b, q.Interval) {
-			var c counts
-			if p := series[b]; p != nil {
-				c = *p
-			}
-			rep.Series = append(rep.Series, Bucket{Start: b, Metrics: r.metrics(c)})
-		}
+		rep.Series = append(rep.Series, Bucket{Start: b, Metrics: r.metrics(c)})
 	}
 	if q.By != "" {
 		rep.Breakdown = make([]Row, 0, len(groups))
@@ -193,16 +188,16 @@ func (r *Rollup) Deflection(q Query) (DeflectionReport, error) {
 }
 
 // merged returns the summed figures, article or search ones as merge
-// adds them, of the sessions q selects, or an error naming the field when
-// q is malformed.
-func (r *Rollup) merged(q Query, merge func(m, o *summary)) (*summary, error) {
+// adds each day's part to them, of the sessions q selects, or an error
+// naming the field when q is malformed.
+func (r *Rollup) merged(q Query, merge func(m *summary, p part)) (*summary, error) {
 	q, err := q.validate()
 	if err != nil {
 		return nil, err
 	}
 	m := newSummary()
 	for _, p := range r.collect(q) {
-		merge(m, p.sum)
+		merge(m, p)
 	}
 	return m, nil
 }
@@ -210,13 +205,19 @@ func (r *Rollup) merged(q Query, merge func(m, o *summary)) (*summary, error) {
 // SearchReport is the search figures of a query. Queries are counted under
 // NormalizeQuery. A search is clicked when an article_view follows it in
 // the same session before the session's next search; the click-through
-// rate is clicked searches / searches.
+// rate is clicked searches / searches. A search is unanswered when it had
+// no result, or none at models.ConfidentRelevance.
 type SearchReport struct {
 	Searches           int     `json:"searches"`
 	ClickedSearches    int     `json:"clicked_searches"`
 	ClickThroughRate   float64 `json:"click_through_rate"`
 	ZeroResultSearches int     `json:"zero_result_searches"`
 	ZeroResultRate     float64 `json:"zero_result_rate"`
+	UnansweredSearches int     `json:"unanswered_searches"`
+	// Series has the searches of each interval (the query's Interval), as
+	// the deflection report's series does: from the first interval holding
+	// a session to the last, empty ones between included.
+	Series []SearchBucket `json:"series"`
 	// TopQueries are the most searched queries, by searches descending
 	// then query ascending.
 	TopQueries []QueryCount `json:"top_queries"`
@@ -230,6 +231,15 @@ type SearchReport struct {
 	// TicketAnyway are the queries after which the session still submitted
 	// a ticket, by tickets descending then query ascending.
 	TicketAnyway []TicketQuery `json:"ticket_anyway"`
+}
+
+// SearchBucket is the searches of the sessions whose first event falls in
+// the interval starting at Start.
+type SearchBucket struct {
+	Start              time.Time `json:"start"`
+	Searches           int       `json:"searches"`
+	ZeroResultSearches int       `json:"zero_result_searches"`
+	UnansweredSearches int       `json:"unanswered_searches"`
 }
 
 // QueryCount is how often a query was searched and clicked.
@@ -262,11 +272,35 @@ type TicketQuery struct {
 // list; top <= 0 means all rows. It returns a models.ErrInvalid error
 // naming the field when q is malformed.
 func (r *Rollup) Search(q Query, top int) (SearchReport, error) {
-	m, err := r.merged(q, (*summary).mergeQueries)
+	q, err := q.validate()
 	if err != nil {
 		return SearchReport{}, err
 	}
-	rep := SearchReport{Searches: m.searches, TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, Unanswered: []GapCount{}, TicketAnyway: []TicketQuery{}}
+	series := make(map[time.Time]*SearchBucket)
+	m, err := r.merged(q, func(m *summary, p part) {
+		if p.sum.total.sessions == 0 {
+			return // a day the range cuts may keep none of its sessions
+		}
+		m.mergeQueries(p.sum)
+		start := bucket(p.key.start(), q.Interval)
+		b := entry(series, start)
+		b.Start = start
+		b.Searches += p.sum.searches
+		b.ZeroResultSearches += p.sum.zero
+		b.UnansweredSearches += p.sum.unanswered
+	})
+	if err != nil {
+		return SearchReport{}, err
+	}
+	rep := SearchReport{Searches: m.searches, ZeroResultSearches: m.zero, UnansweredSearches: m.unanswered, Series: []SearchBucket{},
+		TopQueries: []QueryCount{}, ContentGaps: []GapCount{}, Unanswered: []GapCount{}, TicketAnyway: []TicketQuery{}}
+	for _, b := range span(series, q.Interval) {
+		sb := SearchBucket{Start: b}
+		if p := series[b]; p != nil {
+			sb = *p
+		}
+		rep.Series = append(rep.Series, sb)
+	}
 	type named struct {
 		text string
 		*queryStats
@@ -275,7 +309,6 @@ func (r *Rollup) Search(q Query, top int) (SearchReport, error) {
 	for text, s := range m.queries {
 		qs = append(qs, named{text, s})
 		rep.ClickedSearches += s.clicks
-		rep.ZeroResultSearches += s.zero
 	}
 	rep.ClickThroughRate = ratio(rep.ClickedSearches, rep.Searches)
 	rep.ZeroResultRate = ratio(rep.ZeroResultSearches, rep.Searches)
@@ -341,8 +374,11 @@ type ArticleStats struct {
 	Deflections int `json:"deflections"`
 	// TicketsAfterView counts ticket_submitted events of sessions that had
 	// viewed it earlier (each ticket once per article): the article that
-	// does not work.
-	TicketsAfterView int `json:"tickets_after_view"`
+	// does not work. TicketsAfterViewRate is TicketsAfterView / Views, 4
+	// decimals, and 0 without views: an article read often and seldom
+	// followed by a ticket works, whatever its count.
+	TicketsAfterView     int     `json:"tickets_after_view"`
+	TicketsAfterViewRate float64 `json:"tickets_after_view_rate"`
 	// Title is filled in by the engine from the articles it holds; empty
 	// for an article it no longer has.
 	Title string `json:"title,omitempty"`
@@ -351,7 +387,7 @@ type ArticleStats struct {
 // Articles returns the article report of q. It returns a
 // models.ErrInvalid error naming the field when q is malformed.
 func (r *Rollup) Articles(q Query) (ArticleReport, error) {
-	m, err := r.merged(q, (*summary).mergeArticles)
+	m, err := r.merged(q, func(m *summary, p part) { m.mergeArticles(p.sum) })
 	if err != nil {
 		return ArticleReport{}, err
 	}
@@ -366,6 +402,8 @@ func (r *Rollup) Articles(q Query) (ArticleReport, error) {
 			HelpfulRatio:     ratio(st.helpfulYes, st.helpfulYes+st.helpfulNo),
 			Deflections:      st.deflections,
 			TicketsAfterView: st.ticketsAfterView,
+
+			TicketsAfterViewRate: ratio(st.ticketsAfterView, st.views),
 		})
 	}
 	slices.SortFunc(rep.Articles, func(x, y ArticleStats) int {
