@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/indexer/openai"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -32,6 +34,15 @@ var plantedQueries = []string{
 // it and the topic leaves the gaps.
 func TestGapsFromLiveTraffic(t *testing.T) {
 	s := newDemoServer(t, true)
+	// A chat model titles the largest topics from their search phrases.
+	chat := &fakeChat{reply: "Brightloom on smartwatches"}
+	chatServer := httptest.NewServer(chat)
+	defer chatServer.Close()
+	m, err := openai.NewChat(openai.ChatConfig{BaseURL: chatServer.URL + "/v1", Model: "m", Timeout: time.Second}, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.eng.UseChat(m, time.Second)
 	cust := s.newKey(models.RolePortal, models.PortalCustomer)
 	analyst := s.newKey(models.RoleAnalyst, "")
 	search := func(q string, i int) {
@@ -84,6 +95,9 @@ func TestGapsFromLiveTraffic(t *testing.T) {
 	}
 	if len(top.TicketIDs) != 0 {
 		t.Errorf("an analyst is shown ticket ids: %v", top.TicketIDs)
+	}
+	if top.Title != "Brightloom on smartwatches" || !strings.Contains(chat.sent(), "apple watch") {
+		t.Errorf("top gap title %q; want the chat model's, written from its searches (sent %q)", top.Title, chat.sent())
 	}
 
 	// An article about it: the next period's searches find it.

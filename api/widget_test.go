@@ -441,7 +441,7 @@ func newDemoServer(t *testing.T, vectors bool) *widgetServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.testServer = &testServer{t: t, handler: h, store: store, key: key}
+	w.testServer = &testServer{t: t, handler: h, store: store, key: key, eng: eng}
 	return w
 }
 

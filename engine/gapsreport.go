@@ -29,6 +29,9 @@ const (
 // that fails" (one relevant enough, which did not help).
 type GapTopic struct {
 	gaps.Topic
+	// Title is a readable title a chat model wrote from the topic's
+	// sample queries, when the server has one; Label is always there.
+	Title string `json:"title,omitempty"`
 	// Growth is Size over Previous minus one; null when there was nothing
 	// the period before.
 	Growth *float64 `json:"growth"`
@@ -127,8 +130,39 @@ func (e *Engine) Gaps(ctx context.Context, q analytics.Query, withTickets bool) 
 		}
 		rep.Topics = append(rep.Topics, g)
 	}
+	e.titleGaps(ctx, rep.Topics)
 	rep.TookMicros = time.Since(start).Microseconds()
 	return rep, nil
+}
+
+// titledGaps is how many of a report's largest topics a chat model titles.
+const titledGaps = 5
+
+// gapTitleTimeout bounds the titling of a report's topics, all together.
+const gapTitleTimeout = 5 * time.Second
+
+// titleGaps has the chat model, when the engine has one, write a short
+// title for each of the largest topics from its label and sample queries
+// (search phrases only, never ticket text). A topic whose title fails
+// keeps its key words alone.
+func (e *Engine) titleGaps(ctx context.Context, topics []GapTopic) {
+	if e.chat == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, gapTitleTimeout)
+	defer cancel()
+	const system = "You name groups of help-centre searches that found no answer, so a support team knows what article to write. " +
+		"Reply with a title of at most eight words and nothing else."
+	for i := range topics[:min(len(topics), titledGaps)] {
+		t := &topics[i]
+		user := "Key words: " + t.Label + "\nSearches:\n- " + strings.Join(t.Samples, "\n- ")
+		title, err := e.chat.Complete(ctx, system, user)
+		title = strings.Trim(strings.TrimSpace(title), "\"'.")
+		if err != nil || title == "" || len(title) > 120 || strings.Contains(title, "\n") {
+			continue
+		}
+		t.Title = title
+	}
 }
 
 // gapSignals turns a search report's unanswered queries and ticket-anyway
