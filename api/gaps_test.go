@@ -58,6 +58,12 @@ func TestGapsFromLiveTraffic(t *testing.T) {
 			search(noise[i%len(noise)], 1000+i)
 		}
 	}
+	// Tickets about it that no article answers join the topic.
+	for i, subject := range []string{"Apple Watch app?", "Is there a smartwatch app for the cameras", "Garmin watch support"} {
+		s.do(http.MethodPut, "/v1/tickets/TW-"+strconv.Itoa(i), map[string]any{"portal": "customer", "subject": subject,
+			"body": "I would like to see my camera alerts on my watch. Private detail " + strconv.Itoa(i) + ".", "created_at": time.Now().UTC().Format(time.RFC3339)}).
+			mustStatus(t, http.StatusCreated)
+	}
 	// The next period starts on the next whole second (the API reads
 	// times to the second).
 	mid := time.Now().UTC().Truncate(time.Second).Add(time.Second)
@@ -95,6 +101,26 @@ func TestGapsFromLiveTraffic(t *testing.T) {
 	}
 	if len(top.TicketIDs) != 0 {
 		t.Errorf("an analyst is shown ticket ids: %v", top.TicketIDs)
+	}
+	// The watch tickets count in watch topics (a long ticket may group
+	// apart from the short queries), never showing their text.
+	watchTickets := func(rep engine.GapsReport) (tickets, ids int) {
+		for _, g := range rep.Topics {
+			if strings.Contains(strings.Join(g.Samples, " ")+g.Label+g.Title, "Private detail") {
+				t.Errorf("topic %q shows a ticket's text: %q", g.Label, g.Samples)
+			}
+			if strings.Contains(g.Label, "watch") {
+				tickets += g.Tickets
+				ids += len(g.TicketIDs)
+			}
+		}
+		return tickets, ids
+	}
+	if n, ids := watchTickets(rep); n < 3 || ids != 0 {
+		t.Errorf("for an analyst: %d tickets in watch topics (want the 3 watch tickets), %d ticket ids (want none)", n, ids)
+	}
+	if _, ids := watchTickets(gaps(s.newKey(models.RoleAgent, ""), start, mid)); ids < 3 {
+		t.Errorf("for an agent: %d ticket ids in watch topics, want the 3 watch tickets'", ids)
 	}
 	if top.Title != "Brightloom on smartwatches" || !strings.Contains(chat.sent(), "apple watch") {
 		t.Errorf("top gap title %q; want the chat model's, written from its searches (sent %q)", top.Title, chat.sent())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,8 +63,9 @@ type GapsReport struct {
 
 // Gaps groups what self-service failed on in the period of q (and the
 // period before it, for trends) into topics: searches with no confident
-// answer (none, or none at models.ConfidentRelevance) and queries after
-// which a ticket was filed anyway. Each topic has
+// answer (none, or none at models.ConfidentRelevance), queries after
+// which a ticket was filed anyway, and tickets no article answers with
+// confidence (their text groups them but is never shown to analysts). Each topic has
 // its size, trend, key words, nearest article and the cost of its
 // tickets. withTickets keeps the ticket ids, for agents and admins.
 func (e *Engine) Gaps(ctx context.Context, q analytics.Query, withTickets bool) (GapsReport, error) {
@@ -77,13 +79,20 @@ func (e *Engine) Gaps(ctx context.Context, q analytics.Query, withTickets bool) 
 		return GapsReport{}, err
 	}
 	signals := gapSignals(cur, false)
+	prevFrom := q.From
 	if !q.From.IsZero() && !q.To.IsZero() {
 		prev := q
 		prev.From, prev.To = q.From.Add(-q.To.Sub(q.From)), q.From
+		prevFrom = prev.From
 		if before, err := r.Search(prev, maxGapSignals); err == nil {
 			signals = append(signals, gapSignals(before, true)...)
 		}
 	}
+	tickets, err := e.ticketSignals(ctx, q, prevFrom)
+	if err != nil {
+		return GapsReport{}, err
+	}
+	signals = append(signals, tickets...)
 	defl, err := r.Deflection(q)
 	if err != nil {
 		return GapsReport{}, err
@@ -115,6 +124,9 @@ func (e *Engine) Gaps(ctx context.Context, q analytics.Query, withTickets bool) 
 		g := GapTopic{Topic: t, Cost: round(float64(t.Tickets)*defl.AgentCost*100) / 100, Verdict: "no article"}
 		if !withTickets {
 			g.TicketIDs = nil
+			if len(t.Samples) == 0 {
+				g.Label = "" // words of tickets alone: analysts see no ticket text
+			}
 		}
 		if t.Previous > 0 {
 			growth := round(float64(t.Size)/float64(t.Previous) - 1)
@@ -155,6 +167,9 @@ func (e *Engine) titleGaps(ctx context.Context, topics []GapTopic) {
 		"Reply with a title of at most eight words and nothing else."
 	for i := range topics[:min(len(topics), titledGaps)] {
 		t := &topics[i]
+		if len(t.Samples) == 0 || t.Label == "" {
+			continue // a topic of tickets alone: its words are private
+		}
 		user := "Key words: " + t.Label + "\nSearches:\n- " + strings.Join(t.Samples, "\n- ")
 		title, err := e.chat.Complete(ctx, system, user)
 		title = strings.Trim(strings.TrimSpace(title), "\"'.")
@@ -164,6 +179,55 @@ func (e *Engine) titleGaps(ctx context.Context, topics []GapTopic) {
 		t.Title = title
 	}
 }
+
+// maxGapTickets bounds the tickets of each period read for gaps, the most
+// recent first.
+const maxGapTickets = 1000
+
+// ticketSignals returns the tickets created in the period of q (and, from
+// prevFrom, the period before) on its portal that no article answers with
+// confidence: the best found for the subject and opening of the body is
+// below models.ConfidentRelevance, or none is.
+func (e *Engine) ticketSignals(ctx context.Context, q analytics.Query, prevFrom time.Time) ([]gaps.Signal, error) {
+	var cur, prev []*models.Ticket
+	err := e.store.Tickets(ctx, func(t *models.Ticket) error {
+		switch {
+		case q.Portal != "" && t.Portal != q.Portal:
+		case !q.To.IsZero() && !t.CreatedAt.Before(q.To):
+		case q.From.IsZero() || !t.CreatedAt.Before(q.From):
+			cur = append(cur, t)
+		case !prevFrom.IsZero() && !t.CreatedAt.Before(prevFrom):
+			prev = append(prev, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []gaps.Signal
+	for _, set := range []struct {
+		tickets  []*models.Ticket
+		previous bool
+	}{{cur, false}, {prev, true}} {
+		slices.SortFunc(set.tickets, func(a, b *models.Ticket) int { return b.CreatedAt.Compare(a.CreatedAt) })
+		for _, t := range set.tickets[:min(len(set.tickets), maxGapTickets)] {
+			text := clip(models.FirstWords(t.Subject+"\n"+t.Body, gapTicketWords), models.MaxSearchQueryLength)
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			res, best, mode, err := e.rankArticles(ctx, models.SearchRequest{Query: text, Audience: models.Audience{Portal: t.Portal}, Limit: 1})
+			if err == nil && len(res.Hits) > 0 && e.matched(best, mode) && best >= models.ConfidentRelevance {
+				continue // an article answers it
+			}
+			out = append(out, gaps.Signal{Text: text, Kind: gaps.KindTicket, Weight: 1, Previous: set.previous, TicketID: t.ID})
+		}
+	}
+	return out, nil
+}
+
+// gapTicketWords is how much of a ticket stands for it in gaps: its
+// subject and the opening of its body.
+const gapTicketWords = 24
 
 // gapSignals turns a search report's unanswered queries and ticket-anyway
 // queries into signals.

@@ -61,9 +61,14 @@ type Topic struct {
 	TicketIDs []string `json:"ticket_ids,omitempty"`
 	// centroid is the sum of its signals' unit vectors.
 	centroid []float32
-	weights  map[string]float64 // stem -> weight of the signals holding it, for the label
+	weights  map[string]float64 // stem -> weight of the query signals holding it, for the label
 	idf      map[string]float64 // stem -> its inverse frequency among all signals
 	surface  map[string]map[string]int
+	// ticketWeights and ticketSurface are weights and surface of the
+	// ticket signals: they label a topic no query names.
+	ticketWeights map[string]float64
+	ticketSurface map[string]map[string]int
+	ticketCount   int // weight of its KindTicket signals
 }
 
 // maxSamples bounds a topic's samples.
@@ -93,7 +98,8 @@ func Group(signals []Signal, vectors [][]float32, threshold float64, analyze fun
 			}
 		}
 		if best < 0 {
-			topics = append(topics, &Topic{centroid: make([]float32, len(v)), weights: map[string]float64{}, idf: map[string]float64{}, surface: map[string]map[string]int{}})
+			topics = append(topics, &Topic{centroid: make([]float32, len(v)), weights: map[string]float64{}, idf: map[string]float64{},
+				surface: map[string]map[string]int{}, ticketWeights: map[string]float64{}, ticketSurface: map[string]map[string]int{}})
 			best = len(topics) - 1
 		}
 		topics[best].add(s, v, terms[i], df, len(signals))
@@ -104,7 +110,7 @@ func Group(signals []Signal, vectors [][]float32, threshold float64, analyze fun
 			continue
 		}
 		t.Label = t.label()
-		t.centroid, t.weights, t.idf, t.surface = nil, nil, nil, nil
+		t.centroid, t.weights, t.idf, t.surface, t.ticketWeights, t.ticketSurface = nil, nil, nil, nil, nil, nil
 		out = append(out, *t)
 	}
 	slices.SortStableFunc(out, func(a, b Topic) int { return cmp.Compare(b.Size, a.Size) })
@@ -124,25 +130,33 @@ func (t *Topic) add(s Signal, v []float32, terms [][2]string, df map[string]int,
 	switch s.Kind {
 	case KindTicket, KindTicketAnyway:
 		t.Tickets += s.Weight
+		if s.Kind == KindTicket {
+			t.ticketCount += s.Weight
+		}
 		if s.TicketID != "" {
 			t.TicketIDs = append(t.TicketIDs, s.TicketID)
 		}
 	default:
 		t.Searches += s.Weight
 	}
-	if len(t.Samples) < maxSamples && !slices.Contains(t.Samples, s.Text) {
+	// A ticket's text is private: it groups, and labels only a topic no
+	// query names, but is never a sample.
+	weights, surface := t.weights, t.surface
+	if s.Kind == KindTicket {
+		weights, surface = t.ticketWeights, t.ticketSurface
+	} else if len(t.Samples) < maxSamples && !slices.Contains(t.Samples, s.Text) {
 		t.Samples = append(t.Samples, s.Text)
 	}
 	seen := map[string]bool{}
 	for _, term := range terms {
 		stem, word := term[0], term[1]
-		if t.surface[stem] == nil {
-			t.surface[stem] = map[string]int{}
+		if surface[stem] == nil {
+			surface[stem] = map[string]int{}
 		}
-		t.surface[stem][word] += s.Weight
+		surface[stem][word] += s.Weight
 		if !seen[stem] {
 			seen[stem] = true
-			t.weights[stem] += float64(s.Weight)
+			weights[stem] += float64(s.Weight)
 			t.idf[stem] = math.Log(1 + float64(n)/float64(df[stem]))
 		}
 	}
@@ -153,11 +167,15 @@ func (t *Topic) add(s Signal, v []float32, terms [][2]string, df map[string]int,
 // share, so that the topic's own words beat a rare word of one signal),
 // weighed by how rare they are among all signals.
 func (t *Topic) label() string {
-	stems := make([]string, 0, len(t.weights))
+	weights, surface, size := t.weights, t.surface, t.Size-t.ticketCount
+	if len(weights) == 0 {
+		weights, surface, size = t.ticketWeights, t.ticketSurface, t.ticketCount
+	}
+	stems := make([]string, 0, len(weights))
 	score := map[string]float64{}
-	for s, w := range t.weights {
+	for s, w := range weights {
 		stems = append(stems, s)
-		share := w / float64(t.Size)
+		share := w / float64(max(size, 1))
 		score[s] = share * share * t.idf[s]
 	}
 	slices.SortFunc(stems, func(a, b string) int {
@@ -169,7 +187,7 @@ func (t *Topic) label() string {
 	var words []string
 	for _, s := range stems[:min(labelWords, len(stems))] {
 		best, n := "", -1
-		for w, c := range t.surface[s] {
+		for w, c := range surface[s] {
 			if c > n || c == n && w < best {
 				best, n = w, c
 			}

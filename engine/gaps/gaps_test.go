@@ -48,3 +48,25 @@ func TestGroup(t *testing.T) {
 		t.Error("no signals, some topics")
 	}
 }
+
+// TestTicketsArePrivate: tickets group with the queries about the same
+// thing and count in the topic, but their text is never a sample, and
+// labels only a topic no query names.
+func TestTicketsArePrivate(t *testing.T) {
+	signals := []Signal{
+		{Text: "gift card balance", Kind: KindSearch, Weight: 3},
+		{Text: "gift card stolen secret", Kind: KindTicket, Weight: 1, TicketID: "T-1"},
+		{Text: "router firmware broken", Kind: KindTicket, Weight: 1, TicketID: "T-2"},
+	}
+	topics := Group(signals, Lexical(signals, words), 0.3, words)
+	if len(topics) != 2 {
+		t.Fatalf("topics %+v; want gift cards (with T-1) and the router ticket", topics)
+	}
+	gift, router := topics[0], topics[1]
+	if gift.Tickets != 1 || gift.Searches != 3 || len(gift.TicketIDs) != 1 || strings.Contains(strings.Join(gift.Samples, " ")+gift.Label, "secret") {
+		t.Errorf("gift topic %+v; want T-1 counted, and its words in no sample or label", gift)
+	}
+	if len(router.Samples) != 0 || !strings.Contains(router.Label, "router") {
+		t.Errorf("ticket-only topic %+v; want no samples, a label from the ticket's words", router)
+	}
+}
