@@ -182,7 +182,7 @@ func (e *Engine) titleGaps(ctx context.Context, topics []GapTopic) {
 
 // maxGapTickets bounds the tickets of each period read for gaps, the most
 // recent first.
-const maxGapTickets = 1000
+const maxGapTickets = 500
 
 // ticketSignals returns the tickets created in the period of q (and, from
 // prevFrom, the period before) on its portal that no article answers with

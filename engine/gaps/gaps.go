@@ -233,7 +233,8 @@ func cosine(a, b []float32) float64 {
 }
 
 // Lexical returns TF-IDF vectors of the signals' stems, over a vocabulary
-// of the stems they hold: what groups signals when there is no embedder.
+// of the stems they hold (hashed into lexicalDims columns when there are
+// more): what groups signals when there is no embedder.
 func Lexical(signals []Signal, analyze func(string) [][2]string) [][]float32 {
 	terms, df := stems(signals, analyze)
 	index := map[string]int{}
@@ -244,16 +245,23 @@ func Lexical(signals []Signal, analyze func(string) [][2]string) [][]float32 {
 			}
 		}
 	}
+	// Past lexicalDims stems, each is hashed into one of lexicalDims
+	// columns: grouping compares every signal with every topic, so the
+	// length of a vector bounds its cost.
+	dims := min(len(index), lexicalDims)
 	out := make([][]float32, len(signals))
 	for i := range signals {
-		v := make([]float32, len(index))
+		v := make([]float32, dims)
 		for _, t := range terms[i] {
-			v[index[t[0]]] += float32(math.Log(1 + float64(len(signals))/float64(df[t[0]])))
+			v[index[t[0]]%dims] += float32(math.Log(1 + float64(len(signals))/float64(df[t[0]])))
 		}
 		out[i] = v
 	}
 	return out
 }
+
+// lexicalDims bounds the length of Lexical's vectors.
+const lexicalDims = 256
 
 // stems analyzes every signal's text, and counts in how many signals each
 // stem occurs.
