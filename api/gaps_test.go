@@ -43,6 +43,9 @@ func TestGapsFromLiveTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.eng.UseChat(m, time.Second)
+	// As sift serve does at start: afterwards, gaps find a period's
+	// tickets through the timeline every write keeps fresh.
+	s.eng.WarmMetrics()
 	cust := s.newKey(models.RolePortal, models.PortalCustomer)
 	analyst := s.newKey(models.RoleAnalyst, "")
 	search := func(q string, i int) {

@@ -82,7 +82,11 @@ func (e *Engine) PutTicket(ctx context.Context, t *models.Ticket) (created bool,
 	if err != nil {
 		return false, err
 	}
-	return created, e.writer.Apply(ctx, []models.Change{c})
+	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
+		return false, err
+	}
+	e.refreshOwn(c)
+	return created, nil
 }
 
 // DeleteTicket removes a ticket; deleting a missing one reports
@@ -93,12 +97,18 @@ func (e *Engine) DeleteTicket(ctx context.Context, id string) error {
 	if _, err := e.store.Ticket(ctx, id); err != nil {
 		return err
 	}
-	return e.writer.Apply(ctx, []models.Change{models.NewDelete(models.KindTicket, id)})
+	c := models.NewDelete(models.KindTicket, id)
+	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
+		return err
+	}
+	e.refreshOwn(c)
+	return nil
 }
 
-// refreshOwn updates type-ahead after the engine's own write, unless the
-// change feed does (a replica), which applies changes in commit order: a
-// later write from another replica must not be undone by this one.
+// refreshOwn updates type-ahead and the other in-memory read models after
+// the engine's own write, unless the change feed does (a replica), which
+// applies changes in commit order: a later write from another replica must
+// not be undone by this one.
 func (e *Engine) refreshOwn(c models.Change) {
 	if !e.replicated {
 		e.Refresh([]models.Change{c})

@@ -96,6 +96,7 @@ type Engine struct {
 	curations *curation.Rules  // the team's pins, hides and boosts
 	orgs      *sharing.Orgs    // the organisations that share their tickets
 	incidents *knownissues.Set // incidents: the known issues shown first
+	timeline  ticketTimeline   // when each ticket was created, for topic gaps
 
 	answers     answer.Models    // score passages as answers to questions
 	chat        answer.ChatModel // writes generative answers; nil: extractive only

@@ -182,25 +182,14 @@ func (e *Engine) titleGaps(ctx context.Context, topics []GapTopic) {
 
 // maxGapTickets bounds the tickets of each period read for gaps, the most
 // recent first.
-const maxGapTickets = 500
+const maxGapTickets = 300
 
 // ticketSignals returns the tickets created in the period of q (and, from
 // prevFrom, the period before) on its portal that no article answers with
 // confidence: the best found for the subject and opening of the body is
 // below models.ConfidentRelevance, or none is.
 func (e *Engine) ticketSignals(ctx context.Context, q analytics.Query, prevFrom time.Time) ([]gaps.Signal, error) {
-	var cur, prev []*models.Ticket
-	err := e.store.Tickets(ctx, func(t *models.Ticket) error {
-		switch {
-		case q.Portal != "" && t.Portal != q.Portal:
-		case !q.To.IsZero() && !t.CreatedAt.Before(q.To):
-		case q.From.IsZero() || !t.CreatedAt.Before(q.From):
-			cur = append(cur, t)
-		case !prevFrom.IsZero() && !t.CreatedAt.Before(prevFrom):
-			prev = append(prev, t)
-		}
-		return nil
-	})
+	cur, prev, err := e.periodTickets(ctx, q, prevFrom)
 	if err != nil {
 		return nil, err
 	}
@@ -225,9 +214,44 @@ func (e *Engine) ticketSignals(ctx context.Context, q analytics.Query, prevFrom 
 	return out, nil
 }
 
+// periodTickets returns the tickets created in the period of q and in the
+// one before it (from prevFrom), on its portal: the most recent
+// maxGapTickets of each from the timeline once it is built, else every one
+// read from the store.
+func (e *Engine) periodTickets(ctx context.Context, q analytics.Query, prevFrom time.Time) (cur, prev []*models.Ticket, err error) {
+	if ids, ok := e.timeline.between(q.Portal, q.From, q.To, maxGapTickets); ok {
+		var before []string
+		if !q.From.IsZero() {
+			before, _ = e.timeline.between(q.Portal, prevFrom, q.From, maxGapTickets)
+		}
+		load := func(ids []string) []*models.Ticket {
+			var out []*models.Ticket
+			for _, id := range ids {
+				if t, err := e.store.Ticket(ctx, id); err == nil {
+					out = append(out, t)
+				}
+			}
+			return out
+		}
+		return load(ids), load(before), nil
+	}
+	err = e.store.Tickets(ctx, func(t *models.Ticket) error {
+		switch {
+		case q.Portal != "" && t.Portal != q.Portal:
+		case !q.To.IsZero() && !t.CreatedAt.Before(q.To):
+		case q.From.IsZero() || !t.CreatedAt.Before(q.From):
+			cur = append(cur, t)
+		case !prevFrom.IsZero() && !t.CreatedAt.Before(prevFrom):
+			prev = append(prev, t)
+		}
+		return nil
+	})
+	return cur, prev, err
+}
+
 // gapTicketWords is how much of a ticket stands for it in gaps: its
 // subject and the opening of its body.
-const gapTicketWords = 24
+const gapTicketWords = 12
 
 // gapSignals turns a search report's unanswered queries and ticket-anyway
 // queries into signals.
