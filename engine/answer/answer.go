@@ -32,6 +32,8 @@ import (
 
 	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/engine/logistic"
+
+	"github.com/siftdesk/sift/models"
 )
 
 // Candidate is an article retrieval found for a question, with its
@@ -156,7 +158,7 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 				f[featOpening] = 1
 			}
 			if pi < len(c.Vectors) && len(q.Vector) > 0 {
-				f[featSemantic] = max(cosine(q.Vector, c.Vectors[pi]), 0)
+				f[featSemantic] = max(models.Cosine(q.Vector, c.Vectors[pi]), 0)
 				if f[featSemantic] > closestCos {
 					closest, closestCos = len(out), f[featSemantic]
 				}
@@ -186,24 +188,6 @@ func Score(idx *bm25.Index, q Question, candidates []Candidate, m Model) []Score
 		return 0
 	})
 	return out
-}
-
-// cosine returns the cosine of two vectors of the same length, 0 when
-// either is zero or their lengths differ.
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }
 
 // termSet returns the set of terms of text.

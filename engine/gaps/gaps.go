@@ -20,6 +20,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/siftdesk/sift/models"
 )
 
 // Signal is one thing self-service failed on.
@@ -93,7 +95,7 @@ func Group(signals []Signal, vectors [][]float32, threshold float64, analyze fun
 		s, v := signals[i], unit(vectors[i])
 		best, bestCos := -1, threshold
 		for k, t := range topics {
-			if c := cosine(v, t.centroid); c >= bestCos {
+			if c := models.Cosine(v, t.centroid); c >= bestCos {
 				best, bestCos = k, c
 			}
 		}
@@ -212,24 +214,6 @@ func unit(v []float32) []float32 {
 		out[i] = x * k
 	}
 	return out
-}
-
-// cosine returns the cosine of two vectors of the same length; 0 when
-// either is zero or their lengths differ.
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }
 
 // Lexical returns TF-IDF vectors of the signals' stems, over a vocabulary
