@@ -187,18 +187,26 @@ func NewChat(cfg ChatConfig, log *slog.Logger) (*Chat, error) {
 // chatClient returns a go-openai client for cfg that reads at most limit
 // bytes of a response body.
 func chatClient(cfg ChatConfig, limit int64) *goopenai.Client {
+	return newClient(cfg.APIKey, cfg.BaseURL, cfg.AzureAPIVersion, cfg.Organization, limitDoer{next: &http.Client{}, limit: limit})
+}
+
+// newClient is a go-openai client for an OpenAI-compatible endpoint (Azure
+// when azureVersion is set, with the model being the deployment's name)
+// whose requests go through doer, recorded for retries and errors.
+func newClient(key, baseURL, azureVersion, org string, doer goopenai.HTTPDoer) *goopenai.Client {
 	var cc goopenai.ClientConfig
-	if cfg.AzureAPIVersion != "" {
-		cc = goopenai.DefaultAzureConfig(cfg.APIKey, cfg.BaseURL)
-		cc.APIVersion = cfg.AzureAPIVersion
-		// Model is the deployment's name already.
+	if azureVersion != "" {
+		cc = goopenai.DefaultAzureConfig(key, baseURL)
+		cc.APIVersion = azureVersion
+		// Model is the deployment's name already: use it as it is, not
+		// go-openai's mapping from model names.
 		cc.AzureModelMapperFunc = func(deployment string) string { return deployment }
 	} else {
-		cc = goopenai.DefaultConfig(cfg.APIKey)
-		cc.BaseURL = cfg.BaseURL
+		cc = goopenai.DefaultConfig(key)
+		cc.BaseURL = baseURL
 	}
-	cc.OrgID = cfg.Organization
-	cc.HTTPClient = recordingDoer{next: limitDoer{next: &http.Client{}, limit: limit}}
+	cc.OrgID = org
+	cc.HTTPClient = recordingDoer{next: doer}
 	return goopenai.NewClientWithConfig(cc)
 }
 

@@ -57,22 +57,9 @@ func New(cfg Config, log *slog.Logger) (*Embedder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var cc goopenai.ClientConfig
-	if cfg.AzureAPIVersion != "" {
-		cc = goopenai.DefaultAzureConfig(cfg.APIKey, cfg.BaseURL)
-		cc.APIVersion = cfg.AzureAPIVersion
-		// Model is the deployment's name already: use it as it is, not
-		// go-openai's mapping from model names.
-		cc.AzureModelMapperFunc = func(deployment string) string { return deployment }
-	} else {
-		cc = goopenai.DefaultConfig(cfg.APIKey)
-		cc.BaseURL = cfg.BaseURL
-	}
-	cc.OrgID = cfg.Organization
-	cc.HTTPClient = recordingDoer{next: &http.Client{}}
 	e := &Embedder{
 		cfg:         cfg,
-		client:      goopenai.NewClientWithConfig(cc),
+		client:      newClient(cfg.APIKey, cfg.BaseURL, cfg.AzureAPIVersion, cfg.Organization, &http.Client{}),
 		log:         log.With("component", "openai-embedder"),
 		backoffBase: backoffBase,
 		backoffCap:  backoffCap,
