@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -45,7 +46,9 @@ func TestGapsFromLiveTraffic(t *testing.T) {
 	s.eng.UseChat(m, time.Second)
 	// As sift serve does at start: afterwards, gaps find a period's
 	// tickets through the timeline every write keeps fresh.
-	s.eng.WarmMetrics()
+	if err := s.eng.WarmTickets(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	cust := s.newKey(models.RolePortal, models.PortalCustomer)
 	analyst := s.newKey(models.RoleAnalyst, "")
 	search := func(q string, i int) {

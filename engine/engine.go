@@ -22,6 +22,7 @@ import (
 	"github.com/siftdesk/sift/engine/relevance"
 	"github.com/siftdesk/sift/engine/sentiment"
 	"github.com/siftdesk/sift/engine/sharing"
+	"github.com/siftdesk/sift/engine/ticketindex"
 	"github.com/siftdesk/sift/engine/typeahead"
 	"github.com/siftdesk/sift/engine/vocabulary"
 	"github.com/siftdesk/sift/models"
@@ -51,8 +52,9 @@ type Store interface {
 	Vectors(ctx context.Context, kind models.Kind, model string, fn func(id string, v []float32) error) error
 }
 
-// TextIndex is the full-text index of tickets as the engine reads it;
-// articles are searched in memory (engine/bm25).
+// TextIndex is the full-text index of tickets as the engine reads it
+// until its in-memory ticket search is loaded (WarmTickets); articles are
+// searched in memory (engine/bm25).
 type TextIndex interface {
 	// SearchTickets returns the k tickets within scope whose subject and
 	// body best match text.
@@ -89,8 +91,9 @@ type Engine struct {
 	text     TextIndex
 	writer   Writer
 	log      *slog.Logger
-	articles *typeahead.Index // article titles, class by visibility and restriction
-	fulltext *bm25.Index      // article search
+	articles *typeahead.Index   // article titles, class by visibility and restriction
+	fulltext *bm25.Index        // article search
+	tickets  *ticketindex.Index // similar-ticket search, once loaded (WarmTickets)
 
 	synonyms  *vocabulary.Team // the team's synonym rules over cfg.Vocabulary, per portal
 	curations *curation.Rules  // the team's pins, hides and boosts
@@ -141,6 +144,7 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 		log:       log.With("component", "engine"),
 		articles:  typeahead.New(),
 		fulltext:  bm25.New(bm25.English()),
+		tickets:   ticketindex.New(bm25.English()),
 		synonyms:  vocabulary.NewTeam(cfg.Vocabulary),
 		curations: curation.New(),
 		orgs:      sharing.New(),

@@ -111,9 +111,6 @@ func (e *Engine) WarmMetrics() {
 	if e.rollup != nil {
 		e.rollup.Warm()
 	}
-	if err := e.timeline.build(context.Background(), e.store); err != nil {
-		e.log.Warn("reading the tickets' times failed; topic gaps read the tickets instead", "err", err)
-	}
 }
 
 // EventProblem says why one event of a batch was rejected.

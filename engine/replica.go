@@ -83,8 +83,8 @@ func (r *Replicated) CatchUp(ctx context.Context) error {
 // Refresh brings type-ahead and article search in line with changes that
 // are already in the system of record and the full-text index, as a
 // replica's change feed delivers them: articles, query completions,
-// synonym and curation rules, organisation records, incidents and the
-// tickets' timeline are added, replaced or removed.
+// synonym and curation rules, organisation records, incidents, the
+// tickets' timeline and ticket search are added, replaced or removed.
 func (e *Engine) Refresh(changes []models.Change) {
 	for _, c := range changes {
 		switch {
@@ -100,8 +100,10 @@ func (e *Engine) Refresh(changes []models.Change) {
 			e.curations.Put(*c.Curation)
 		case c.Kind == models.KindTicket && c.Delete:
 			e.timeline.remove(c.ID)
+			e.tickets.Delete(c.ID)
 		case c.Ticket != nil:
 			e.timeline.put(c.Ticket)
+			e.tickets.Put(c.Ticket)
 		case c.Kind == models.KindIncident && c.Delete:
 			e.incidents.Remove(c.ID)
 		case c.Incident != nil:

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 	"time"
@@ -11,7 +10,7 @@ import (
 )
 
 // ticketTimeline is when each ticket was created, and on which portal,
-// kept in memory once built (by WarmMetrics, in the background at start)
+// kept in memory once built (by WarmTickets, in the background at start)
 // and kept fresh by every write: what lets topic gaps find a period's
 // tickets without reading them all.
 type ticketTimeline struct {
@@ -26,25 +25,24 @@ type ticketStamp struct {
 	created time.Time
 }
 
-// build reads every ticket's portal and creation time from the store.
-func (tl *ticketTimeline) build(ctx context.Context, store Store) error {
-	byID := map[string]ticketStamp{}
-	err := store.Tickets(ctx, func(t *models.Ticket) error {
-		byID[t.ID] = ticketStamp{t.Portal, t.CreatedAt}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
+// load records a ticket read from the store while the timeline is built
+// (WarmTickets), unless a write has recorded it meanwhile: that is newer.
+func (tl *ticketTimeline) load(t *models.Ticket) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	// Writes made while the store was read are already in byID or will
-	// come again through put; keep what put recorded meanwhile.
-	for id, s := range tl.byID {
-		byID[id] = s
+	if tl.byID == nil {
+		tl.byID = map[string]ticketStamp{}
 	}
-	tl.byID, tl.built = byID, true
-	return nil
+	if _, ok := tl.byID[t.ID]; !ok {
+		tl.byID[t.ID] = ticketStamp{t.Portal, t.CreatedAt}
+	}
+}
+
+// markBuilt ends the build: from now on the timeline answers.
+func (tl *ticketTimeline) markBuilt() {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.built = true
 }
 
 // put records a written ticket.

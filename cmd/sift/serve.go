@@ -115,6 +115,11 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
 	background.Go(eng.WarmMetrics)
+	background.Go(func() {
+		if err := eng.WarmTickets(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("loading ticket search failed; similar tickets come from the full-text index and topic gaps read every ticket", "err", err)
+		}
+	})
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching() // runs before background.Wait
 	background.Go(func() { d.watch(watchCtx, eng) })
