@@ -9,12 +9,66 @@ import (
 	"testing"
 )
 
+// TestEmbedMatchesReferenceWithoutAVX512 runs the reference check on the
+// row-adding path with AVX2 and FMA, which machines without AVX-512 take.
+func TestEmbedMatchesReferenceWithoutAVX512(t *testing.T) {
+	defer func(had bool) { haveAVX512 = had }(haveAVX512)
+	haveAVX512 = false
+	checkReference(t)
+}
+
 // TestEmbedMatchesReferenceWithoutFMA runs the reference check on the
 // portable path, which machines without AVX2 and FMA take.
 func TestEmbedMatchesReferenceWithoutFMA(t *testing.T) {
-	defer func(had bool) { haveFMA = had }(haveFMA)
-	haveFMA = false
+	defer func(fma, avx512 bool) { haveFMA, haveAVX512 = fma, avx512 }(haveFMA, haveAVX512)
+	haveFMA, haveAVX512 = false, false
 	checkReference(t)
+}
+
+// TestGemmBlocked checks the blocked kernel against a plain triple loop,
+// for row counts that are and are not multiples of four, depths below and
+// above one block of kernelK, and row strides wider than the matrices.
+func TestGemmBlocked(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	random := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = r.Float32()*2 - 1
+		}
+		return x
+	}
+	for _, rows := range []int{1, 3, 4, 5, 9} {
+		for _, k := range []int{1, 7, 256, 300, 600} {
+			for _, cols := range []int{64, 192} {
+				lda, ldb, ldc := k+3, cols+64, cols+5
+				a, b, c := random(rows*lda), random(k*ldb), random(rows*ldc)
+				want := append([]float32(nil), c...)
+				for i := range rows {
+					for j := range cols {
+						var sum float64
+						for l := range k {
+							sum += float64(a[i*lda+l]) * float64(b[l*ldb+j])
+						}
+						want[i*ldc+j] += float32(sum)
+					}
+				}
+				if !gemmBlocked(rows, k, cols, a, lda, b, ldb, c, ldc) {
+					t.Fatal("gemmBlocked did not run")
+				}
+				for i := range c {
+					if d := math.Abs(float64(c[i] - want[i])); d > 1e-4 {
+						t.Fatalf("%d×%d·%d×%d: element %d is %g, want %g", rows, k, k, cols, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if gemmBlocked(4, 8, 32, make([]float32, 32), 8, make([]float32, 256), 32, make([]float32, 128), 32) {
+		t.Error("gemmBlocked ran on 32 columns, not a multiple of 64")
+	}
 }
 
 // TestAddRowsMatchesGeneric checks the AVX2 kernel against one Axpy per
@@ -54,8 +108,9 @@ func TestAddRowsMatchesGeneric(t *testing.T) {
 }
 
 // BenchmarkKernel embeds one query-like text, and a batch of 64 short
-// sentences on two cores, with the AVX2 kernel and with gonum's Axpy, in
-// one run: the ratio of the two is the kernel's gain.
+// sentences on two cores, on each path of matMul in one run: the blocked
+// AVX-512 kernel, adding rows four at a time with AVX2, and gonum's Axpy.
+// The ratios are the kernels' gains.
 func BenchmarkKernel(b *testing.B) {
 	e := loadEncoder(b)
 	ctx := context.Background()
@@ -64,12 +119,12 @@ func BenchmarkKernel(b *testing.B) {
 	for i := range batch {
 		batch[i] = ticketSentences[i%len(ticketSentences)]
 	}
-	defer func(had bool) { haveFMA = had }(haveFMA)
+	defer func(fma, avx512 bool) { haveFMA, haveAVX512 = fma, avx512 }(haveFMA, haveAVX512)
 	for _, path := range []struct {
-		name string
-		fma  bool
-	}{{"kernel", haveFMA}, {"gonum", false}} {
-		haveFMA = path.fma
+		name        string
+		fma, avx512 bool
+	}{{"blocked", haveFMA, haveAVX512}, {"rows", haveFMA, false}, {"gonum", false, false}} {
+		haveFMA, haveAVX512 = path.fma, path.avx512
 		for _, texts := range [][]string{query, batch} {
 			b.Run(fmt.Sprintf("%s/texts=%d", path.name, len(texts)), func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))

@@ -1,0 +1,94 @@
+#include "textflag.h"
+
+// func kernel4x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+//
+// C[0:4][0:64] += A[0:4][0:k] · B[0:k][0:64], row-major with row strides
+// lda, ldb and ldc (in floats). The 4×64 block of C stays in sixteen
+// AVX-512 registers for the whole of k; each step loads one row of B (four
+// registers), broadcasts one element of each row of A and does sixteen
+// fused multiply-adds.
+TEXT ·kernel4x64(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R9
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, R9
+	SHLQ $2, R10
+	LEAQ (SI)(R8*2), R11 // row 3 of A
+	ADDQ R8, R11
+	LEAQ (DX)(R10*2), R12 // row 3 of C
+	ADDQ R10, R12
+
+	VMOVUPS 0(DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS 0(DX)(R10*1), Z4
+	VMOVUPS 64(DX)(R10*1), Z5
+	VMOVUPS 128(DX)(R10*1), Z6
+	VMOVUPS 192(DX)(R10*1), Z7
+	VMOVUPS 0(DX)(R10*2), Z8
+	VMOVUPS 64(DX)(R10*2), Z9
+	VMOVUPS 128(DX)(R10*2), Z10
+	VMOVUPS 192(DX)(R10*2), Z11
+	VMOVUPS 0(R12), Z12
+	VMOVUPS 64(R12), Z13
+	VMOVUPS 128(R12), Z14
+	VMOVUPS 192(R12), Z15
+	TESTQ   CX, CX
+	JZ      store
+
+loop:
+	VMOVUPS      0(DI), Z16
+	VMOVUPS      64(DI), Z17
+	VMOVUPS      128(DI), Z18
+	VMOVUPS      192(DI), Z19
+	VBROADCASTSS (SI), Z20
+	VBROADCASTSS (SI)(R8*1), Z21
+	VBROADCASTSS (SI)(R8*2), Z22
+	VBROADCASTSS (R11), Z23
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VFMADD231PS  Z16, Z21, Z4
+	VFMADD231PS  Z17, Z21, Z5
+	VFMADD231PS  Z18, Z21, Z6
+	VFMADD231PS  Z19, Z21, Z7
+	VFMADD231PS  Z16, Z22, Z8
+	VFMADD231PS  Z17, Z22, Z9
+	VFMADD231PS  Z18, Z22, Z10
+	VFMADD231PS  Z19, Z22, Z11
+	VFMADD231PS  Z16, Z23, Z12
+	VFMADD231PS  Z17, Z23, Z13
+	VFMADD231PS  Z18, Z23, Z14
+	VFMADD231PS  Z19, Z23, Z15
+	ADDQ         $4, SI
+	ADDQ         $4, R11
+	ADDQ         R9, DI
+	DECQ         CX
+	JNZ          loop
+
+store:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	VMOVUPS Z4, 0(DX)(R10*1)
+	VMOVUPS Z5, 64(DX)(R10*1)
+	VMOVUPS Z6, 128(DX)(R10*1)
+	VMOVUPS Z7, 192(DX)(R10*1)
+	VMOVUPS Z8, 0(DX)(R10*2)
+	VMOVUPS Z9, 64(DX)(R10*2)
+	VMOVUPS Z10, 128(DX)(R10*2)
+	VMOVUPS Z11, 192(DX)(R10*2)
+	VMOVUPS Z12, 0(R12)
+	VMOVUPS Z13, 64(R12)
+	VMOVUPS Z14, 128(R12)
+	VMOVUPS Z15, 192(R12)
+	VZEROUPPER
+	RET
