@@ -13,7 +13,8 @@ const module = "github.com/siftdesk/sift"
 
 // TestImportRules keeps the import direction of ARCHITECTURE.md true:
 // models imports only the standard library; index backends import models
-// and their library, never each other, the indexer, the engine or the API;
+// and their library, never each other, the indexer, the engine or the API
+// (help desk connectors share indexer/helpdesk);
 // the engine never imports a backend or the API; the API never imports the
 // indexer; only cmd wires concrete backends.
 func TestImportRules(t *testing.T) {
@@ -63,6 +64,11 @@ func forbidden(rel, imp string) string {
 		if !std {
 			return "models uses the standard library only"
 		}
+	case strings.HasPrefix(rel, "indexer/helpdesk/"):
+		// A help desk connector shares the helpdesk package's pieces.
+		if own && target != "models" && target != "indexer/helpdesk" {
+			return "a help desk connector imports models, indexer/helpdesk and its own library only"
+		}
 	case strings.HasPrefix(rel, "indexer/"):
 		if own && target != "models" {
 			return "a backend imports models and its own library only"
@@ -94,6 +100,9 @@ func TestForbiddenCatchesViolations(t *testing.T) {
 		{"indexer/bleve", module + "/indexer/bolt", true},
 		{"indexer/bleve", module + "/engine", true},
 		{"indexer", module + "/indexer/bleve", true},
+		{"indexer/helpdesk/zendesk", module + "/indexer/helpdesk", false},
+		{"indexer/helpdesk/zendesk", module + "/indexer/helpdesk/jira", true},
+		{"indexer/helpdesk", module + "/indexer", true},
 		{"engine", module + "/indexer/bolt", true},
 		{"engine", module + "/engine/typeahead", false},
 		{"engine/typeahead", module + "/api", true},
