@@ -56,6 +56,7 @@ type benchFlags struct {
 	data        string
 	embedder    string
 	json        bool
+	jsonFile    string
 
 	search        bool
 	searchQueries int
@@ -98,6 +99,7 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.StringVar(&f.data, "data", "", "data directory, empty or new (default: a temporary directory, removed after)")
 	f.StringVar(&f.embedder, "embedder", "none", "embedder while indexing, as for sift index --embedder; none times full-text indexing alone and keeps the run short")
 	f.BoolVar(&f.json, "json", false, "print the results as JSON too, after the table")
+	f.StringVar(&f.jsonFile, "json-file", "", "write the results as JSON to this file too, for sift bench compare (e.g. testdata/bench/DATE-COMMIT.json)")
 
 	f.BoolVar(&f.search, "search", true, "run the search phase: full-text search with facets and snippets, in process and over HTTP")
 	f.IntVar(&f.searchQueries, "search-queries", 1000, "distinct search queries (words of titles and bodies, some with typos), timed in process after as many others")
@@ -240,6 +242,9 @@ type benchTarget struct {
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return runBenchCompare(ctx, args[1:], stdout, stderr)
+	}
 	f := newBenchFlags(stderr)
 	if err := f.parse(args); err != nil {
 		return err
@@ -280,13 +285,23 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	b.rep.LoadEnd = loadAverage()
 	b.rep.Targets = b.targets()
 	b.print(stdout)
+	if f.jsonFile != "" {
+		if err := writeFileAtomic(f.jsonFile, b.rep.writeJSON); err != nil {
+			return fmt.Errorf("--json-file: %w", err)
+		}
+	}
 	if f.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(&b.rep)
+		return b.rep.writeJSON(stdout)
 	}
 	return nil
+}
+
+// writeJSON writes the report as --json prints it.
+func (r *benchReport) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
 }
 
 // bench is one run of sift bench.

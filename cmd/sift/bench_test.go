@@ -19,10 +19,11 @@ import (
 func TestBench(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // the default data directory goes here, and must be removed
+	jsonFile := filepath.Join(t.TempDir(), "run.json")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"bench",
 		"--articles", "500", "--queries", "50", "--concurrency", "4", "--duration", "300ms",
-		"--seed", "7", "--log-level", "warn", "--json", "--search-queries", "20",
+		"--seed", "7", "--log-level", "warn", "--json", "--json-file", jsonFile, "--search-queries", "20",
 		"--semantic-articles", "30", "--semantic-sentences", "40", "--semantic-queries", "10",
 		"--triage-tickets", "300", "--triage-train", "200", "--triage-calls", "10",
 		"--triage-concurrency", "2", "--triage-duration", "300ms",
@@ -41,6 +42,9 @@ func TestBench(t *testing.T) {
 		}
 	}
 	rep := benchJSON(t, stdout.Bytes())
+	if saved, err := readBenchRun(jsonFile); err != nil || saved.Measures["triage.in_process.p99_us"] != rep.Triage.InProcess.P99 {
+		t.Errorf("--json-file: %v, triage p99 %v; want the report printed, triage p99 %v", err, saved.Measures["triage.in_process.p99_us"], rep.Triage.InProcess.P99)
+	}
 
 	if rep.Index.Embedder != "none" {
 		t.Errorf("embedder %q, want none by default", rep.Index.Embedder)

@@ -27,7 +27,7 @@ func commands() []command {
 		{"serve", "serve the HTTP API over a data directory", runServe},
 		{"load", "drive a running Sift on this machine with suggest, search, deflect and triage at a fixed rate for a while", runLoad},
 		{"keys", "create, list and revoke API keys of a data directory", runKeys},
-		{"bench", "benchmark indexing, type-ahead, embedding, deflection and triage on a seeded synthetic corpus", runBench},
+		{"bench", "benchmark indexing, type-ahead, embedding, deflection and triage on a seeded synthetic corpus; bench compare OLD NEW flags regressions", runBench},
 		{"train", "train ticket classifiers (category, priority, group, department) on the indexed tickets", runTrain},
 		{"migrate", "apply PostgreSQL schema migrations (serve and index also do at start)", runMigrate},
 		{"export", "write stored articles, tickets and query records as JSON Lines, from either backend", runExport},
