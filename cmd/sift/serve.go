@@ -104,7 +104,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 			return err
 		}
 	}
-	classifiers, err := loadModels(f.data, log)
+	classifiers, err := d.classifiers(ctx, f.data, log)
 	if err != nil {
 		return err
 	}
@@ -227,6 +227,9 @@ func trainOnStart(ctx context.Context, d *dataDir, data string, eng *engine.Engi
 			byField := map[string]*classify.Model{}
 			for _, r := range results {
 				byField[r.field] = r.model
+			}
+			if err := d.storeClassifiers(ctx, results); err != nil {
+				log.Warn("classifiers trained at start but not stored in the database; other replicas train their own", "err", err)
 			}
 			eng.UseClassifiers(byField)
 			log.Info("classifiers trained at start", "fields", len(byField), "tickets", len(tickets))

@@ -63,7 +63,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			man.HeldOut.Accuracy, man.HeldOut.MacroF1, man.HeldOut.ECE, r.model.Threshold(), r.took.Round(time.Millisecond))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nsaved %d models in %s; restart sift serve to use them\n", len(results), filepath.Join(data, "models"))
+	where := filepath.Join(data, "models")
+	if d.pg != nil {
+		if err := d.storeClassifiers(ctx, results); err != nil {
+			return err
+		}
+		where += " and in the database, where every replica loads them"
+	}
+	fmt.Fprintf(stdout, "\nsaved %d models in %s; restart sift serve to use them\n", len(results), where)
 	return nil
 }
 
@@ -248,14 +255,23 @@ func loadModels(data string, log *slog.Logger) (map[string]*classify.Model, erro
 		if err != nil {
 			return nil, err
 		}
-		m, err := classify.Load(f)
+		field := strings.TrimSuffix(filepath.Base(p), ".model")
+		out[field], err = decodeModel(f, field, p, log)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w (run sift train again)", p, err)
+			return nil, err
 		}
-		field := strings.TrimSuffix(filepath.Base(p), ".model")
-		out[field] = m
-		log.Info("classifier loaded", "field", field, "labels", len(m.Labels()), "trained_at", m.Manifest().TrainedAt)
 	}
 	return out, nil
+}
+
+// decodeModel reads field's model from r, which from names in errors and
+// logs.
+func decodeModel(r io.Reader, field, from string, log *slog.Logger) (*classify.Model, error) {
+	m, err := classify.Load(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (run sift train again)", from, err)
+	}
+	log.Info("classifier loaded", "field", field, "from", from, "labels", len(m.Labels()), "trained_at", m.Manifest().TrainedAt)
+	return m, nil
 }

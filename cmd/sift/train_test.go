@@ -44,6 +44,36 @@ func TestTrainThenClassify(t *testing.T) {
 	key := adminKey(t, data)
 	base, _, stop := startSift(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--embedder", "none")
 	defer stop()
+	checkClassifiesVPN(t, base, key)
+}
+
+// TestTrainedModelsSharedThroughTheDatabase trains over PostgreSQL with one
+// data directory and serves with another, empty: the replica classifies
+// with the models the database holds.
+func TestTrainedModelsSharedThroughTheDatabase(t *testing.T) {
+	db := testDatabase(t, needDatabase(t))
+	demo := filepath.Join("..", "..", "testdata", "demo")
+	if _, stderr, code := runSift(t, nil, "index", "--database-url", db, "--embedder", "none", filepath.Join(demo, "tickets.jsonl")); code != 0 {
+		t.Fatalf("index: exit %d\n%s", code, stderr)
+	}
+	stdout, stderr, code := runSift(t, nil, "train", "--database-url", db, "--data", filepath.Join(t.TempDir(), "trainer"))
+	if code != 0 || !strings.Contains(stdout, "in the database") {
+		t.Fatalf("train: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	replica := filepath.Join(t.TempDir(), "replica")
+	key := adminKey(t, replica, "--database-url", db)
+	base, _, stop := startSift(t, "serve", "--database-url", db, "--data", replica, "--addr", "127.0.0.1:0", "--embedder", "none")
+	defer stop()
+	checkClassifiesVPN(t, base, key)
+	if _, err := os.Stat(filepath.Join(replica, "models")); !os.IsNotExist(err) {
+		t.Errorf("the replica's data directory has models (%v); want them read from the database only", err)
+	}
+}
+
+// checkClassifiesVPN classifies a VPN ticket through the API at base and
+// checks the trained models answered.
+func checkClassifiesVPN(t *testing.T, base, key string) {
+	t.Helper()
 	resp := call(t, key, http.MethodPost, base+"/v1/classify",
 		`{"subject":"VPN keeps disconnecting","body":"GlobalProtect drops every ten minutes from home","portal":"itsm"}`)
 	defer resp.Body.Close()

@@ -9,19 +9,37 @@ import (
 	"testing"
 )
 
+// restoreKernels puts back the kernels' flags as the CPU has them when the
+// test ends, so that a test may turn kernels off. It loads the model first:
+// the model quantizes its weights when it loads if haveVNNI is set then.
+func restoreKernels(t testing.TB) {
+	loadEncoder(t)
+	fma, avx512, vnni := haveFMA, haveAVX512, haveVNNI
+	t.Cleanup(func() { haveFMA, haveAVX512, haveVNNI = fma, avx512, vnni })
+}
+
+// TestEmbedMatchesReferenceWithoutVNNI runs the reference check with every
+// product in float32 on the blocked AVX-512 kernel, which machines with
+// AVX-512 but not its VNNI instructions take.
+func TestEmbedMatchesReferenceWithoutVNNI(t *testing.T) {
+	restoreKernels(t)
+	haveVNNI = false
+	checkReference(t)
+}
+
 // TestEmbedMatchesReferenceWithoutAVX512 runs the reference check on the
 // row-adding path with AVX2 and FMA, which machines without AVX-512 take.
 func TestEmbedMatchesReferenceWithoutAVX512(t *testing.T) {
-	defer func(had bool) { haveAVX512 = had }(haveAVX512)
-	haveAVX512 = false
+	restoreKernels(t)
+	haveAVX512, haveVNNI = false, false
 	checkReference(t)
 }
 
 // TestEmbedMatchesReferenceWithoutFMA runs the reference check on the
 // portable path, which machines without AVX2 and FMA take.
 func TestEmbedMatchesReferenceWithoutFMA(t *testing.T) {
-	defer func(fma, avx512 bool) { haveFMA, haveAVX512 = fma, avx512 }(haveFMA, haveAVX512)
-	haveFMA, haveAVX512 = false, false
+	restoreKernels(t)
+	haveFMA, haveAVX512, haveVNNI = false, false, false
 	checkReference(t)
 }
 
@@ -108,9 +126,10 @@ func TestAddRowsMatchesGeneric(t *testing.T) {
 }
 
 // BenchmarkKernel embeds one query-like text, and a batch of 64 short
-// sentences on two cores, on each path of matMul in one run: the blocked
-// AVX-512 kernel, adding rows four at a time with AVX2, and gonum's Axpy.
-// The ratios are the kernels' gains.
+// sentences on two cores, on each path in one run: 8-bit products with
+// AVX-512 VNNI where the weights are quantized, the blocked AVX-512 kernel
+// in float32, adding rows four at a time with AVX2, and gonum's Axpy. The
+// ratios are the kernels' gains.
 func BenchmarkKernel(b *testing.B) {
 	e := loadEncoder(b)
 	ctx := context.Background()
@@ -119,12 +138,17 @@ func BenchmarkKernel(b *testing.B) {
 	for i := range batch {
 		batch[i] = ticketSentences[i%len(ticketSentences)]
 	}
-	defer func(fma, avx512 bool) { haveFMA, haveAVX512 = fma, avx512 }(haveFMA, haveAVX512)
+	restoreKernels(b)
 	for _, path := range []struct {
-		name        string
-		fma, avx512 bool
-	}{{"blocked", haveFMA, haveAVX512}, {"rows", haveFMA, false}, {"gonum", false, false}} {
-		haveFMA, haveAVX512 = path.fma, path.avx512
+		name              string
+		fma, avx512, vnni bool
+	}{
+		{"int8", haveFMA, haveAVX512, haveVNNI},
+		{"blocked", haveFMA, haveAVX512, false},
+		{"rows", haveFMA, false, false},
+		{"gonum", false, false, false},
+	} {
+		haveFMA, haveAVX512, haveVNNI = path.fma, path.avx512, path.vnni
 		for _, texts := range [][]string{query, batch} {
 			b.Run(fmt.Sprintf("%s/texts=%d", path.name, len(texts)), func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))

@@ -47,15 +47,20 @@ type scratch struct {
 	pooled  []float32 // sequences × 512: mean of each sequence's tokens
 	poolFFN []float32 // sequences × 1536: mean of the last feed-forward's inner activations
 	final   []float32 // sequences × 512: tanh layer input
+	// Inputs of an 8-bit product (quantizeRows): tokens × up to 1536
+	// integers, and each row's scale and minimum.
+	q        []uint8
+	rowScale []float32
+	rowMin   []float32
 	// stripes is how many goroutines a matrix product may use: more than
 	// one when this pass is the only one running (see matMul).
 	stripes int
 }
 
 // grow returns buf with length n, reallocating only when it is too small.
-func grow(buf []float32, n int) []float32 {
+func grow[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return buf[:n]
 }
@@ -103,19 +108,26 @@ const (
 // sums the same terms in the same order either way, so the result is the
 // same bit for bit.
 func matMul(rows, k, n int, a, w, c []float32, stripes int) {
-	if stripes <= 1 || rows*k*n < minStripedWork {
-		matMulColumns(rows, k, n, 0, n, a, w, c)
+	striped(rows*k*n, n, stripes, func(c0, c1 int) { matMulColumns(rows, k, n, c0, c1, a, w, c) })
+}
+
+// striped calls columns(c0, c1) for stripes of [0, n) on as many
+// goroutines, or once for all of it when stripes <= 1 or the product is
+// smaller than minStripedWork multiply-adds. Stripes start at multiples of
+// 64, so a column falls in the same block of the kernels, or the same part
+// of addRows, as unstriped.
+func striped(work, n, stripes int, columns func(c0, c1 int)) {
+	if stripes <= 1 || work < minStripedWork {
+		columns(0, n)
 		return
 	}
 	var wg sync.WaitGroup
 	for j := range stripes {
-		// Stripes start at multiples of 64, so a column falls in the same
-		// block of the kernel, or the same part of addRows, as unstriped.
 		c0, c1 := n*j/stripes&^(kernelCols-1), n*(j+1)/stripes&^(kernelCols-1)
 		if j == stripes-1 {
 			c1 = n
 		}
-		wg.Go(func() { matMulColumns(rows, k, n, c0, c1, a, w, c) })
+		wg.Go(func() { columns(c0, c1) })
 	}
 	wg.Wait()
 }
@@ -155,8 +167,10 @@ func addRowsGeneric(y, w []float32, stride, c0 int, idx []int, val []float32) {
 }
 
 // dense computes out = in·w + bias for rows×k in and k×n w; with accumulate
-// it adds in·w + bias to out instead. stripes is as for matMul.
-func dense(rows, k, n int, in, w, bias, out []float32, accumulate bool, stripes int) {
+// it adds in·w + bias to out instead. When w8, w quantized, is set and the
+// 8-bit kernel runs (haveVNNI), the product is matMulInt8's. s.stripes is
+// as for matMul.
+func dense(s *scratch, rows, k, n int, in, w []float32, w8 *int8Matrix, bias, out []float32, accumulate bool) {
 	out = out[:rows*n]
 	for r := range rows {
 		row := out[r*n : (r+1)*n]
@@ -168,7 +182,11 @@ func dense(rows, k, n int, in, w, bias, out []float32, accumulate bool, stripes 
 			copy(row, bias)
 		}
 	}
-	matMul(rows, k, n, in, w, out, stripes)
+	if w8 != nil && haveVNNI {
+		matMulInt8(s, rows, in, w8, out)
+		return
+	}
+	matMul(rows, k, n, in, w, out, s.stripes)
 }
 
 // layerNorm writes LayerNorm(in) with the given scale and bias to out, for
@@ -325,21 +343,21 @@ func (w *weights) forward(ctx context.Context, s *scratch, seqs [][]int32, out [
 			layerNorm(tokens, d, in, l.lnAttnScale, l.lnAttnBias, s.norm, w.epsilon)
 			s.qkv = s.qkv[:tokens*3*d]
 			s.att = s.att[:tokens*d]
-			dense(tokens, d, 3*d, s.norm, l.qkv, l.qkvBias, s.qkv, false, s.stripes)
+			dense(s, tokens, d, 3*d, s.norm, l.qkv, l.qkvInt8, l.qkvBias, s.qkv, false)
 			l.attention(s, lengths)
 			if l.res != nil {
 				// Layer 0 widens: its residual goes through a dense layer.
-				dense(tokens, d, modelDim, s.x, l.res, l.resBias, s.h, false, s.stripes)
+				dense(s, tokens, d, modelDim, s.x, l.res, nil, l.resBias, s.h, false)
 			}
-			dense(tokens, d, modelDim, s.att, l.out, l.outBias, s.h, true, s.stripes)
+			dense(s, tokens, d, modelDim, s.att, l.out, l.outInt8, l.outBias, s.h, true)
 			// Feed-forward block.
 			layerNorm(tokens, modelDim, s.h, l.lnFFNScale, l.lnFFNBias, s.norm, w.epsilon)
-			dense(tokens, modelDim, ffnDim, s.norm, l.ffn1, l.ffn1Bias, s.ffn, false, s.stripes)
+			dense(s, tokens, modelDim, ffnDim, s.norm, l.ffn1, l.ffn1Int8, l.ffn1Bias, s.ffn, false)
 			for j, v := range s.ffn {
 				s.ffn[j] = max(v, 0)
 			}
 			if i < len(w.layers)-1 {
-				dense(tokens, ffnDim, modelDim, s.ffn, l.ffn2, l.ffn2Bias, s.h, true, s.stripes)
+				dense(s, tokens, ffnDim, modelDim, s.ffn, l.ffn2, l.ffn2Int8, l.ffn2Bias, s.h, true)
 			}
 		}
 	}
@@ -380,7 +398,7 @@ func (w *weights) forward(ctx context.Context, s *scratch, seqs [][]int32, out [
 
 	// tanh(dense) over all sequences at once, then L2 normalisation.
 	s.final = grow(s.final, len(seqs)*modelDim)
-	dense(len(seqs), modelDim, modelDim, s.pooled, w.tanh, w.tanhBias, s.final, false, s.stripes)
+	dense(s, len(seqs), modelDim, modelDim, s.pooled, w.tanh, nil, w.tanhBias, s.final, false)
 	for i, v := range out {
 		var sq float32
 		for j, x := range s.final[i*modelDim : (i+1)*modelDim] {
