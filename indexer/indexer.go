@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -142,6 +143,9 @@ type Options struct {
 	DeleteMissing bool
 	// Progress, if set, is called after every batch and at the end.
 	Progress func(Progress)
+	// Read, if set, reads each source instead of ReadSource: a help
+	// desk's importer, say. Kind does not apply to it.
+	Read func(ctx context.Context, path string, fn func(Record) error) error
 }
 
 // Progress counts what a run has done so far.
@@ -165,8 +169,20 @@ type Summary struct {
 // before that stay written.
 func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Options) (Summary, error) {
 	start := time.Now()
+	read := opt.Read
+	if read == nil {
+		read = func(ctx context.Context, path string, fn func(Record) error) error {
+			return ReadSource(ctx, path, opt.Kind, fn)
+		}
+	}
 	for _, src := range sources {
-		if _, err := CheckSource(src); err != nil {
+		var err error
+		if opt.Read == nil {
+			_, err = CheckSource(src)
+		} else if _, err = os.Stat(src); err != nil {
+			err = fmt.Errorf("read %s: %w", src, err)
+		}
+		if err != nil {
 			return Summary{}, err
 		}
 	}
@@ -185,7 +201,7 @@ func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Optio
 		}
 	}
 	for _, src := range sources {
-		err := ReadSource(ctx, src, opt.Kind, func(r Record) error {
+		err := read(ctx, src, func(r Record) error {
 			if err := run.add(ctx, r); err != nil {
 				return err
 			}

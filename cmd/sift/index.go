@@ -17,6 +17,7 @@ type indexFlags struct {
 	*flagSet
 	data          string
 	kind          string
+	from          string
 	deleteMissing bool
 	batchSize     int
 	reembed       bool
@@ -28,10 +29,12 @@ func newIndexFlags(stderr io.Writer) *indexFlags {
 	f := &indexFlags{flagSet: newFlagSet("index", "FILE|FOLDER...",
 		"Upsert articles, tickets and query records by id: new ones are added, changed ones\n"+
 			"re-indexed, unchanged ones skipped. Reads JSON Lines (.jsonl), CSV with a header row\n"+
-			"(.csv), Markdown with YAML front matter (.md) and folders of Markdown. Bad records\n"+
-			"are reported with file and line and skipped; the exit code is then 1.", stderr)}
+			"(.csv), Markdown with YAML front matter (.md) and folders of Markdown, or with --from\n"+
+			"a help desk's exports. Bad records are reported with file and line and skipped; the\n"+
+			"exit code is then 1.", stderr)}
 	f.StringVar(&f.data, "data", "sift-data", "data directory")
 	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket, query, synonym, curation, org or incident (default: guess per record)")
+	f.StringVar(&f.from, "from", "", "read the help desk exports of zendesk, servicenow, jira or freshdesk (see the README's field mappings)")
 	f.BoolVar(&f.deleteMissing, "delete-missing", false, "delete stored documents of the kinds read that the sources no longer contain")
 	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
 	f.BoolVar(&f.reembed, "reembed", false, "embed every document again, as after changing the embedder")
@@ -60,6 +63,16 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 	if kind != "" && !slices.Contains(models.Kinds, kind) {
 		return fmt.Errorf("--kind: want article, ticket, query, synonym, curation, org or incident, got %q", f.kind)
 	}
+	opt := indexer.Options{Kind: kind, DeleteMissing: f.deleteMissing}
+	if f.from != "" {
+		if kind != "" {
+			return fmt.Errorf("--kind and --from: a help desk's export says the kind of each record; drop --kind")
+		}
+		var err error
+		if opt.Read, err = helpdeskReader(f.from); err != nil {
+			return err
+		}
+	}
 	if f.batchSize < 1 || f.batchSize > 10000 {
 		return fmt.Errorf("--batch-size: want 1 to 10000, got %d", f.batchSize)
 	}
@@ -85,9 +98,8 @@ func indexFiles(ctx context.Context, f *indexFlags, sources []string, stdout, st
 		}
 	}
 
-	sum, err := d.indexer.IndexSources(ctx, sources, indexer.Options{
-		Kind: kind, DeleteMissing: f.deleteMissing, Progress: bar.update,
-	})
+	opt.Progress = bar.update
+	sum, err := d.indexer.IndexSources(ctx, sources, opt)
 	bar.done()
 	if ixErr := d.ensureVectorIndex(ctx, log); err == nil {
 		err = ixErr

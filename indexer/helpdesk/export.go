@@ -290,13 +290,7 @@ func (o Object) Objects(name string) []Object {
 func (o Object) Strings(name string) []string {
 	var raws []json.RawMessage
 	if json.Unmarshal(o[name], &raws) != nil {
-		var out []string
-		for _, s := range strings.Split(o.String(name), ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
+		return SplitList(o.String(name))
 	}
 	elem := Object{}
 	out := make([]string, 0, len(raws))
@@ -304,6 +298,18 @@ func (o Object) Strings(name string) []string {
 		elem["v"] = r
 		if s := elem.String("v"); s != "" {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// SplitList splits a list written as text at commas, dropping empty
+// elements and the spaces around each.
+func SplitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -323,6 +329,28 @@ func (o Object) Time(name string, layouts ...string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, models.Invalid(name, "want a time such as %s, got %q", time.Date(2024, 1, 31, 9, 0, 0, 0, time.UTC).Format(layouts[0]), s)
+}
+
+// Lookups holds side-loaded records by list name, then by id.
+type Lookups map[string]Lookup
+
+// NewLookups returns empty lookups for lists.
+func NewLookups(lists ...string) Lookups {
+	l := Lookups{}
+	for _, name := range lists {
+		l[name] = Lookup{}
+	}
+	return l
+}
+
+// Remember keeps obj when list is one of l's, and reports whether it is:
+// the Remember of a Desk that side-loads those lists.
+func (l Lookups) Remember(list string, obj Object) bool {
+	if l[list] == nil {
+		return false
+	}
+	l[list].Add(obj)
+	return true
 }
 
 // Lookup holds side-loaded records by id: sections, users, groups,

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/siftdesk/sift/indexer/helpdesk"
 	"github.com/siftdesk/sift/models"
@@ -162,27 +163,45 @@ func ReadAll(t testing.TB, d helpdesk.Desk, files ...string) []helpdesk.Record {
 	return out
 }
 
-// Import is what CheckImport checks: the records read, the source record
-// of each document id, how many articles and tickets there must be, and
-// how the desk maps fields (see KeptEveryField).
+// ReadClean reads files in order with d, fails the test unless it reads
+// want records and none with an error, and returns them.
+func ReadClean(t testing.TB, d helpdesk.Desk, want int, files ...string) []helpdesk.Record {
+	t.Helper()
+	recs := ReadAll(t, d, files...)
+	for _, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("%s:%d: %v", r.Source, r.Line, r.Err)
+		}
+	}
+	if len(recs) != want {
+		t.Fatalf("read %d records, want %d", len(recs), want)
+	}
+	return recs
+}
+
+// Import is what CheckImport reads and checks: a desk's export files, the
+// source record of each document id, how many articles and tickets there
+// must be, and how the desk maps fields (see KeptEveryField).
 type Import struct {
-	Records                 []helpdesk.Record
+	Desk                    helpdesk.Desk
+	Files                   []string
 	Source                  map[string]any
 	Articles, Tickets       int
 	Prefix                  string
 	SameArticle, SameTicket map[string]string
 }
 
-// CheckImport fails the test unless every record was read without error,
-// there are as many articles and tickets as wanted, and each kept every
-// field of its source record.
-func CheckImport(t testing.TB, im Import) {
+// CheckImport reads the export and fails the test unless every record was
+// read without error, there are as many articles and tickets as wanted,
+// and each kept every field of its source record. It logs the rate and
+// returns the records.
+func CheckImport(t testing.TB, im Import) []helpdesk.Record {
 	t.Helper()
+	start := time.Now()
+	recs := ReadClean(t, im.Desk, im.Articles+im.Tickets, im.Files...)
+	elapsed := time.Since(start)
 	var arts, ticks int
-	for _, r := range im.Records {
-		if r.Err != nil {
-			t.Fatalf("%s:%d: %v", r.Source, r.Line, r.Err)
-		}
+	for _, r := range recs {
 		c := r.Change
 		switch c.Kind {
 		case models.KindArticle:
@@ -199,4 +218,6 @@ func CheckImport(t testing.TB, im Import) {
 	if arts != im.Articles || ticks != im.Tickets {
 		t.Fatalf("read %d articles and %d tickets, want %d and %d", arts, ticks, im.Articles, im.Tickets)
 	}
+	t.Logf("read %d articles and %d tickets in %v (%.0f records/s)", arts, ticks, elapsed.Round(time.Millisecond), float64(len(recs))/elapsed.Seconds())
+	return recs
 }

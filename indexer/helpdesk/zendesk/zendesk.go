@@ -23,19 +23,13 @@ const Prefix = "zendesk."
 // of articles that names them. It is not safe for concurrent use.
 type Importer struct {
 	// Portal is the portal of imported tickets; empty means customer.
-	Portal     models.Portal
-	sections   helpdesk.Lookup
-	categories helpdesk.Lookup
-	segments   helpdesk.Lookup
-	users      helpdesk.Lookup
-	groups     helpdesk.Lookup
-	orgs       helpdesk.Lookup
+	Portal models.Portal
+	known  helpdesk.Lookups
 }
 
 // New returns an importer with nothing remembered.
 func New() *Importer {
-	return &Importer{sections: helpdesk.Lookup{}, categories: helpdesk.Lookup{}, segments: helpdesk.Lookup{},
-		users: helpdesk.Lookup{}, groups: helpdesk.Lookup{}, orgs: helpdesk.Lookup{}}
+	return &Importer{known: helpdesk.NewLookups("sections", "categories", "user_segments", "users", "groups", "organizations")}
 }
 
 // Lists implements helpdesk.Desk.
@@ -64,15 +58,7 @@ func (im *Importer) Guess(o helpdesk.Object) string {
 }
 
 // Remember implements helpdesk.Desk.
-func (im *Importer) Remember(list string, o helpdesk.Object) bool {
-	l := map[string]helpdesk.Lookup{"sections": im.sections, "categories": im.categories, "user_segments": im.segments,
-		"users": im.users, "groups": im.groups, "organizations": im.orgs}[list]
-	if l == nil {
-		return false
-	}
-	l.Add(o)
-	return true
-}
+func (im *Importer) Remember(list string, o helpdesk.Object) bool { return im.known.Remember(list, o) }
 
 // Map implements helpdesk.Desk.
 func (im *Importer) Map(list string, o helpdesk.Object) (models.Change, error) {
@@ -94,14 +80,14 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 	if err != nil {
 		return models.Change{}, err
 	}
-	section := im.sections[o.String("section_id")]
+	section := im.known["sections"][o.String("section_id")]
 	a := models.Article{
 		ID:         strconv.FormatInt(id, 10),
 		Title:      o.String("title"),
 		Body:       helpdesk.Markdown(o.String("body")),
 		Tags:       o.Strings("label_names"),
 		Category:   section.String("name"),
-		Product:    im.categories.Name(section.String("category_id"), ""),
+		Product:    im.known["categories"].Name(section.String("category_id"), ""),
 		Visibility: models.VisibilityPublic,
 		UpdatedAt:  updated,
 	}
@@ -116,7 +102,7 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 	// of the tags, as tiers. A segment the export does not describe
 	// keeps the article from customers.
 	if segID := o.String("user_segment_id"); segID != "" {
-		switch seg := im.segments[segID]; {
+		switch seg := im.known["user_segments"][segID]; {
 		case seg == nil || seg.String("user_type") == "staff":
 			a.Visibility = models.VisibilityInternal
 		default:
@@ -152,17 +138,17 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 	if err != nil {
 		return models.Change{}, err
 	}
-	requester := im.users[o.String("requester_id")]
+	requester := im.known["users"][o.String("requester_id")]
 	t := models.Ticket{
 		ID:        strconv.FormatInt(id, 10),
 		Portal:    im.Portal,
-		Org:       im.orgs.Name(o.String("organization_id"), ""),
+		Org:       im.known["organizations"].Name(o.String("organization_id"), ""),
 		Requester: requester.String("email"),
 		Subject:   o.String("subject"),
 		Body:      o.String("description"),
 		Category:  o.String("type"),
 		Priority:  priorities[o.String("priority")],
-		Group:     im.groups.Name(o.String("group_id"), ""),
+		Group:     im.known["groups"].Name(o.String("group_id"), ""),
 		Status:    o.String("status"),
 		CreatedAt: created,
 	}
