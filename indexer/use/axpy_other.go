@@ -13,3 +13,6 @@ func addRows(y, w []float32, stride, c0 int, idx []int, val []float32) {
 func gemmBlocked(rows, k, cols int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	return false
 }
+
+// softmaxRow replaces row[:n] by its softmax.
+func softmaxRow(row []float32, n int) { softmax(row[:n]) }

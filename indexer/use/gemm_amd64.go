@@ -1,6 +1,10 @@
 package use
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // haveAVX512 reports whether kernel4x64 can run.
 var haveAVX512 = cpu.X86.HasAVX512F
@@ -49,4 +53,26 @@ func gemmBlocked(rows, k, cols int, a []float32, lda int, b []float32, ldb int, 
 		}
 	}
 	return true
+}
+
+// softmax16 replaces row[:n], n a positive multiple of 16, by its softmax.
+// In gemm_amd64.s; it needs AVX-512.
+//
+//go:noescape
+func softmax16(row *float32, n int)
+
+// softmaxRow replaces row[:n] by its softmax; the rest of row, at least up
+// to the next multiple of 16, is scratch. With AVX-512 the softmax is taken
+// over n rounded up to a multiple of 16, the entries past n set to -Inf so
+// that they weigh nothing.
+func softmaxRow(row []float32, n int) {
+	width := (n + 15) &^ 15
+	if !haveAVX512 || width > len(row) {
+		softmax(row[:n])
+		return
+	}
+	for j := n; j < width; j++ {
+		row[j] = float32(math.Inf(-1))
+	}
+	softmax16(&row[0], width)
 }

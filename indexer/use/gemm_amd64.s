@@ -92,3 +92,106 @@ store:
 	VMOVUPS Z15, 192(R12)
 	VZEROUPPER
 	RET
+
+// func softmax16(row *float32, n int)
+//
+// Replaces row[0:n] (n a positive multiple of 16) by its softmax:
+// exp(x - max) / sum. exp is Cephes' expf: x = k·ln 2 + r with |r| <= ln 2 / 2,
+// e^r by a polynomial of degree 7 in r, times 2^k (VSCALEFPS); its error is
+// about one unit in the last place. Differences below -100 count as -100.
+TEXT ·softmax16(SB), NOSPLIT, $0-16
+	MOVQ row+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $4, CX
+
+	// The maximum, broadcast to Z0.
+	MOVQ    SI, DI
+	MOVQ    CX, DX
+	VMOVUPS (DI), Z0
+maxLoop:
+	VMAXPS (DI), Z0, Z0
+	ADDQ   $64, DI
+	DECQ   DX
+	JNZ    maxLoop
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VBROADCASTSS  X0, Z0
+
+	MOVL         $0x3fb8aa3b, AX // log2e
+	VPBROADCASTD AX, Z2
+	MOVL         $0xc2c80000, AX // -100 (exp(-100) is 4e-44)
+	VPBROADCASTD AX, Z3
+	MOVL         $0x3f318000, AX // C1, ln 2 high
+	VPBROADCASTD AX, Z6
+	MOVL         $0xb95e8083, AX // C2, ln 2 low
+	VPBROADCASTD AX, Z7
+	MOVL         $0x39506967, AX // p0
+	VPBROADCASTD AX, Z16
+	MOVL         $0x3ab743ce, AX // p1
+	VPBROADCASTD AX, Z17
+	MOVL         $0x3c088908, AX // p2
+	VPBROADCASTD AX, Z18
+	MOVL         $0x3d2aa9c1, AX // p3
+	VPBROADCASTD AX, Z19
+	MOVL         $0x3e2aaaaa, AX // p4
+	VPBROADCASTD AX, Z20
+	MOVL         $0x3f000000, AX // p5
+	VPBROADCASTD AX, Z21
+	MOVL         $0x3f800000, AX // 1
+	VPBROADCASTD AX, Z22
+
+	// exp(x - max) in place, summed in Z15.
+	VPXORD Z15, Z15, Z15
+	MOVQ   SI, DI
+	MOVQ   CX, DX
+expLoop:
+	VMOVUPS      (DI), Z4
+	VSUBPS       Z0, Z4, Z4
+	VMAXPS       Z3, Z4, Z4
+	VMULPS       Z2, Z4, Z5
+	VRNDSCALEPS  $0, Z5, Z5 // k, to nearest
+	VFNMADD231PS Z6, Z5, Z4
+	VFNMADD231PS Z7, Z5, Z4 // r
+	VMOVAPS      Z16, Z8
+	VFMADD213PS  Z17, Z4, Z8
+	VFMADD213PS  Z18, Z4, Z8
+	VFMADD213PS  Z19, Z4, Z8
+	VFMADD213PS  Z20, Z4, Z8
+	VFMADD213PS  Z21, Z4, Z8
+	VMULPS       Z4, Z4, Z9
+	VFMADD213PS  Z4, Z9, Z8
+	VADDPS       Z22, Z8, Z8
+	VSCALEFPS    Z5, Z8, Z8
+	VMOVUPS      Z8, (DI)
+	VADDPS       Z8, Z15, Z15
+	ADDQ         $64, DI
+	DECQ         DX
+	JNZ          expLoop
+
+	// Divide by the sum.
+	VEXTRACTF64X4 $1, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF128  $1, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VBROADCASTSS  X15, Z15
+	VDIVPS        Z15, Z22, Z15
+	MOVQ          SI, DI
+	MOVQ          CX, DX
+scaleLoop:
+	VMULPS  (DI), Z15, Z8
+	VMOVUPS Z8, (DI)
+	ADDQ    $64, DI
+	DECQ    DX
+	JNZ     scaleLoop
+	VZEROUPPER
+	RET
