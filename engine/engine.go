@@ -120,6 +120,9 @@ type Engine struct {
 	recorder  *recorder         // nil until UseEvents
 	viewsMu   sync.Mutex
 	views     map[string]int64 // article views from events, by article
+	// eventsCounted is set once the event log is counted into the rollup
+	// (UseEvents, or the first CatchUpEvents with a feed).
+	eventsCounted atomic.Bool
 
 	sentiment   *sentiment.Analyzer
 	classifiers atomic.Pointer[map[string]*classify.Model] // by ticket field; nil until trained

@@ -37,53 +37,65 @@ const MaxEventBatch = 1000
 // and the article views of type-ahead popularity. Without a feed the log
 // is this engine's alone: it is replayed now, and the engine counts what
 // it appends. With a feed (a log replicas share) the engine counts what
-// the feed delivers, its own appends included: everything now, and the
-// rest at each CatchUpEvents. Call it before the engine serves requests.
+// the feed delivers, its own appends included, at each CatchUpEvents: the
+// first counts the whole log, which takes a while over millions of
+// events, so a replica runs it in the background while it serves; until
+// it has, metrics answer unavailable and readiness says the metrics are
+// loading. Call it before the engine serves requests.
 func (e *Engine) UseEvents(ctx context.Context, store EventStore, feed EventFeed, cfg analytics.Config) error {
 	rollup, err := analytics.NewRollup(cfg)
 	if err != nil {
 		return err
 	}
 	e.events, e.eventFeed, e.rollup = store, feed, rollup
+	if feed != nil {
+		e.SetReadiness(ComponentMetrics, Loading)
+		e.startRecorder()
+		return nil
+	}
 	// Popularity is added once at the end, one re-rank per article, not
 	// one per batch read.
 	views := map[string]int64{}
-	if feed != nil {
-		err = feed.CatchUp(ctx, func(batch []models.Event) error {
+	batch := make([]models.Event, 0, 1024)
+	err = store.Replay(ctx, func(ev models.Event) error {
+		if batch = append(batch, ev); len(batch) == cap(batch) {
 			e.tally(views, batch)
-			return nil
-		})
-	} else {
-		batch := make([]models.Event, 0, 1024)
-		err = store.Replay(ctx, func(ev models.Event) error {
-			if batch = append(batch, ev); len(batch) == cap(batch) {
-				e.tally(views, batch)
-				batch = batch[:0]
-			}
-			return nil
-		})
-		e.tally(views, batch)
-	}
+			batch = batch[:0]
+		}
+		return nil
+	})
+	e.tally(views, batch)
 	e.addViews(views)
 	if err != nil {
 		return fmt.Errorf("read event log: %w", err)
 	}
+	e.eventsCounted.Store(true)
 	e.startRecorder()
 	return nil
 }
 
 // CatchUpEvents counts the events the feed has that the engine has not
-// counted yet: other replicas' and its own. It does nothing without a
-// feed. Run it periodically, so metrics and popularity follow every
-// replica's events.
+// counted yet: other replicas' and its own, the whole log the first time.
+// It does nothing without a feed. Run it periodically, so metrics and
+// popularity follow every replica's events.
 func (e *Engine) CatchUpEvents(ctx context.Context) error {
 	if e.eventFeed == nil {
 		return nil
 	}
-	return e.eventFeed.CatchUp(ctx, func(batch []models.Event) error {
-		e.count(batch)
+	// Popularity is added once at the end, as in UseEvents.
+	views := map[string]int64{}
+	err := e.eventFeed.CatchUp(ctx, func(batch []models.Event) error {
+		e.tally(views, batch)
 		return nil
 	})
+	e.addViews(views)
+	if err != nil {
+		return err
+	}
+	if e.eventsCounted.CompareAndSwap(false, true) {
+		e.SetReadiness(ComponentMetrics, Ready)
+	}
+	return nil
 }
 
 // count adds stored events to the metrics and to type-ahead popularity.
@@ -170,11 +182,17 @@ func (e *Engine) RecordEvents(ctx context.Context, events []models.Event) (Event
 		return res, fmt.Errorf("event log: %w", err)
 	}
 	res.Accepted, res.Duplicates = len(added), len(valid)-len(added)
-	if e.eventFeed == nil {
+	switch {
+	case e.eventFeed == nil:
 		e.count(added)
-	} else if err := e.CatchUpEvents(ctx); err != nil {
-		// Stored all the same: the next catch-up counts them.
-		e.log.Warn("counting events from the shared log failed; the next catch-up will", "err", err)
+	case !e.eventsCounted.Load():
+		// The first catch-up, counting the whole log in the background,
+		// counts these too; waiting for it here would hold the request.
+	default:
+		if err := e.CatchUpEvents(ctx); err != nil {
+			// Stored all the same: the next catch-up counts them.
+			e.log.Warn("counting events from the shared log failed; the next catch-up will", "err", err)
+		}
 	}
 	return res, nil
 }
@@ -199,10 +217,14 @@ func (e *Engine) eventViews(id string) int64 {
 	return e.views[id]
 }
 
-// metrics returns the rollup, or an error when the engine has no event log.
+// metrics returns the rollup, or an error when the engine has no event
+// log or has not counted it yet.
 func (e *Engine) metrics() (*analytics.Rollup, error) {
 	if e.rollup == nil {
 		return nil, models.Invalid("", "this server has no event log")
+	}
+	if !e.eventsCounted.Load() {
+		return nil, &models.Error{Code: models.CodeUnavailable, Message: "this server started moments ago and is still counting the event log; metrics are back within a minute or two"}
 	}
 	return e.rollup, nil
 }

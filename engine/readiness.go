@@ -12,6 +12,12 @@ const (
 	ComponentFullText    = "full_text"
 	ComponentVectors     = "vectors"
 	ComponentClassifiers = "classifiers"
+	// ComponentTicketSearch is the in-memory ticket search similar tickets
+	// come from once WarmTickets has loaded it.
+	ComponentTicketSearch = "ticket_search"
+	// ComponentMetrics is the rollup of a shared event log, counted in the
+	// background at start (UseEvents with a feed, then CatchUpEvents).
+	ComponentMetrics = "metrics"
 )
 
 // Readiness states of a component.
@@ -19,6 +25,12 @@ const (
 	Ready     = "ready"     // answers use it
 	Preparing = "preparing" // being built in the background: answers that need it are degraded
 	Absent    = "absent"    // not configured: answers never use it
+	// Loading: being loaded in the background while the server serves:
+	// meanwhile a stand-in answers for it (similar tickets come from the
+	// full-text index, the database's over PostgreSQL) or what needs it
+	// says it is not ready yet (metrics answer 503 until the event log is
+	// counted). The server is ready.
+	Loading = "loading"
 )
 
 // readiness holds each component's state; safe for concurrent use. New

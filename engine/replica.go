@@ -40,7 +40,8 @@ type Replicated struct {
 }
 
 // NewReplicated returns the writer of a replica whose full-text index text
-// is fed from feed.
+// is fed from feed; text is nil for a replica that keeps none (its engine
+// searches tickets in memory, and in the database until they are loaded).
 func NewReplicated(store Writer, text TextWriter, feed ChangeFeed) *Replicated {
 	return &Replicated{store: store, text: text, feed: feed}
 }
@@ -70,8 +71,10 @@ func (r *Replicated) CatchUp(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.feed.CatchUp(ctx, func(ctx context.Context, changes []models.Change) error {
-		if err := r.text.Write(ctx, changes); err != nil {
-			return err
+		if r.text != nil {
+			if err := r.text.Write(ctx, changes); err != nil {
+				return err
+			}
 		}
 		if e := r.eng.Load(); e != nil {
 			e.Refresh(changes)

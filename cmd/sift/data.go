@@ -55,10 +55,19 @@ type dataDir struct {
 	// HNSW indexes are built by ensureVectorIndex after a bulk load.
 	pgVectors        *postgres.Vectors
 	deferVectorIndex bool
-	// replica feeds the full-text cache and type-ahead from the database
-	// (PostgreSQL with a full-text index only).
-	replica  *engine.Replicated
-	cacheDir string // PostgreSQL: the full-text cache, removed at Close
+	// replica feeds the engine's caches from the database's change feed
+	// (PostgreSQL, for the commands that serve or evaluate).
+	replica *engine.Replicated
+}
+
+// textIndex is the full-text ticket search an engine reads until its
+// in-memory one is loaded: the bleve index embedded, the database's over
+// PostgreSQL.
+func (d *dataDir) textIndex() engine.TextIndex {
+	if d.pg != nil {
+		return d.pg
+	}
+	return d.text
 }
 
 // openDataDir opens (creating if needed) the embedded data directory at
@@ -108,9 +117,6 @@ func (d *dataDir) Close() error {
 	}
 	if d.pg != nil {
 		d.pg.Close()
-	}
-	if d.cacheDir != "" {
-		errs = append(errs, os.RemoveAll(d.cacheDir))
 	}
 	return errors.Join(errs...)
 }

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/indexer"
-	"github.com/siftdesk/sift/indexer/bleve"
 	"github.com/siftdesk/sift/indexer/eventlog"
 	"github.com/siftdesk/sift/indexer/postgres"
 )
@@ -37,14 +35,14 @@ func (db *dbFlags) register(fs *flagSet) {
 const catchUpEvery = time.Second
 
 // open connects to the database (migrating it first) and returns it as a
-// backend. With withText the full-text index is built from the database
-// into a temporary directory under dir (or the system's), and kept fresh
-// by the change feed once watch runs.
+// backend. With withText it is a replica's: its engine's caches follow the
+// change feed from now on (once watch runs), the engine loading what is
+// stored itself, and ticket text search is the database's until the
+// engine's in-memory ticket search is loaded.
 func (db *dbFlags) open(ctx context.Context, dir string, batchSize int, withText bool, log *slog.Logger) (*dataDir, error) {
 	if db.maxConns < 0 || db.minConns < 0 || db.maxConns > 10000 || db.minConns > 10000 {
 		return nil, fmt.Errorf("--db-max-conns and --db-min-conns: want 0 to 10000, got %d and %d", db.maxConns, db.minConns)
 	}
-	start := time.Now()
 	pg, err := postgres.Open(ctx, postgres.Config{
 		URL: db.url, MaxConns: int32(db.maxConns), MinConns: int32(db.minConns), EfSearch: db.efSearch, Logger: log,
 	})
@@ -58,27 +56,13 @@ func (db *dbFlags) open(ctx context.Context, dir string, batchSize int, withText
 	if !withText {
 		return d, nil
 	}
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			pg.Close()
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
-	}
-	if d.cacheDir, err = os.MkdirTemp(dir, "fulltext-cache-"); err != nil {
+	feed, err := pg.FeedFromNow(ctx)
+	if err != nil {
 		pg.Close()
-		return nil, fmt.Errorf("full-text cache: %w", err)
-	}
-	if d.text, err = bleve.Open(filepath.Join(d.cacheDir, "fulltext")); err != nil {
-		d.Close()
 		return nil, err
 	}
-	d.replica = engine.NewReplicated(d.indexer, d.text, pg.Feed())
+	d.replica = engine.NewReplicated(d.indexer, nil, feed)
 	d.writer = d.replica
-	if err := d.replica.CatchUp(ctx); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("build the full-text cache from the database: %w", err)
-	}
-	log.Info("full-text cache built from the database", "took", time.Since(start).Round(time.Millisecond))
 	return d, nil
 }
 

@@ -283,7 +283,7 @@ func (fs *flagSet) openEngine(ctx context.Context, data string, db *dbFlags, std
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.textIndex(), d.writer, log)
 	if err != nil {
 		d.Close()
 		return nil, nil, nil, err

@@ -86,7 +86,7 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 		return err
 	}
 	defer d.Close()
-	eng, err := engine.New(ctx, engine.Config{}, d.store, d.text, d.writer, log)
+	eng, err := engine.New(ctx, engine.Config{}, d.store, d.textIndex(), d.writer, log)
 	if err != nil {
 		return err
 	}
@@ -114,11 +114,26 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	}
 	var background sync.WaitGroup
 	defer background.Wait() // before the data directory closes
-	background.Go(eng.WarmMetrics)
 	background.Go(func() {
-		if err := eng.WarmTickets(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("loading ticket search failed; similar tickets come from the full-text index and topic gaps read every ticket", "err", err)
+		// Over PostgreSQL the event log is counted now, while requests are
+		// served (metrics answer 503 until it is); embedded, UseEvents
+		// replayed it.
+		if err := eng.CatchUpEvents(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("counting the event log failed; the change feed's catch-up retries every second", "err", err)
 		}
+		eng.WarmMetrics()
+	})
+	// Until the tickets are in memory, similar tickets come from the
+	// full-text index (over PostgreSQL, the database's): complete, slower.
+	eng.SetReadiness(engine.ComponentTicketSearch, engine.Loading)
+	background.Go(func() {
+		if err := eng.WarmTickets(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("loading ticket search failed; similar tickets come from the full-text index and topic gaps read every ticket", "err", err)
+			}
+			return
+		}
+		eng.SetReadiness(engine.ComponentTicketSearch, engine.Ready)
 	})
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching() // runs before background.Wait

@@ -80,41 +80,75 @@ type EventFeed struct {
 // EventFeed returns a feed positioned before the first event.
 func (s *Store) EventFeed() *EventFeed { return &EventFeed{s: s} }
 
+// eventBatch is how many events one query of an EventFeed reads.
+const eventBatch = 10_000
+
 // CatchUp calls apply with the events appended since the last one
-// delivered, in order and in batches, until none are left. When apply
-// fails the feed stays before that batch.
+// delivered, in order and in batches, until none are left. The next batch
+// is read and decoded while apply works on one, so a replica that starts
+// over millions of events waits for the slower of the two, not their sum.
+// When apply fails the feed stays before that batch.
 func (f *EventFeed) CatchUp(ctx context.Context, apply func([]models.Event) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for {
-		rows, err := f.s.pool.Query(ctx, "SELECT n, event FROM events WHERE n > $1 ORDER BY n LIMIT $2", f.after, feedBatch)
-		if err != nil {
-			return fmt.Errorf("event feed: %w", classify(err))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the reader when apply fails
+	type batch struct {
+		events []models.Event
+		last   int64
+		err    error
+	}
+	next := make(chan batch, 1)
+	go func() {
+		defer close(next)
+		for after := f.after; ; {
+			events, last, err := f.s.eventsAfter(ctx, after)
+			select {
+			case next <- batch{events, last, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(events) < eventBatch {
+				return
+			}
+			after = last
 		}
-		var n int64
-		var data []byte
-		last := f.after
-		batch := make([]models.Event, 0, feedBatch)
-		_, err = pgx.ForEachRow(rows, []any{&n, &data}, func() error {
-			var ev models.Event
-			last = n
-			batch = append(batch, ev)
-			return json.Unmarshal(data, &batch[len(batch)-1])
-		})
-		if err != nil {
-			return fmt.Errorf("event feed: %w", classify(err))
+	}()
+	for b := range next {
+		if b.err != nil {
+			return b.err
 		}
-		if len(batch) == 0 {
+		if len(b.events) == 0 {
 			return nil
 		}
-		if err := apply(batch); err != nil {
+		if err := apply(b.events); err != nil {
 			return err
 		}
-		f.after = last
-		if len(batch) < feedBatch {
-			return nil
-		}
+		f.after = b.last
 	}
+	return nil
+}
+
+// eventsAfter reads up to eventBatch events numbered above after, in
+// order, and the number of the last one read.
+func (s *Store) eventsAfter(ctx context.Context, after int64) ([]models.Event, int64, error) {
+	rows, err := s.pool.Query(ctx, "SELECT n, event FROM events WHERE n > $1 ORDER BY n LIMIT $2", after, eventBatch)
+	if err != nil {
+		return nil, 0, fmt.Errorf("event feed: %w", classify(err))
+	}
+	var n int64
+	var data []byte
+	last := after
+	events := make([]models.Event, 0, eventBatch)
+	_, err = pgx.ForEachRow(rows, []any{&n, &data}, func() error {
+		last = n
+		events = append(events, models.Event{})
+		return json.Unmarshal(data, &events[len(events)-1])
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("event feed: %w", classify(err))
+	}
+	return events, last, nil
 }
 
 // Replay calls fn for every stored event, in the order they were

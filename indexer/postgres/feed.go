@@ -35,6 +35,21 @@ type Feed struct {
 // its caches at start.
 func (s *Store) Feed() *Feed { return &Feed{s: s} }
 
+// FeedFromNow returns a feed positioned after the last change committed so
+// far: its first catch-up delivers only what changes from now on. A
+// replica that loads its caches from the store itself takes it before it
+// reads, so a change made meanwhile is applied twice, harmlessly, and
+// none is missed (sequence numbers commit in order).
+func (s *Store) FeedFromNow(ctx context.Context) (*Feed, error) {
+	f := &Feed{s: s}
+	err := s.pool.QueryRow(ctx, `SELECT greatest(
+		(SELECT coalesce(max(seq), 0) FROM documents), (SELECT coalesce(max(seq), 0) FROM tombstones))`).Scan(&f.after)
+	if err != nil {
+		return nil, fmt.Errorf("change feed: %w", classify(err))
+	}
+	return f, nil
+}
+
 // CatchUp calls apply with the changes committed since the last change
 // delivered, in order and in batches, until none are left. When apply fails
 // the feed stays before that batch, which comes again next time.
