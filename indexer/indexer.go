@@ -274,7 +274,7 @@ func (r *indexRun) add(ctx context.Context, rec Record) error {
 func (r *indexRun) flush(ctx context.Context) error {
 	for len(r.pending) > 0 {
 		n := min(len(r.pending), r.ix.batchSize)
-		batch := dedupeBatch(r.pending[:n])
+		batch := Dedupe(r.pending[:n])
 		if err := r.ix.Apply(ctx, batch); err != nil {
 			return err
 		}
@@ -284,9 +284,9 @@ func (r *indexRun) flush(ctx context.Context) error {
 	return nil
 }
 
-// dedupeBatch keeps the last change per document, in first-seen order, so
+// Dedupe keeps the last change per document, in first-seen order, so
 // one batch never writes a document twice.
-func dedupeBatch(batch []models.Change) []models.Change {
+func Dedupe(batch []models.Change) []models.Change {
 	last := make(map[models.Kind]map[string]int, 2)
 	for i, c := range batch {
 		if last[c.Kind] == nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
+	"os"
 	"slices"
 	"strings"
 
@@ -15,13 +17,60 @@ import (
 	"github.com/siftdesk/sift/indexer/helpdesk/zendesk"
 )
 
-// helpdesks are the help desks whose exports sift index --from reads, by
+// helpdeskKind is what Sift knows of one help desk: how to read its
+// records, which of its APIs' streams sift sync pulls, and which
+// environment variables hold its address and credentials.
+type helpdeskKind struct {
+	desk    func() helpdesk.Desk
+	streams func() []helpdesk.Stream
+	// auth returns what sets a request's credentials from the
+	// environment, or an error naming the variables that are missing.
+	auth func() (func(*http.Request), error)
+}
+
+// helpdesks are the help desks sift index --from and sift sync know, by
 // name.
-var helpdesks = map[string]func() helpdesk.Desk{
-	"zendesk":    func() helpdesk.Desk { return zendesk.New() },
-	"servicenow": func() helpdesk.Desk { return servicenow.New() },
-	"jira":       func() helpdesk.Desk { return jira.New() },
-	"freshdesk":  func() helpdesk.Desk { return freshdesk.New() },
+var helpdesks = map[string]helpdeskKind{
+	"zendesk": {func() helpdesk.Desk { return zendesk.New() }, zendesk.Streams, func() (func(*http.Request), error) {
+		// An API token: "{email}/token" and the token, as basic auth.
+		env, err := environment("SIFT_ZENDESK_EMAIL", "SIFT_ZENDESK_TOKEN")
+		return func(r *http.Request) { r.SetBasicAuth(env[0]+"/token", env[1]) }, err
+	}},
+	"servicenow": {func() helpdesk.Desk { return servicenow.New() }, servicenow.Streams, func() (func(*http.Request), error) {
+		if token := os.Getenv("SIFT_SERVICENOW_TOKEN"); token != "" { // OAuth
+			return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, nil
+		}
+		env, err := environment("SIFT_SERVICENOW_USER", "SIFT_SERVICENOW_PASSWORD")
+		if err != nil {
+			err = fmt.Errorf("%w (or set SIFT_SERVICENOW_TOKEN to an OAuth token)", err)
+		}
+		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
+	}},
+	"jira": {func() helpdesk.Desk { return jira.New() }, jira.Streams, func() (func(*http.Request), error) {
+		env, err := environment("SIFT_JIRA_EMAIL", "SIFT_JIRA_TOKEN")
+		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
+	}},
+	"freshdesk": {func() helpdesk.Desk { return freshdesk.New() }, freshdesk.Streams, func() (func(*http.Request), error) {
+		// The API key as the user name, any password.
+		env, err := environment("SIFT_FRESHDESK_TOKEN")
+		return func(r *http.Request) { r.SetBasicAuth(env[0], "X") }, err
+	}},
+}
+
+// environment returns the values of the environment variables names, or
+// an error naming those that are unset or empty (never a value).
+func environment(names ...string) ([]string, error) {
+	values := make([]string, len(names))
+	var missing []string
+	for i, n := range names {
+		if values[i] = os.Getenv(n); values[i] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return values, fmt.Errorf("set %s in the environment", strings.Join(missing, " and "))
+	}
+	return values, nil
 }
 
 // helpdeskNames lists the help desks' names, for messages.
@@ -29,15 +78,25 @@ func helpdeskNames() string {
 	return strings.Join(slices.Sorted(maps.Keys(helpdesks)), ", ")
 }
 
+// lookupHelpdesk returns the help desk name, or an error naming flag and
+// the desks there are.
+func lookupHelpdesk(flag, name string) (helpdeskKind, error) {
+	k, ok := helpdesks[name]
+	if !ok {
+		return k, fmt.Errorf("%s: want one of %s, got %q", flag, helpdeskNames(), name)
+	}
+	return k, nil
+}
+
 // helpdeskReader returns what reads the export files of the help desk
 // name for the indexer. One importer reads every file, so side-loaded
 // records (sections, groups) of one file serve the files after it.
 func helpdeskReader(name string) (func(context.Context, string, func(indexer.Record) error) error, error) {
-	newDesk, ok := helpdesks[name]
-	if !ok {
-		return nil, fmt.Errorf("--from: want one of %s, got %q", helpdeskNames(), name)
+	k, err := lookupHelpdesk("--from", name)
+	if err != nil {
+		return nil, err
 	}
-	d := newDesk()
+	d := k.desk()
 	return func(ctx context.Context, path string, fn func(indexer.Record) error) error {
 		return helpdesk.Read(ctx, d, path, func(r helpdesk.Record) error { return fn(indexer.Record(r)) })
 	}, nil

@@ -24,6 +24,7 @@ func commands() []command {
 	return []command{
 		{"demo", "index the demo corpus into a fresh data directory and serve it", runDemo},
 		{"index", "upsert articles, tickets and query records from files into a data directory", runIndex},
+		{"sync", "pull what changed in Zendesk, ServiceNow, Jira or Freshdesk since the last sync", runSync},
 		{"serve", "serve the HTTP API over a data directory", runServe},
 		{"load", "drive a running Sift on this machine with suggest, search, deflect and triage at a fixed rate for a while", runLoad},
 		{"keys", "create, list and revoke API keys of a data directory", runKeys},

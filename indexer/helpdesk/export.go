@@ -59,8 +59,8 @@ const MaxExportBytes = 1 << 30
 // ReadExport reads a help desk's export file and returns its records in
 // order. The file holds JSON (one document, or API pages saved one after
 // another, or JSON Lines with one record a line) or, with a .csv
-// extension, CSV with a header row. A JSON object whose members named in
-// lists are arrays is a page: each element of those arrays is a record of
+// extension, CSV with a header row. A JSON object with a member named in
+// lists that is an array (or null, an empty list) is a page: each element of those arrays is a record of
 // that list, and its other members are ignored. A JSON array holds
 // records; any other object is a record. guess names the list of a record
 // that no page names. A value that is not JSON is reported as an item
@@ -139,7 +139,7 @@ func splitValue(path string, line int, v json.RawMessage, lists []string, guess 
 	page := false
 	for _, name := range lists {
 		raw, ok := obj[name]
-		if !ok || len(raw) == 0 || raw[0] != '[' {
+		if !ok || len(raw) == 0 || raw[0] != '[' && string(raw) != "null" {
 			continue
 		}
 		var arr []Object

@@ -80,6 +80,9 @@ func (im *Importer) table(o helpdesk.Object) string {
 
 // Map implements helpdesk.Desk.
 func (im *Importer) Map(_ string, o helpdesk.Object) (models.Change, error) {
+	if o.Has("documentkey") { // a sys_audit_delete record
+		return deleted(o)
+	}
 	if im.table(o) == TableKnowledge {
 		return article(o)
 	}
