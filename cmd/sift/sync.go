@@ -93,8 +93,10 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s := &helpdesk.Syncer{
 		Desk: k.desk(), Streams: k.streams(), Base: strings.TrimRight(base, "/"), Since: since, Cursors: cursors, Log: log,
 		Client: &helpdesk.Client{
-			Auth:   auth,
-			Waited: func(wait time.Duration, status int) { log.Info("waiting before trying again", "wait", wait, "status", status) },
+			Auth: auth,
+			Waited: func(wait time.Duration, status int) {
+				log.Info("waiting before trying again", "wait", wait, "status", status)
+			},
 		},
 		Apply: func(ctx context.Context, recs []helpdesk.Record) error {
 			var changes []models.Change

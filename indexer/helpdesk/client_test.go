@@ -11,7 +11,10 @@ import (
 
 func TestClientWaitsOutRateLimitsAndErrors(t *testing.T) {
 	answers := []func(w http.ResponseWriter){
-		func(w http.ResponseWriter) { w.Header().Set("Retry-After", "3"); w.WriteHeader(http.StatusTooManyRequests) },
+		func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+		},
 		func(w http.ResponseWriter) {
 			w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -76,13 +79,18 @@ func TestWindowAdvance(t *testing.T) {
 	}
 	c := w.Advance(100, t0.Add(time.Hour), true) // a full page, more to come
 	w, _ = ParseWindow(c, t0)
-	if w.Start != 100 || !w.Since.Equal(t0) || !w.Latest.Equal(t0.Add(time.Hour)) {
-		t.Errorf("after a page: %+v", w)
+	if w.Start != 0 || !w.Since.Equal(t0.Add(time.Hour)) || !w.Latest.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after a page: %+v, want a listing from its latest update", w)
 	}
-	c = w.Advance(20, t0.Add(30*time.Minute), false) // the last page, older than the latest
+	c = w.Advance(100, t0.Add(time.Hour), true) // a page all of that time
 	w, _ = ParseWindow(c, t0)
-	if w.Start != 0 || !w.Since.Equal(t0.Add(time.Hour)) {
-		t.Errorf("after the listing: %+v, want a new one from the latest update", w)
+	if w.Start != 100 || !w.Since.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after a page of one time: %+v, want to move on by offset", w)
+	}
+	c = w.Advance(20, t0.Add(2*time.Hour), false) // the last page
+	w, _ = ParseWindow(c, t0)
+	if w.Start != 0 || !w.Since.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("after the listing: %+v, want the next from the latest update", w)
 	}
 	if _, err := ParseWindow("{bad", t0); err == nil {
 		t.Error("a bad cursor parsed")

@@ -173,11 +173,15 @@ func (s *Syncer) Run(ctx context.Context) (SyncStats, error) {
 }
 
 // Window is the cursor of a stream that lists the records updated at or
-// after a time, page by page (a Jira search, Freshdesk's updated_since):
-// the time the listing started from, the position of the next page in
-// it, and the latest update seen, where the next listing starts once this
-// one ends. Records updated at that very time are listed again then: an
-// upsert applied twice is the same upsert.
+// after a time, oldest first, page by page (a Jira search, Freshdesk's
+// updated_since, a ServiceNow table by sys_updated_on): the time the
+// listing starts from, the position of the next page in it, and the
+// latest update seen. Each page starts a new listing from its latest
+// update, so a record that changes meanwhile, and moves to the end, never
+// shifts an unseen one out of reach, as an offset would; the records of
+// that last time are listed again (an upsert applied twice is the same
+// upsert). Only a page whose records all have the listing's own time
+// moves on by offset, or it would be listed forever.
 type Window struct {
 	Since  time.Time `json:"since"`
 	Start  int       `json:"start"`
@@ -198,16 +202,19 @@ func ParseWindow(cursor string, since time.Time) (Window, error) {
 }
 
 // Advance returns the cursor after a page of n records, the latest of
-// them updated at latest: the next page of this listing when more, else
-// the first page of a listing from the latest update seen.
+// them updated at latest, and more pages to come or not. When the listing
+// is over, the next starts from the latest update seen.
 func (w Window) Advance(n int, latest time.Time, more bool) string {
 	if latest.After(w.Latest) {
 		w.Latest = latest
 	}
-	if more && n > 0 {
-		w.Start += n
-	} else {
+	switch {
+	case !more || n == 0:
 		w.Since, w.Start = w.Latest, 0
+	case latest.After(w.Since):
+		w.Since, w.Start = latest, 0
+	default:
+		w.Start += n
 	}
 	b, _ := json.Marshal(w) // times and an int always encode
 	return string(b)

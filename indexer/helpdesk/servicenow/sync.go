@@ -19,8 +19,7 @@ const PageSize = 500
 // Table API: kb_knowledge, incident and sc_req_item records by
 // sys_updated_on, then their deletes from sys_audit_delete by
 // sys_created_on. Each listing is ordered by that time and then sys_id,
-// and paged with sysparm_offset from the last time seen, so records
-// updated in the same second are neither skipped nor listed twice.
+// and goes on from the last time seen (see helpdesk.Window).
 func Streams() []helpdesk.Stream {
 	return []helpdesk.Stream{
 		table{name: TableKnowledge, field: "sys_updated_on"},
@@ -54,8 +53,8 @@ func (t table) URL(base, cursor string, since time.Time) (string, error) {
 	return base + "/api/now/table/" + t.name + "?" + q.Encode(), nil
 }
 
-// Next moves the window: past the records of the page that share its
-// last time when that time is new, further along when it is not.
+// Next moves the window to the time of the page's last record (see
+// helpdesk.Window).
 func (t table) Next(page []byte, _ http.Header, cursor string, since time.Time) (string, bool, error) {
 	w, err := helpdesk.ParseWindow(cursor, since)
 	if err != nil {
@@ -74,19 +73,8 @@ func (t table) Next(page []byte, _ http.Header, cursor string, since time.Time) 
 	if err != nil {
 		return "", false, err
 	}
-	if last.Equal(w.Since) {
-		w.Start += len(p.Result)
-	} else {
-		w.Since, w.Start = last, 0
-		for _, r := range p.Result {
-			if at, err := timeField(r, t.field); err == nil && at.Equal(last) {
-				w.Start++
-			}
-		}
-	}
-	w.Latest = w.Since
-	b, _ := json.Marshal(w)
-	return string(b), len(p.Result) == PageSize, nil
+	more := len(p.Result) == PageSize
+	return w.Advance(len(p.Result), last, more), more, nil
 }
 
 // deleted returns the delete a sys_audit_delete record stands for.

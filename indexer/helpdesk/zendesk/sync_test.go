@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,14 +27,11 @@ import (
 // answered 429 with Retry-After, as Zendesk's rate limit does. Pages hold
 // perPage records.
 type fakeZendesk struct {
-	mu       sync.Mutex
 	articles []map[string]any // ordered by updated_at
 	tickets  []map[string]any // ordered by updated_at, then id
 	perPage  int
-	requests int
-	limited  int
 	token    string
-	srv      *httptest.Server
+	srv      *helpdesktest.Server
 }
 
 func newFakeZendesk(t *testing.T, nArticles, nTickets int) *fakeZendesk {
@@ -53,23 +47,13 @@ func newFakeZendesk(t *testing.T, nArticles, nTickets int) *fakeZendesk {
 			"status": "open", "priority": "normal", "requester_id": 77, "group_id": 88, "tags": []string{"t"},
 			"created_at": base.Format(time.RFC3339), "updated_at": base.Add(time.Duration(i) * time.Second).Format(time.RFC3339)})
 	}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.srv = helpdesktest.Serve(t, 3, "7", f.serve)
 	return f
 }
 
 func (f *fakeZendesk) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests++
 	if user, pass, ok := r.BasicAuth(); !ok || user != "agent@example.com/token" || pass != f.token {
 		http.Error(w, `{"error":"Couldn't authenticate you"}`, http.StatusUnauthorized)
-		return
-	}
-	if f.requests%3 == 0 {
-		f.limited++
-		w.Header().Set("Retry-After", "7")
-		http.Error(w, `{"error":"APIRateLimitExceeded"}`, http.StatusTooManyRequests)
 		return
 	}
 	q := r.URL.Query()
@@ -152,8 +136,8 @@ func (f *fakeZendesk) serve(w http.ResponseWriter, r *http.Request) {
 // touch changes ticket i: a new subject (or a delete), updated now, moved
 // to the end of the export as Zendesk orders it.
 func (f *fakeZendesk) touch(i int, deleted bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.srv.Lock()
+	defer f.srv.Unlock()
 	var tk map[string]any
 	for j, x := range f.tickets {
 		if x["id"] == 5000+i {
@@ -173,11 +157,8 @@ func (f *fakeZendesk) touch(i int, deleted bool) {
 // sync returns the sync of f's desk, its cursors in a new folder.
 func (f *fakeZendesk) sync(t *testing.T) *helpdesktest.Sync {
 	token := f.token
-	return &helpdesktest.Sync{
-		Desk: func() helpdesk.Desk { return New() }, Streams: Streams(), Base: f.srv.URL,
-		Auth:    func(r *http.Request) { r.SetBasicAuth("agent@example.com/token", token) },
-		Cursors: filepath.Join(t.TempDir(), "zendesk.json"), Store: helpdesktest.NewStore(),
-	}
+	return helpdesktest.NewSync(t, func() helpdesk.Desk { return New() }, Streams(), f.srv.URL,
+		func(r *http.Request) { r.SetBasicAuth("agent@example.com/token", token) })
 }
 
 func TestSyncPullsChangesSinceTheCursor(t *testing.T) {
@@ -187,8 +168,8 @@ func TestSyncPullsChangesSinceTheCursor(t *testing.T) {
 	if stats.Changes != 550 || len(s.Store.Docs) != 550 {
 		t.Fatalf("first sync: %+v, %d documents; want 550", stats, len(s.Store.Docs))
 	}
-	if f.limited == 0 || len(s.Waits) != f.limited || s.Waits[0] != 7*time.Second {
-		t.Errorf("waited %v for %d answers 429 with Retry-After: 7", s.Waits, f.limited)
+	if f.srv.Limited == 0 || len(s.Waits) != f.srv.Limited || s.Waits[0] != 7*time.Second {
+		t.Errorf("waited %v for %d answers 429 with Retry-After: 7", s.Waits, f.srv.Limited)
 	}
 	if a := s.Store.Docs["article/1001"].Article; a == nil || a.Category != "Billing" || a.Product != "Thermo" {
 		t.Errorf("article 1001 = %+v, want its section and category from the sections stream", a)
@@ -215,7 +196,7 @@ func TestSyncPullsChangesSinceTheCursor(t *testing.T) {
 
 func TestSyncResumesAfterAKill(t *testing.T) {
 	f := newFakeZendesk(t, 60, 230)
-	f.sync(t).KillUntilDone(t, 290)
+	f.sync(t).KillUntilDone(t, 290, 2)
 }
 
 func TestSyncNeverShowsTheToken(t *testing.T) {
