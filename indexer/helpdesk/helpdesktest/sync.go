@@ -142,11 +142,15 @@ func NewSync(t testing.TB, desk func() helpdesk.Desk, streams []helpdesk.Stream,
 
 // Server is a local server that speaks a help desk's API through a
 // test's handler, one request at a time, answering every Every-th
-// request 429 with Retry-After (the desk's rate limit) instead.
+// request 429 with Retry-After (the desk's rate limit) instead, and
+// each after Delay. A test may change those while it is locked.
 type Server struct {
 	*httptest.Server
-	mu       sync.Mutex
-	requests int
+	mu         sync.Mutex
+	requests   int
+	Every      int
+	RetryAfter string
+	Delay      time.Duration
 	// Limited counts the answers 429.
 	Limited int
 }
@@ -155,13 +159,14 @@ type Server struct {
 // Retry-After: retryAfter, and the others with handle. The test's end
 // closes it.
 func Serve(t testing.TB, every int, retryAfter string, handle http.HandlerFunc) *Server {
-	s := &Server{}
+	s := &Server{Every: every, RetryAfter: retryAfter}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.requests++; every > 0 && s.requests%every == 0 {
+		time.Sleep(s.Delay)
+		if s.requests++; s.Every > 0 && s.requests%s.Every == 0 {
 			s.Limited++
-			w.Header().Set("Retry-After", retryAfter)
+			w.Header().Set("Retry-After", s.RetryAfter)
 			http.Error(w, `{"error":"rate limited"}`, http.StatusTooManyRequests)
 			return
 		}
