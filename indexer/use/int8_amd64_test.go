@@ -14,7 +14,7 @@ func TestInt8Columns(t *testing.T) {
 		t.Skip("no AVX-512 VNNI on this machine")
 	}
 	r := rand.New(rand.NewPCG(5, 6))
-	const k, n = 256, 128
+	const k, n = 512, 128
 	w := make([]float32, k*n)
 	for i := range w {
 		w[i] = float32(r.NormFloat64())
@@ -29,8 +29,8 @@ func TestInt8Columns(t *testing.T) {
 			}
 		}
 		q := make([]uint8, rows*k)
-		scale, lo := make([]float32, rows), make([]float32, rows)
-		quantizeRows(rows, k, a, q, scale, lo)
+		scale, lo := make([]float32, rows*k/m.group), make([]float32, rows*k/m.group)
+		quantizeRows(rows, k, m.group, a, q, scale, lo)
 		c := make([]float32, rows*n)
 		for i := range c {
 			c[i] = float32(i)
@@ -41,7 +41,8 @@ func TestInt8Columns(t *testing.T) {
 				var want, exact float64
 				for l := range k {
 					wq := float64(m.packed[((j/64*k/4+l/4)*64+j%64)*4+l%4])
-					want += (float64(scale[i])*float64(q[i*k+l]) + float64(lo[i])) * float64(m.colScale[j]) * wq
+					g := l / m.group
+					want += (float64(scale[g*rows+i])*float64(q[i*k+l]) + float64(lo[g*rows+i])) * float64(m.colScale[g*n+j]) * wq
 					exact += float64(a[i*k+l]) * float64(w[l*n+j])
 				}
 				got := float64(c[i*n+j]) - float64(i*n+j)
