@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/engine/duplicate"
+	"github.com/siftdesk/sift/engine/ticketindex"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -53,7 +54,9 @@ func (e *Engine) comparable(t, other *models.Ticket) bool {
 
 // privateDepth is how many candidates a similar-ticket search reads when
 // the ticket's organisation does not share its tickets: most of them are
-// then other people's and left out.
+// then other people's and left out. (The vector index, and the full-text
+// index until the in-memory ticket search is loaded, cannot tell one
+// requester's tickets from another's.)
 const privateDepth = 100
 
 // openStatus reports whether a ticket status means work is still to do.
@@ -87,11 +90,17 @@ func (e *Engine) WarmTickets(ctx context.Context) error {
 }
 
 // searchTickets returns the k tickets within scope whose subject and body
-// best match text: from the in-memory ticket search once it is loaded,
-// from the full-text index before.
-func (e *Engine) searchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error) {
+// best match text, from the in-memory ticket search once it is loaded,
+// from the full-text index before. requester, when set, keeps only that
+// person's tickets: the in-memory search leaves the others out as it
+// scores, the full-text index reads privateDepth tickets for the caller
+// to sift.
+func (e *Engine) searchTickets(ctx context.Context, text string, k int, scope models.TicketScope, requester string) ([]models.TicketHit, error) {
 	if e.tickets.Loaded() {
-		return e.tickets.Search(text, k, scope), nil
+		return e.tickets.Search(text, k, ticketindex.Scope{Portal: scope.Portal, Org: scope.Org, Requester: requester}), nil
+	}
+	if requester != "" {
+		k = max(k, privateDepth)
 	}
 	return e.text.SearchTickets(ctx, text, k, scope)
 }
@@ -108,11 +117,16 @@ func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *mo
 	}
 	scope := ticketScope(t)
 	depth := limit + 1 // t itself may be among the hits
+	var requester string
 	if t.Portal == models.PortalCustomer && !e.orgs.Shares(t.Portal, t.Org) {
-		depth = privateDepth
+		// Only the requester's own tickets are comparable (see comparable).
+		requester, depth = t.Requester, privateDepth
+		if requester == "" {
+			return []models.SimilarTicket{}, nil // nobody's: none is
+		}
 	}
 	text := t.Subject + "\n" + models.FirstWords(t.Body, textQueryWords)
-	textHits, err := e.searchTickets(ctx, text, depth, scope)
+	textHits, err := e.searchTickets(ctx, text, depth, scope, requester)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ package ticketindex
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/siftdesk/sift/engine/bm25"
@@ -38,6 +39,10 @@ const (
 	b  = 0.75
 )
 
+// commonShare is the share of the tickets above which a query term only
+// adds to the tickets rarer terms found, instead of finding its own.
+const commonShare = 0.05
+
 // maxQueryTerms bounds the distinct terms of a query that are scored.
 const maxQueryTerms = 64
 
@@ -51,8 +56,12 @@ type Index struct {
 	postings [][]posting        // by term id, in slot order
 	df       [][numFields]int32 // by term id: live tickets holding the term in each field
 	docs     []doc              // by slot
+	ids      []string           // by slot
+	held     [][]held           // by slot: the ticket's distinct terms, to take it out again
 	slots    map[string]uint32  // live tickets' slots, by id
 	orgs     map[string]uint32  // organisations, interned; 0 is none
+	people   map[string]uint32  // requesters in lower case, interned; 0 is none
+	portals  map[string]uint32  // portals, interned
 	totals   [numFields]float64 // field lengths summed over live tickets
 	holding  [numFields]int32   // live tickets whose field holds a term
 	dead     int                // deleted slots still in posting lists
@@ -71,14 +80,14 @@ type posting struct {
 	tf   [numFields]uint16
 }
 
-// doc is what scoring and the scope read of a ticket, kept flat by slot.
+// doc is what scoring and the scope read of a ticket, kept flat by slot
+// and small, so a search that touches many tickets stays in cache.
 type doc struct {
-	id     string
-	terms  []held // its distinct terms, to take the ticket out again
-	length [numFields]float32
-	org    uint32
-	portal models.Portal
-	live   bool
+	length    [numFields]float32
+	org       uint32
+	requester uint32
+	portal    uint32 // interned
+	live      bool
 }
 
 // held is a term of a ticket and the fields that hold it, one bit each.
@@ -94,6 +103,8 @@ func New(analyze bm25.Analyzer) *Index {
 		termIDs: map[string]uint32{},
 		slots:   map[string]uint32{},
 		orgs:    map[string]uint32{"": 0},
+		people:  map[string]uint32{"": 0},
+		portals: map[string]uint32{},
 		written: map[string]bool{},
 	}
 }
@@ -163,15 +174,8 @@ func (x *Index) Loaded() bool {
 // add indexes t in a new slot.
 func (x *Index) add(t *models.Ticket) {
 	slot := uint32(len(x.docs))
-	d := doc{id: t.ID, portal: t.Portal, live: true}
-	if t.Org != "" {
-		org, ok := x.orgs[t.Org]
-		if !ok {
-			org = uint32(len(x.orgs))
-			x.orgs[t.Org] = org
-		}
-		d.org = org
-	}
+	d := doc{portal: intern(x.portals, string(t.Portal)), live: true,
+		org: intern(x.orgs, t.Org), requester: intern(x.people, strings.ToLower(t.Requester))}
 	counts := map[uint32][numFields]uint16{}
 	for f, text := range [numFields]string{fieldSubject: t.Subject, fieldBody: t.Body} {
 		toks := x.analyze(text)
@@ -189,7 +193,7 @@ func (x *Index) add(t *models.Ticket) {
 			counts[id] = c
 		}
 	}
-	d.terms = make([]held, 0, len(counts))
+	terms := make([]held, 0, len(counts))
 	for id, c := range counts {
 		h := held{term: id}
 		for f := range numFields {
@@ -198,10 +202,12 @@ func (x *Index) add(t *models.Ticket) {
 				h.fields |= 1 << f
 			}
 		}
-		d.terms = append(d.terms, h)
+		terms = append(terms, h)
 		x.postings[id] = append(x.postings[id], posting{slot: slot, tf: c})
 	}
 	x.docs = append(x.docs, d)
+	x.ids = append(x.ids, t.ID)
+	x.held = append(x.held, terms)
 	x.slots[t.ID] = slot
 }
 
@@ -213,7 +219,7 @@ func (x *Index) remove(id string) {
 		return
 	}
 	d := &x.docs[slot]
-	for _, h := range d.terms {
+	for _, h := range x.held[slot] {
 		for f := range numFields {
 			if h.fields&(1<<f) != 0 {
 				x.df[h.term][f]--
@@ -226,9 +232,20 @@ func (x *Index) remove(id string) {
 			x.holding[f]--
 		}
 	}
-	d.live, d.terms = false, nil
+	d.live, x.held[slot] = false, nil
 	delete(x.slots, id)
 	x.dead++
+}
+
+// intern returns value's number in values, giving it the next if it is
+// new.
+func intern(values map[string]uint32, value string) uint32 {
+	n, ok := values[value]
+	if !ok {
+		n = uint32(len(values))
+		values[value] = n
+	}
+	return n
 }
 
 // termID returns the id of term, giving it one if it is new.
@@ -251,11 +268,13 @@ func (x *Index) compactIfSparse() {
 	}
 	renumber := make([]uint32, len(x.docs))
 	docs := make([]doc, 0, len(x.slots))
+	ids := make([]string, 0, len(x.slots))
+	held := make([][]held, 0, len(x.slots))
 	for old, d := range x.docs {
 		if d.live {
 			renumber[old] = uint32(len(docs))
-			x.slots[d.id] = uint32(len(docs))
-			docs = append(docs, d)
+			x.slots[x.ids[old]] = uint32(len(docs))
+			docs, ids, held = append(docs, d), append(ids, x.ids[old]), append(held, x.held[old])
 		}
 	}
 	for term, list := range x.postings {
@@ -268,5 +287,5 @@ func (x *Index) compactIfSparse() {
 		}
 		x.postings[term] = slices.Clip(kept)
 	}
-	x.docs, x.dead = docs, 0
+	x.docs, x.ids, x.held, x.dead = docs, ids, held, 0
 }

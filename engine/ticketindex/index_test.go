@@ -11,7 +11,7 @@ import (
 )
 
 func ticket(id string, portal models.Portal, org, subject, body string) *models.Ticket {
-	return &models.Ticket{ID: id, Portal: portal, Org: org, Subject: subject, Body: body}
+	return &models.Ticket{ID: id, Portal: portal, Org: org, Requester: "ann@" + org + ".example", Subject: subject, Body: body}
 }
 
 func ids(hits []models.TicketHit) []string {
@@ -40,14 +40,16 @@ func TestSearchRanksBySharedWordsWithinScope(t *testing.T) {
 	tests := []struct {
 		name  string
 		text  string
-		scope models.TicketScope
+		scope ticketindex.Scope
 		want  []string
 	}{
-		{"subject words first", "refund broken lamp", models.TicketScope{Portal: models.PortalCustomer}, []string{"t3", "t1"}},
-		{"the organisation only", "refund broken lamp", models.TicketScope{Portal: models.PortalCustomer, Org: "acme"}, []string{"t1"}},
-		{"the portal only", "parcel vpn", models.TicketScope{Portal: models.PortalITSM}, []string{"t4"}},
-		{"an unknown organisation", "refund", models.TicketScope{Portal: models.PortalCustomer, Org: "initech"}, []string{}},
-		{"no known word", "zzzz qqqq", models.TicketScope{Portal: models.PortalCustomer}, []string{}},
+		{"subject words first", "refund broken lamp", ticketindex.Scope{Portal: models.PortalCustomer}, []string{"t3", "t1"}},
+		{"the organisation only", "refund broken lamp", ticketindex.Scope{Portal: models.PortalCustomer, Org: "acme"}, []string{"t1"}},
+		{"the portal only", "parcel vpn", ticketindex.Scope{Portal: models.PortalITSM}, []string{"t4"}},
+		{"the requester only", "refund broken lamp", ticketindex.Scope{Portal: models.PortalCustomer, Requester: "Ann@Globex.example"}, []string{"t3"}},
+		{"an unknown requester", "refund broken lamp", ticketindex.Scope{Portal: models.PortalCustomer, Requester: "kim@mail.example"}, []string{}},
+		{"an unknown organisation", "refund", ticketindex.Scope{Portal: models.PortalCustomer, Org: "initech"}, []string{}},
+		{"no known word", "zzzz qqqq", ticketindex.Scope{Portal: models.PortalCustomer}, []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,8 +72,8 @@ func TestSearchKeepsTheKBest(t *testing.T) {
 		x.Put(ticket(fmt.Sprintf("p%02d", i), models.PortalITSM, "", "Office issue", body))
 	}
 	x.MarkLoaded()
-	all := x.Search("printer jammed", 50, models.TicketScope{Portal: models.PortalITSM})
-	top := x.Search("printer jammed", 5, models.TicketScope{Portal: models.PortalITSM})
+	all := x.Search("printer jammed", 50, ticketindex.Scope{Portal: models.PortalITSM})
+	top := x.Search("printer jammed", 5, ticketindex.Scope{Portal: models.PortalITSM})
 	if len(all) != 50 || !slices.Equal(ids(top), ids(all[:5])) {
 		t.Fatalf("top 5 %v, want the first 5 of all %v", ids(top), ids(all))
 	}
@@ -84,7 +86,7 @@ func TestSearchKeepsTheKBest(t *testing.T) {
 
 func TestPutReplacesAndDeleteRemoves(t *testing.T) {
 	x := fixture()
-	scope := models.TicketScope{Portal: models.PortalITSM}
+	scope := ticketindex.Scope{Portal: models.PortalITSM}
 	x.Put(ticket("t4", models.PortalITSM, "", "Printer out of toner", "Second floor printer says toner is empty."))
 	if got := ids(x.Search("vpn", 10, scope)); len(got) != 0 {
 		t.Errorf("after replacing t4, vpn finds %v, want nothing", got)
@@ -114,7 +116,7 @@ func TestLoadKeepsWritesMadeMeanwhile(t *testing.T) {
 		t.Fatal("Loaded before MarkLoaded")
 	}
 	x.MarkLoaded()
-	scope := models.TicketScope{Portal: models.PortalITSM}
+	scope := ticketindex.Scope{Portal: models.PortalITSM}
 	if got := ids(x.Search("mice", 10, scope)); !slices.Equal(got, []string{"c"}) {
 		t.Errorf("mice finds %v, want [c]", got)
 	}
@@ -126,7 +128,7 @@ func TestLoadKeepsWritesMadeMeanwhile(t *testing.T) {
 // Many replacements compact the posting lists without changing answers.
 func TestCompactionKeepsAnswers(t *testing.T) {
 	x := fixture()
-	scope := models.TicketScope{Portal: models.PortalCustomer}
+	scope := ticketindex.Scope{Portal: models.PortalCustomer}
 	before := x.Search("refund broken lamp parcel", 10, scope)
 	for i := range 3000 {
 		id := fmt.Sprintf("churn%d", i%10)
@@ -137,7 +139,7 @@ func TestCompactionKeepsAnswers(t *testing.T) {
 	if !slices.Equal(before, after) {
 		t.Errorf("after compaction %v, before %v", after, before)
 	}
-	if got := x.Search("keyboard", 10, models.TicketScope{Portal: models.PortalITSM}); len(got) != 0 {
+	if got := x.Search("keyboard", 10, ticketindex.Scope{Portal: models.PortalITSM}); len(got) != 0 {
 		t.Errorf("deleted churn tickets still found: %v", ids(got))
 	}
 }

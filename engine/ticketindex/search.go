@@ -4,9 +4,18 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/siftdesk/sift/models"
 )
+
+// Scope is the tickets a search may return: those of a portal, and when
+// set, of one organisation and of one requester (compared without case).
+type Scope struct {
+	Portal    models.Portal
+	Org       string
+	Requester string
+}
 
 // Search returns the k tickets within scope whose subject and body best
 // match text, best first. A ticket's score is BM25 over its subject
@@ -14,61 +23,93 @@ import (
 // share of the query's terms the field holds, and the sum by the share of
 // the two fields that hold any: a ticket that shares more of the words
 // ranks above one that repeats a few.
-func (x *Index) Search(text string, k int, scope models.TicketScope) []models.TicketHit {
+func (x *Index) Search(text string, k int, scope Scope) []models.TicketHit {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	org, known := x.orgs[scope.Org]
-	if !known || k <= 0 {
-		return []models.TicketHit{} // no ticket has that organisation
+	org, knownOrg := x.orgs[scope.Org]
+	requester, knownRequester := x.people[strings.ToLower(scope.Requester)]
+	portal, knownPortal := x.portals[string(scope.Portal)]
+	if !knownOrg || !knownRequester || !knownPortal || k <= 0 {
+		return []models.TicketHit{} // no ticket has that organisation, requester or portal
 	}
-	terms := x.queryTerms(text)
+	terms, n := x.queryTerms(text)
 	if len(terms) == 0 {
 		return []models.TicketHit{}
 	}
 	acc := x.accumulator()
 	defer x.scratch.Put(acc)
-	var avg [numFields]float64
+	var perWord [numFields]float64 // k1 × b / the field's average length
 	for f := range numFields {
-		if x.holding[f] > 0 {
-			avg[f] = x.totals[f] / float64(x.holding[f])
+		if x.totals[f] > 0 {
+			perWord[f] = k1 * b * float64(x.holding[f]) / x.totals[f]
 		}
 	}
-	for _, term := range terms {
+	// The rarest terms first: they find the candidates, and a common
+	// term (held by more than commonShare of the tickets) only adds to
+	// the candidates they found. A ticket that shares nothing but common
+	// words with the query is no match worth reading 100,000 postings for.
+	slices.SortFunc(terms, func(a, b queryTerm) int { return cmp.Compare(x.holders(a.id), x.holders(b.id)) })
+	common := int32(commonShare * float64(len(x.slots)))
+	for i, q := range terms {
 		var idf [numFields]float64
 		for f := range numFields {
-			idf[f] = inverseFrequency(x.df[term][f], x.holding[f])
+			idf[f] = float64(q.count) * inverseFrequency(x.df[q.id][f], x.holding[f])
 		}
-		for _, p := range x.postings[term] {
+		finds := i == 0 || x.holders(q.id) <= common
+		for _, p := range x.postings[q.id] {
 			d := &x.docs[p.slot]
-			if !d.live || d.portal != scope.Portal || (scope.Org != "" && d.org != org) {
+			if finds {
+				if !d.live || d.portal != portal || (scope.Org != "" && d.org != org) || (scope.Requester != "" && d.requester != requester) {
+					continue
+				}
+			} else if !acc.found(p.slot) {
 				continue
 			}
 			for f := range numFields {
 				if p.tf[f] > 0 {
-					acc.add(p.slot, f, idf[f]*saturate(p.tf[f], d.length[f], avg[f]))
+					acc.add(p.slot, f, idf[f]*saturate(p.tf[f], d.length[f], perWord[f]), q.count)
 				}
 			}
 		}
 	}
-	hits := acc.top(x.docs, len(terms), k)
+	hits := acc.top(x.ids, n, k)
 	acc.reset()
 	return hits
 }
 
-// queryTerms returns the ids of text's distinct indexed terms, at most
-// maxQueryTerms; a word no ticket holds matches nothing and is left out.
-func (x *Index) queryTerms(text string) []uint32 {
-	var out []uint32
+// queryTerm is an indexed term of a query and how many times the query
+// says it: a word said twice counts twice.
+type queryTerm struct {
+	id    uint32
+	count uint16
+}
+
+// queryTerms returns text's distinct indexed terms, at most
+// maxQueryTerms, and the number of words of text they and the words no
+// ticket holds make (which match nothing).
+func (x *Index) queryTerms(text string) (terms []queryTerm, words int) {
 	for _, tok := range x.analyze(text) {
 		id, ok := x.termIDs[tok.Term]
-		if ok && !slices.Contains(out, id) {
-			out = append(out, id)
-			if len(out) == maxQueryTerms {
-				break
+		i := slices.IndexFunc(terms, func(q queryTerm) bool { return q.id == id })
+		switch {
+		case ok && i >= 0:
+			if terms[i].count < math.MaxUint16 {
+				terms[i].count++
 			}
+		case ok && len(terms) < maxQueryTerms:
+			terms = append(terms, queryTerm{id: id, count: 1})
+		case ok:
+			continue // past maxQueryTerms
 		}
+		words++
 	}
-	return out
+	return terms, words
+}
+
+// holders returns how many live tickets hold term in either field, at
+// least (the larger of its two document frequencies).
+func (x *Index) holders(term uint32) int32 {
+	return max(x.df[term][fieldSubject], x.df[term][fieldBody])
 }
 
 // inverseFrequency is BM25's idf of a term held by df of n tickets.
@@ -80,21 +121,17 @@ func inverseFrequency(df, n int32) float64 {
 }
 
 // saturate is BM25's weight of a term counted tf times in a field of
-// length words, where fields average avg words.
-func saturate(tf uint16, length float32, avg float64) float64 {
-	norm := 1.0
-	if avg > 0 {
-		norm = 1 - b + b*float64(length)/avg
-	}
+// length words, where perWord is k1 × b over the field's average length.
+func saturate(tf uint16, length float32, perWord float64) float64 {
 	t := float64(tf)
-	return t * (k1 + 1) / (t + k1*norm)
+	return t * (k1 + 1) / (t + k1*(1-b) + perWord*float64(length))
 }
 
 // accumulator is one search's scratch space, by slot: sized to the index
 // and reused across searches, so scoring allocates nothing per ticket.
 type accumulator struct {
 	sum     [][numFields]float32 // BM25 sums by field
-	matched [][numFields]uint8   // query terms each field holds
+	matched [][numFields]uint16  // query words each field holds
 	touched []uint32             // slots with a sum
 }
 
@@ -106,26 +143,34 @@ func (x *Index) accumulator() *accumulator {
 	}
 	if n := len(x.docs); len(acc.sum) < n {
 		acc.sum = make([][numFields]float32, n)
-		acc.matched = make([][numFields]uint8, n)
+		acc.matched = make([][numFields]uint16, n)
 	}
 	return acc
 }
 
-// add adds one query term's BM25 in field f to slot.
-func (acc *accumulator) add(slot uint32, f int, score float64) {
-	if acc.matched[slot] == [numFields]uint8{} {
+// found reports whether slot has a sum.
+func (acc *accumulator) found(slot uint32) bool {
+	return acc.matched[slot] != [numFields]uint16{}
+}
+
+// add adds the BM25 in field f of a query term said count times to slot.
+func (acc *accumulator) add(slot uint32, f int, score float64, count uint16) {
+	if !acc.found(slot) {
 		acc.touched = append(acc.touched, slot)
 	}
 	acc.sum[slot][f] += float32(score)
-	acc.matched[slot][f]++
+	acc.matched[slot][f] = uint16(min(int(acc.matched[slot][f])+int(count), math.MaxUint16))
 }
 
 // top scores the touched slots for a query of n terms and returns the k
 // best; ties go to the earlier ticket id.
-func (acc *accumulator) top(docs []doc, n, k int) []models.TicketHit {
+func (acc *accumulator) top(ids []string, n, k int) []models.TicketHit {
 	best := make([]models.TicketHit, 0, k+1)
 	byScore := func(a, b models.TicketHit) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ID, b.ID))
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
 	}
 	worst := -1 // index in best of its last hit, once full
 	for _, slot := range acc.touched {
@@ -140,7 +185,7 @@ func (acc *accumulator) top(docs []doc, n, k int) []models.TicketHit {
 				fields++
 			}
 		}
-		hit := models.TicketHit{ID: docs[slot].id, Score: score * fields / numFields}
+		hit := models.TicketHit{ID: ids[slot], Score: score * fields / numFields}
 		switch {
 		case len(best) < k:
 			best = append(best, hit)
@@ -170,7 +215,7 @@ func lastOf(hits []models.TicketHit, order func(a, b models.TicketHit) int) int 
 // reset clears the touched slots for the next search.
 func (acc *accumulator) reset() {
 	for _, slot := range acc.touched {
-		acc.sum[slot], acc.matched[slot] = [numFields]float32{}, [numFields]uint8{}
+		acc.sum[slot], acc.matched[slot] = [numFields]float32{}, [numFields]uint16{}
 	}
 	acc.touched = acc.touched[:0]
 }
