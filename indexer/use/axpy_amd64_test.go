@@ -43,6 +43,15 @@ func TestEmbedMatchesReferenceWithoutFMA(t *testing.T) {
 	checkReference(t)
 }
 
+// randomFloats returns n floats drawn uniformly from [-1, 1).
+func randomFloats(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	return x
+}
+
 // TestGemmBlocked checks the blocked kernel against a plain triple loop,
 // for row counts that are and are not multiples of four, depths below and
 // above one block of kernelK, and row strides wider than the matrices.
@@ -51,13 +60,7 @@ func TestGemmBlocked(t *testing.T) {
 		t.Skip("no AVX-512 on this machine")
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	random := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = r.Float32()*2 - 1
-		}
-		return x
-	}
+	random := func(n int) []float32 { return randomFloats(r, n) }
 	for _, rows := range []int{1, 3, 4, 5, 9} {
 		for _, k := range []int{1, 7, 256, 300, 600} {
 			for _, cols := range []int{64, 192} {
@@ -98,10 +101,7 @@ func TestAddRowsMatchesGeneric(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	const stride, rows = 40, 12
-	w := make([]float32, stride*rows)
-	for i := range w {
-		w[i] = r.Float32()*2 - 1
-	}
+	w := randomFloats(r, stride*rows)
 	for _, width := range []int{1, 7, 8, 13, 24, 33} {
 		for n := 0; n <= 7; n++ {
 			idx, val := make([]int, n), make([]float32, n)

@@ -15,10 +15,7 @@ func TestInt8Columns(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	const k, n = 512, 128
-	w := make([]float32, k*n)
-	for i := range w {
-		w[i] = float32(r.NormFloat64())
-	}
+	w := randomFloats(r, k*n)
 	m := quantizeColumns(w, k, n)
 	for _, rows := range []int{1, 4, 6, 9} {
 		a := make([]float32, rows*k)
