@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +34,8 @@ var (
 // and events, then starts sift serve over it, as a new replica, and reports
 // how long it takes until it listens (start-s), until /readyz answers 200
 // (ready-s), until similar tickets come from memory (tickets-s) and until
-// the event log is counted into the metrics (metrics-s):
+// the event log is counted into the metrics (metrics-s), and the heap
+// then (heap-MiB):
 //
 //	SIFT_TEST_DATABASE_URL=$(.ci/postgres.sh) go test -run '^$' -bench ReplicaStart -benchtime 1x -timeout 60m ./cmd/sift -args -rs.keep
 func BenchmarkReplicaStart(b *testing.B) {
@@ -72,6 +74,8 @@ func BenchmarkReplicaStart(b *testing.B) {
 				metrics = time.Since(start)
 			}
 		}
+		runtime.GC()
+		heap := heapBytes() // tickets, their timeline and the events' rollup loaded
 		stop()
 		if err := <-done; err != nil {
 			b.Fatal(err)
@@ -80,6 +84,7 @@ func BenchmarkReplicaStart(b *testing.B) {
 		b.ReportMetric(ready.Seconds(), "ready-s")
 		b.ReportMetric(tickets.Seconds(), "tickets-s")
 		b.ReportMetric(metrics.Seconds(), "metrics-s")
+		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 		b.ReportMetric(search.P50/1e3, "pg-search-p50-ms")
 		b.ReportMetric(search.P99/1e3, "pg-search-p99-ms")
 		b.Logf("%d tickets, %d articles, %d events: listening after %s, ready after %s, similar tickets from memory after %s, metrics after %s\n%s",
