@@ -37,13 +37,14 @@ type vectorIndex interface {
 
 // dataDir is an opened backend: the system of record and the full-text
 // index, the indexer that writes them, and the data directory for what
-// stays per process (classifier models; embedded: everything). Embedded,
-// the store is a bbolt file in the directory; over PostgreSQL it is the
-// database, and the full-text index is a cache fed from its change feed.
+// stays per process (embedded: everything; over PostgreSQL, classifier
+// models the database lacks). Embedded, the store is a bbolt file in the
+// directory; over PostgreSQL it is the database, which also searches the
+// tickets' text, and a replica's caches follow its change feed.
 type dataDir struct {
 	dir     string
 	store   store
-	text    *bleve.Index // nil when the command asked for none
+	text    *bleve.Index // embedded only
 	indexer *indexer.Indexer
 	writer  engine.Writer // what the engine writes through
 	vectors vectorIndex   // nil until useVectors
@@ -123,8 +124,9 @@ func (d *dataDir) Close() error {
 
 // openDataDir builds the logger the flags describe and opens the backend
 // db and dir describe with it: the first steps of every command that reads
-// one. withText asks for the full-text index, which over PostgreSQL is
-// built from the database (commands that only write skip it).
+// one. withText asks for what an engine reads besides the store: over
+// PostgreSQL, a replica's change feed (commands that only write skip it);
+// embedded, the full-text index is always opened.
 func (fs *flagSet) openDataDir(ctx context.Context, dir string, db *dbFlags, batchSize int, withText bool, stderr io.Writer) (*dataDir, *slog.Logger, error) {
 	log, err := fs.logger(stderr)
 	if err != nil {
