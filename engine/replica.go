@@ -9,9 +9,9 @@ import (
 )
 
 // Scale-out: when the system of record is shared by several replicas, each
-// replica's full-text index and type-ahead are caches, fed in commit order
-// from the database's change feed, for its own writes as for everyone
-// else's.
+// replica's in-memory searches (type-ahead, articles, tickets), and its
+// full-text index if it keeps one, are caches, fed in commit order from
+// the database's change feed, for its own writes as for everyone else's.
 
 // TextWriter is a replica's full-text index as its change feed writes it.
 type TextWriter interface {
@@ -64,8 +64,8 @@ func (r *Replicated) Apply(ctx context.Context, changes []models.Change) error {
 	return nil
 }
 
-// CatchUp applies to the full-text index and type-ahead every change the
-// feed has that the replica has not applied yet. Run it when the database
+// CatchUp applies to the full-text index, if any, and the engine's caches
+// every change the feed has that the replica has not applied yet. Run it when the database
 // announces a change, and periodically.
 func (r *Replicated) CatchUp(ctx context.Context) error {
 	r.mu.Lock()
