@@ -57,6 +57,8 @@ type Config struct {
 	// portal, and the page passes it to the widget. Unset, those pages
 	// are 404.
 	DemoToken func(ctx context.Context, portal models.Portal) (string, error)
+	// Hooks receive the help desks' webhooks by source name (see hooks.go).
+	Hooks map[string]Hook
 }
 
 //go:embed openapi.json
@@ -133,6 +135,8 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 		method, path, _ := strings.Cut(route, " ")
 		r.OPTIONS(path, s.preflight(method))
 	}
+	// A webhook's signature is its credential: no key.
+	s.hookRoutes(r)
 	v1 := r.Group("/v1", s.cors, s.authenticate, s.rateLimit, s.authorize)
 	v1.GET("/suggest", s.suggest)
 	v1.GET("/search", s.search)

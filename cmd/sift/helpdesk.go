@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/indexer"
 	"github.com/siftdesk/sift/indexer/helpdesk"
 	"github.com/siftdesk/sift/indexer/helpdesk/freshdesk"
@@ -26,6 +27,8 @@ type helpdeskKind struct {
 	// auth returns what sets a request's credentials from the
 	// environment, or an error naming the variables that are missing.
 	auth func() (func(*http.Request), error)
+	// hook receives the desk's webhooks, signed with secret.
+	hook func(secret []byte) api.Hook
 }
 
 // helpdesks are the help desks sift index --from and sift sync know, by
@@ -35,7 +38,7 @@ var helpdesks = map[string]helpdeskKind{
 		// An API token: "{email}/token" and the token, as basic auth.
 		env, err := environment("SIFT_ZENDESK_EMAIL", "SIFT_ZENDESK_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0]+"/token", env[1]) }, err
-	}},
+	}, func(secret []byte) api.Hook { return &zendesk.Hook{Secret: secret} }},
 	"servicenow": {func() helpdesk.Desk { return servicenow.New() }, servicenow.Streams, func() (func(*http.Request), error) {
 		if token := os.Getenv("SIFT_SERVICENOW_TOKEN"); token != "" { // OAuth
 			return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, nil
@@ -45,16 +48,16 @@ var helpdesks = map[string]helpdeskKind{
 			err = fmt.Errorf("%w (or set SIFT_SERVICENOW_TOKEN to an OAuth token)", err)
 		}
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
-	}},
+	}, func(secret []byte) api.Hook { return &servicenow.Hook{Secret: secret} }},
 	"jira": {func() helpdesk.Desk { return jira.New() }, jira.Streams, func() (func(*http.Request), error) {
 		env, err := environment("SIFT_JIRA_EMAIL", "SIFT_JIRA_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
-	}},
+	}, func(secret []byte) api.Hook { return &jira.Hook{Secret: secret} }},
 	"freshdesk": {func() helpdesk.Desk { return freshdesk.New() }, freshdesk.Streams, func() (func(*http.Request), error) {
 		// The API key as the user name, any password.
 		env, err := environment("SIFT_FRESHDESK_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], "X") }, err
-	}},
+	}, func(secret []byte) api.Hook { return &freshdesk.Hook{Secret: secret} }},
 }
 
 // environment returns the values of the environment variables names, or
@@ -71,6 +74,19 @@ func environment(names ...string) ([]string, error) {
 		return values, fmt.Errorf("set %s in the environment", strings.Join(missing, " and "))
 	}
 	return values, nil
+}
+
+// helpdeskHooks returns the webhook receivers of the desks whose secret
+// is set in the environment, as SIFT_<DESK>_WEBHOOK_SECRET, for
+// api.Config.Hooks.
+func helpdeskHooks() map[string]api.Hook {
+	hooks := map[string]api.Hook{}
+	for name, k := range helpdesks {
+		if secret := os.Getenv("SIFT_" + strings.ToUpper(name) + "_WEBHOOK_SECRET"); secret != "" {
+			hooks[name] = k.hook([]byte(secret))
+		}
+	}
+	return hooks
 }
 
 // helpdeskNames lists the help desks' names, for messages.
