@@ -221,3 +221,33 @@ func CheckImport(t testing.TB, im Import) []helpdesk.Record {
 	t.Logf("read %d articles and %d tickets in %v (%.0f records/s)", arts, ticks, elapsed.Round(time.Millisecond), float64(len(recs))/elapsed.Seconds())
 	return recs
 }
+
+// FuzzDesk feeds a desk's importer and webhook receiver arbitrary bodies,
+// seeded with the desk's fixtures: neither may panic, and every record
+// read must be a valid change or carry an error.
+func FuzzDesk(f *testing.F, desk func() helpdesk.Desk, changes func([]byte) ([]models.Change, error), seeds ...string) {
+	for _, s := range seeds {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"id":1}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := helpdesk.Records(context.Background(), desk(), "fuzz", body, func(r helpdesk.Record) error {
+			if r.Err == nil && r.Change.ID == "" {
+				t.Errorf("a record without an id and without an error: %+v", r.Change)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs, err := changes(body); err == nil {
+			for _, c := range cs {
+				if c.ID == "" {
+					t.Errorf("a webhook change without an id: %+v", c)
+				}
+			}
+		}
+	})
+}

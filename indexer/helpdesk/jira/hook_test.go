@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/siftdesk/sift/indexer/helpdesk"
+	"github.com/siftdesk/sift/indexer/helpdesk/helpdesktest"
 )
 
 func TestHook(t *testing.T) {
@@ -26,4 +27,8 @@ func TestHook(t *testing.T) {
 	if err != nil || len(got) != 1 || !got[0].Delete || got[0].ID != "ITSM-9" {
 		t.Errorf("issue_deleted: %+v, %v; want a delete of ITSM-9", got, err)
 	}
+}
+
+func FuzzImportAndHook(f *testing.F) {
+	helpdesktest.FuzzDesk(f, func() helpdesk.Desk { return New() }, (&Hook{}).Changes, "testdata/issues.json", "testdata/pages.json")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/siftdesk/sift/indexer/helpdesk"
+	"github.com/siftdesk/sift/indexer/helpdesk/helpdesktest"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -28,4 +29,8 @@ func TestHook(t *testing.T) {
 			t.Errorf("Changes(%s) = %+v, %v; want %+v", tc.body, got, err, tc.want)
 		}
 	}
+}
+
+func FuzzImportAndHook(f *testing.F) {
+	helpdesktest.FuzzDesk(f, func() helpdesk.Desk { return New() }, (&Hook{}).Changes, "testdata/kb_knowledge.json", "testdata/incident.json")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siftdesk/sift/indexer/helpdesk"
+	"github.com/siftdesk/sift/indexer/helpdesk/helpdesktest"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -64,4 +65,8 @@ func TestHookChanges(t *testing.T) {
 	if _, err := (&Hook{}).Changes([]byte(`{"user":{}}`)); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("an unknown body: %v, want invalid", err)
 	}
+}
+
+func FuzzImportAndHook(f *testing.F) {
+	helpdesktest.FuzzDesk(f, func() helpdesk.Desk { return New() }, (&Hook{}).Changes, "testdata/articles.json", "testdata/tickets.json")
 }
