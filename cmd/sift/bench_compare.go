@@ -54,7 +54,11 @@ func runBenchCompare(_ context.Context, args []string, stdout, stderr io.Writer)
 	if runs == 0 {
 		source = fmt.Sprintf("no noise runs: %g%% for every measure", *floor)
 	}
-	fmt.Fprintf(stdout, "sift bench compare: %s -> %s; %s\n\n", f.Arg(0), f.Arg(1), source)
+	fmt.Fprintf(stdout, "sift bench compare: %s -> %s; %s\n", f.Arg(0), f.Arg(1), source)
+	if old.Load > 0 && now.Load > 0 && (now.Load > loadApart*old.Load || old.Load > loadApart*now.Load) {
+		fmt.Fprintf(stdout, "note: the load average was %.1f for OLD and %.1f for NEW; a change may be the machine's, not the code's (compare runs made at similar loads)\n", old.Load, now.Load)
+	}
+	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MEASURE\tOLD\tNEW\tWORSE BY\tNOISE\tVERDICT\t")
 	regressed, improved := 0, 0
@@ -78,6 +82,10 @@ func runBenchCompare(_ context.Context, args []string, stdout, stderr io.Writer)
 	}
 	return nil
 }
+
+// loadApart is the ratio of two runs' load averages beyond which compare
+// warns that the machine, not the code, may explain their differences.
+const loadApart = 1.5
 
 // readBenchRun reads one report of sift bench --json-file.
 func readBenchRun(path string) (benchdiff.Run, error) {

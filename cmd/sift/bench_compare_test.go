@@ -64,6 +64,16 @@ func TestBenchCompare(t *testing.T) {
 		t.Errorf("back from the slower copy: exit %d, want 0 and 3 improvements\n%s", code, out)
 	}
 
+	rep["load_average_end"] = 4 * rep["load_average_end"].(float64)
+	busier := filepath.Join(t.TempDir(), "busier.json")
+	writeJSONFile(t, busier, rep)
+	if code, out := compare(sample, busier); code != 1 || !strings.Contains(out, "note: the load average was") {
+		t.Errorf("a run on a busier machine: exit %d, want 1 and a note on the load\n%s", code, out)
+	}
+	if _, out := compare(sample, sample); strings.Contains(out, "note:") {
+		t.Errorf("the sample against itself: a note on the load\n%s", out)
+	}
+
 	rep["articles"] = rep["articles"].(float64) * 2
 	bigger := filepath.Join(t.TempDir(), "bigger.json")
 	writeJSONFile(t, bigger, rep)

@@ -39,6 +39,10 @@ type Run struct {
 	// Settings holds what the run was asked to do, and on what, by path:
 	// two runs are comparable only when the settings both hold are equal.
 	Settings map[string]string
+	// Load is the higher of the machine's load averages at the run's start
+	// and end (0 when the report lacks them): other work slows every
+	// measure, so runs at very different loads differ by more than code.
+	Load float64
 }
 
 // settings are the leaf names that say what a run was asked to do, or
@@ -85,6 +89,9 @@ func (r *Run) add(path string, v any) {
 			r.add(join(path, key), x)
 		}
 	case float64:
+		if path == "load_average_start" || path == "load_average_end" {
+			r.Load = max(r.Load, v)
+		}
 		if settings[name] {
 			r.Settings[path] = strconv.FormatFloat(v, 'g', -1, 64)
 		} else if directionOf(name) != none {

@@ -13,7 +13,7 @@ func report(t *testing.T, articles int, perSecond, p99, accuracy float64, errors
 	r, err := Parse([]byte(strings.NewReplacer(
 		"ARTICLES", itoa(articles), "RATE", ftoa(perSecond), "P99", ftoa(p99), "ACC", ftoa(accuracy), "ERRORS", itoa(errors),
 	).Replace(`{
-		"articles": ARTICLES, "seed": 1, "platform": "linux/amd64", "load_average_start": 2.5,
+		"articles": ARTICLES, "seed": 1, "platform": "linux/amd64", "load_average_start": 2.5, "load_average_end": 3.5,
 		"index": {"embedder": "none", "seconds": 3.3, "articles_per_second": RATE},
 		"http": {"concurrency": 16, "requests": 61712, "errors": ERRORS, "latency": {"calls": 61712, "p99_us": P99}},
 		"triage": {"classifiers": [{"field": "category", "examples": 3000, "held_out_accuracy": ACC}]},
@@ -41,6 +41,9 @@ func TestParse(t *testing.T) {
 		if r.Measures[k] != v {
 			t.Errorf("%s = %v, want %v (measures %v)", k, r.Measures[k], v, r.Measures)
 		}
+	}
+	if r.Load != 3.5 {
+		t.Errorf("load %v, want 3.5, the higher of the start's and the end's", r.Load)
 	}
 	for _, k := range []string{"articles", "seed", "platform", "index.embedder", "http.concurrency"} {
 		if _, ok := r.Settings[k]; !ok {
