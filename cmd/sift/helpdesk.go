@@ -29,6 +29,8 @@ type helpdeskKind struct {
 	auth func() (func(*http.Request), error)
 	// hook receives the desk's webhooks, signed with secret.
 	hook func(secret []byte) api.Hook
+	// fingerprint lists fields only this desk's records have.
+	fingerprint []string
 }
 
 // helpdesks are the help desks sift index --from and sift sync know, by
@@ -38,7 +40,7 @@ var helpdesks = map[string]helpdeskKind{
 		// An API token: "{email}/token" and the token, as basic auth.
 		env, err := environment("SIFT_ZENDESK_EMAIL", "SIFT_ZENDESK_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0]+"/token", env[1]) }, err
-	}, func(secret []byte) api.Hook { return &zendesk.Hook{Secret: secret} }},
+	}, func(secret []byte) api.Hook { return &zendesk.Hook{Secret: secret} }, zendesk.Fingerprint},
 	"servicenow": {func() helpdesk.Desk { return servicenow.New() }, servicenow.Streams, func() (func(*http.Request), error) {
 		if token := os.Getenv("SIFT_SERVICENOW_TOKEN"); token != "" { // OAuth
 			return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, nil
@@ -48,16 +50,16 @@ var helpdesks = map[string]helpdeskKind{
 			err = fmt.Errorf("%w (or set SIFT_SERVICENOW_TOKEN to an OAuth token)", err)
 		}
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
-	}, func(secret []byte) api.Hook { return &servicenow.Hook{Secret: secret} }},
+	}, func(secret []byte) api.Hook { return &servicenow.Hook{Secret: secret} }, servicenow.Fingerprint},
 	"jira": {func() helpdesk.Desk { return jira.New() }, jira.Streams, func() (func(*http.Request), error) {
 		env, err := environment("SIFT_JIRA_EMAIL", "SIFT_JIRA_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
-	}, func(secret []byte) api.Hook { return &jira.Hook{Secret: secret} }},
+	}, func(secret []byte) api.Hook { return &jira.Hook{Secret: secret} }, jira.Fingerprint},
 	"freshdesk": {func() helpdesk.Desk { return freshdesk.New() }, freshdesk.Streams, func() (func(*http.Request), error) {
 		// The API key as the user name, any password.
 		env, err := environment("SIFT_FRESHDESK_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], "X") }, err
-	}, func(secret []byte) api.Hook { return &freshdesk.Hook{Secret: secret} }},
+	}, func(secret []byte) api.Hook { return &freshdesk.Hook{Secret: secret} }, freshdesk.Fingerprint},
 }
 
 // environment returns the values of the environment variables names, or
@@ -104,16 +106,41 @@ func lookupHelpdesk(flag, name string) (helpdeskKind, error) {
 	return k, nil
 }
 
+// detectOrder is the order sift index --from auto tries the desks in:
+// Jira last, since a Zendesk ticket has "fields" too.
+var detectOrder = []string{"servicenow", "zendesk", "freshdesk", "jira"}
+
 // helpdeskReader returns what reads the export files of the help desk
-// name for the indexer. One importer reads every file, so side-loaded
-// records (sections, groups) of one file serve the files after it.
+// name for the indexer; "auto" tells each file's desk from its fields
+// (helpdesk.Detect). One importer per desk reads every file of that desk,
+// so side-loaded records (sections, groups) of one file serve the files
+// after it.
 func helpdeskReader(name string) (func(context.Context, string, func(indexer.Record) error) error, error) {
-	k, err := lookupHelpdesk("--from", name)
-	if err != nil {
-		return nil, err
+	if name != "auto" {
+		if _, err := lookupHelpdesk("--from", name); err != nil {
+			return nil, fmt.Errorf("%w (or auto)", err)
+		}
 	}
-	d := k.desk()
+	desks := map[string]helpdesk.Desk{}
+	fingerprints := map[string][]string{}
+	var lists []string
+	for n, k := range helpdesks {
+		fingerprints[n] = k.fingerprint
+		lists = append(lists, k.desk().Lists()...)
+	}
 	return func(ctx context.Context, path string, fn func(indexer.Record) error) error {
+		desk := name
+		if desk == "auto" {
+			var err error
+			if desk, err = helpdesk.Detect(ctx, path, detectOrder, fingerprints, lists); err != nil {
+				return err
+			}
+		}
+		d, ok := desks[desk]
+		if !ok {
+			d = helpdesks[desk].desk()
+			desks[desk] = d
+		}
 		return helpdesk.Read(ctx, d, path, func(r helpdesk.Record) error { return fn(indexer.Record(r)) })
 	}, nil
 }

@@ -34,7 +34,7 @@ func newIndexFlags(stderr io.Writer) *indexFlags {
 			"exit code is then 1.", stderr)}
 	f.StringVar(&f.data, "data", "sift-data", "data directory")
 	f.StringVar(&f.kind, "kind", "", "document kind of JSON Lines and CSV records: article, ticket, query, synonym, curation, org or incident (default: guess per record)")
-	f.StringVar(&f.from, "from", "", "read the help desk exports of zendesk, servicenow, jira or freshdesk (see the README's field mappings)")
+	f.StringVar(&f.from, "from", "", "read the help desk exports of zendesk, servicenow, jira or freshdesk, or auto to tell each file's desk from its fields (see the README's field mappings)")
 	f.BoolVar(&f.deleteMissing, "delete-missing", false, "delete stored documents of the kinds read that the sources no longer contain")
 	f.IntVar(&f.batchSize, "batch-size", indexer.DefaultBatchSize, "documents per write")
 	f.BoolVar(&f.reembed, "reembed", false, "embed every document again, as after changing the embedder")

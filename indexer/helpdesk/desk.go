@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -78,4 +79,23 @@ func memberNames(obj Object) string {
 		names = append(names[:8], "...")
 	}
 	return "[" + strings.Join(names, " ") + "]"
+}
+
+// Detect tells which help desk exported the file at path: the first
+// desk, in the order of names, one of whose fingerprint members (fields
+// only that desk's records have) a record of the file has. It reads the
+// file as Read does; lists are the page lists of every desk.
+func Detect(ctx context.Context, path string, names []string, fingerprints map[string][]string, lists []string) (string, error) {
+	items, err := ReadExport(ctx, path, lists, func(Object) string { return "" })
+	if err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		for _, name := range names {
+			if slices.ContainsFunc(fingerprints[name], it.Object.Has) {
+				return name, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("read %s: cannot tell which help desk exported it (no record has a field only one desk writes): name it with --from", path)
 }

@@ -19,6 +19,12 @@ import (
 // Prefix starts the Extra member names of Freshdesk fields.
 const Prefix = "freshdesk."
 
+// Fingerprint lists members only Freshdesk's records have, for
+// helpdesk.Detect: tickets' description_text and fr_due_by, articles'
+// folder_id and thumbs_up, folders' articles_count, categories'
+// visible_in_portals, groups' unassigned_for, companies' domains.
+var Fingerprint = []string{"description_text", "fr_due_by", "folder_id", "thumbs_up", "articles_count", "visible_in_portals", "unassigned_for", "domains"}
+
 // Importer maps Freshdesk records. It remembers the folders, categories,
 // companies and groups of everything it has read, so a file of them can
 // come before the file that names them. It is not safe for concurrent

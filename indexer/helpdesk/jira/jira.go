@@ -24,6 +24,11 @@ const Prefix = "jira."
 // TimeLayout is how Jira writes times.
 const TimeLayout = "2006-01-02T15:04:05.000-0700"
 
+// Fingerprint lists members Jira's issues and Confluence's pages have,
+// for helpdesk.Detect; a Zendesk ticket has "fields" too, so Zendesk's
+// fingerprint is to be tried first.
+var Fingerprint = []string{"fields", "self", "ancestors", "_expandable", "spaceId", "parentId"}
+
 // Importer maps Jira issues and Confluence pages. It is safe for
 // concurrent use.
 type Importer struct {

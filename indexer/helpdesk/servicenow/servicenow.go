@@ -31,6 +31,10 @@ const (
 // values are off).
 const TimeLayout = "2006-01-02 15:04:05"
 
+// Fingerprint lists members only ServiceNow's records have, for
+// helpdesk.Detect.
+var Fingerprint = []string{"sys_id", "sys_class_name", "sys_updated_on", "short_description"}
+
 // Importer maps ServiceNow records. A record's table comes from its
 // sys_class_name, else its number's prefix (KB, INC, RITM), else Table.
 // It is safe for concurrent use.

@@ -18,6 +18,11 @@ import (
 // Prefix starts the Extra member names of Zendesk fields.
 const Prefix = "zendesk."
 
+// Fingerprint lists members only Zendesk's records have, for
+// helpdesk.Detect: tickets' via and raw_subject, articles' section_id and
+// label_names, user segments' user_type, organisations' domain_names.
+var Fingerprint = []string{"via", "raw_subject", "section_id", "label_names", "user_type", "domain_names"}
+
 // Importer maps Zendesk records. It remembers the side-loaded records of
 // everything it has read, so a file of sections can come before the file
 // of articles that names them. It is not safe for concurrent use.
