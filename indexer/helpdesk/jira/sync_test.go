@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +15,10 @@ import (
 	"github.com/siftdesk/sift/indexer/helpdesk/helpdesktest"
 )
 
-// fakeJira speaks Jira's issue search (GET /rest/api/2/search with jql
-// `updated >= "yyyy/MM/dd HH:mm" ORDER BY updated ASC, key ASC`, startAt,
-// maxResults; {startAt, maxResults, total, issues}) and Confluence's
+// fakeJira speaks Jira's enhanced issue search (GET /rest/api/3/search/jql
+// with jql `updated >= "yyyy/MM/dd HH:mm" ORDER BY updated ASC, key ASC`,
+// maxResults, fields and nextPageToken; {issues, nextPageToken, isLast})
+// and Confluence's
 // content search (GET /wiki/rest/api/content/search with cql `type=page
 // and lastmodified >= "yyyy-MM-dd HH:mm" order by lastmodified asc`,
 // start, limit; {results, start, limit, size, _links.next}), both to the
@@ -52,12 +55,15 @@ func (f *fakeJira) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var page any
 	switch r.URL.Path {
-	case "/rest/api/2/search":
+	case "/rest/api/3/search/jql":
 		m := jqlSince.FindStringSubmatch(q.Get("jql"))
-		start, err1 := strconv.Atoi(q.Get("startAt"))
-		limit, err2 := strconv.Atoi(q.Get("maxResults"))
-		if m == nil || err1 != nil || err2 != nil {
-			http.Error(w, `{"errorMessages":["bad jql"]}`, http.StatusBadRequest)
+		limit, err1 := strconv.Atoi(q.Get("maxResults"))
+		start, err2 := 0, error(nil)
+		if tok := q.Get("nextPageToken"); tok != "" {
+			_, err2 = fmt.Sscanf(tok, "p-%d", &start)
+		}
+		if m == nil || err1 != nil || err2 != nil || q.Get("fields") != "*all" {
+			http.Error(w, `{"errorMessages":["bad request"]}`, http.StatusBadRequest)
 			return
 		}
 		since, _ := time.Parse("2006/01/02 15:04", m[1])
@@ -69,7 +75,11 @@ func (f *fakeJira) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		out := hits[min(start, len(hits)):]
-		page = map[string]any{"startAt": start, "maxResults": limit, "total": len(hits), "issues": out[:min(limit, len(out))]}
+		res := map[string]any{"issues": out[:min(limit, len(out))], "isLast": len(out) <= limit}
+		if len(out) > limit {
+			res["nextPageToken"] = fmt.Sprintf("p-%d", start+limit) // as Jira, only while more follow
+		}
+		page = res
 	case "/wiki/rest/api/content/search":
 		m := cqlSince.FindStringSubmatch(q.Get("cql"))
 		start, err1 := strconv.Atoi(q.Get("start"))
@@ -129,6 +139,26 @@ func TestSyncPullsChangesSinceTheCursor(t *testing.T) {
 	}
 	if tk := s.Store.Docs["ticket/ITSM-0007"].Ticket; tk == nil || tk.Subject != "Issue 7, edited" {
 		t.Errorf("edited issue = %+v", tk)
+	}
+}
+
+// TestSyncPagesThroughOneMinute lists more issues updated in one minute
+// than a page holds: the search's own token must carry the sync past them.
+func TestSyncPagesThroughOneMinute(t *testing.T) {
+	f := newFakeJira(t, 0, 0)
+	t0 := time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC)
+	for i := range 3*PageSize + 7 {
+		f.issues = append(f.issues, map[string]any{"id": strconv.Itoa(i), "key": fmt.Sprintf("BULK-%04d", i), "fields": map[string]any{
+			"summary": "bulk edit", "updated": t0.Add(time.Duration(i%50) * time.Second).Format(TimeLayout)}})
+	}
+	slices.SortStableFunc(f.issues, func(a, b map[string]any) int {
+		return strings.Compare(a["fields"].(map[string]any)["updated"].(string), b["fields"].(map[string]any)["updated"].(string))
+	})
+	s := f.sync(t)
+	// One page of pages (none), the first page of issues twice (once to
+	// learn the minute), then three more by token.
+	if st := s.Run(t); st.Pages != 6 || len(s.Store.Docs) != 3*PageSize+7 {
+		t.Errorf("%d issues in %d pages, want %d in 6", len(s.Store.Docs), st.Pages, 3*PageSize+7)
 	}
 }
 
