@@ -62,7 +62,7 @@ func (f *FakeZendesk) serve(w http.ResponseWriter, r *http.Request) {
 			page = map[string]any{"sections": []map[string]any{{"id": 1, "name": "Account", "category_id": 10}}, "categories": []map[string]any{{"id": 10, "name": "Thermo"}},
 				"next_page": f.URL + "/api/v2/help_center/sections.json?include=categories&page=2&per_page=100"}
 		}
-	case "/api/v2/help_center/incremental/articles.json":
+	case "/api/v2/help_center/incremental/articles":
 		start, err := strconv.ParseInt(q.Get("start_time"), 10, 64)
 		if err != nil {
 			http.Error(w, `{"error":"InvalidValue"}`, http.StatusBadRequest)

@@ -53,7 +53,7 @@ func (articles) URL(base, cursor string, since time.Time) (string, error) {
 	if start == "" {
 		start = strconv.FormatInt(since.Unix(), 10)
 	}
-	return base + "/api/v2/help_center/incremental/articles.json?start_time=" + url.QueryEscape(start), nil
+	return base + "/api/v2/help_center/incremental/articles?start_time=" + url.QueryEscape(start), nil
 }
 
 func (articles) Next(page []byte, _ http.Header, cursor string, _ time.Time) (string, bool, error) {
