@@ -16,6 +16,9 @@ type accumulator struct {
 	parts   []uint8     // how many of the current level's parts matched
 	hits    []uint32    // slots with a score
 	docs    []*doc      // the index's docs, for ties
+	// match is, by term id, 1 + the index of a common word's match while
+	// scoreCommon reads the articles found; 0 otherwise.
+	match []int32
 }
 
 // fieldSums are an article's BM25 sums in each field for one group, and
@@ -37,8 +40,31 @@ func (x *Index) accumulator() *accumulator {
 		acc.partial = make([]float32, n)
 		acc.parts = make([]uint8, n)
 	}
+	if n := len(x.terms); len(acc.match) < n {
+		acc.match = make([]int32, n+n/4)
+	}
 	acc.docs = x.docs
 	return acc
+}
+
+// addTerm adds to slot, whose meta is m, the BM25 in each field and in
+// the whole article of a word that slot holds tf times in each field,
+// with the word's weight w in each and its bit in the group.
+func (acc *accumulator) addTerm(slot uint32, tf [fieldAll]uint16, m *docMeta, w [numFields]float64, bit uint64, avg [numFields]float64) {
+	s := &acc.fields[slot]
+	if s.mask[fieldAll] == 0 {
+		acc.touched = append(acc.touched, slot)
+	}
+	all := 0
+	for f, c := range tf {
+		if c > 0 {
+			s.sum[f] += float32(w[f] * saturate(c, m.length[f], avg[f]))
+			s.mask[f] |= bit
+			all += int(c)
+		}
+	}
+	s.sum[fieldAll] += float32(w[fieldAll] * saturate(uint16(min(all, 1<<16-1)), m.length[fieldAll], avg[fieldAll]))
+	s.mask[fieldAll] |= bit
 }
 
 // add adds one matched part to slot's current level.

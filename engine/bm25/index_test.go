@@ -387,3 +387,88 @@ func TestCodesAreWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestLongDraftsOverALargeIndexReadRareWordsFirst checks that over a
+// large index the common words of a long draft only add to the articles
+// its rare words found: every article holds "account order help", the
+// draft's rare words are in a few, and those alone are hits, in the
+// order the whole draft gives them.
+func TestLongDraftsOverALargeIndexReadRareWordsFirst(t *testing.T) {
+	x := New(words)
+	for i := range prunedArticles {
+		x.Put(public(fmt.Sprint("filler", i), "Account order help", fmt.Sprintf("Help with an order on your account, case %d.", i)))
+	}
+	x.Put(
+		public("capacitor", "Calibrating the flux capacitor", "Help with flux capacitor calibration on an order: run the calibration twice."),
+		public("flux", "Flux readings", "Flux readings on your account drift after an order."),
+	)
+	draft := models.TextQuery{Match: models.MatchDeflect, Subject: "flux capacitor calibration",
+		Text: "I need help with my account and my order: the flux capacitor calibration fails, please help today", Filter: everyone, Limit: 5}
+	res := x.Search(draft)
+	if got := ids(res); !slices.Equal(got, []string{"capacitor", "flux"}) || res.Total != 2 {
+		t.Errorf("long draft: %v of %d hits, want [capacitor flux] of 2", got, res.Total)
+	}
+	// A short query reads every posting: the common words find too.
+	if res := search(x, "account order help"); res.Total != uint64(prunedArticles+2) {
+		t.Errorf("short query: %d hits, want %d", res.Total, prunedArticles+2)
+	}
+}
+
+// TestCommonWordsTwoWays checks that the two ways of adding a long
+// draft's common words to the articles found, through the words' posting
+// lists and through the articles' words, give the same sums.
+func TestCommonWordsTwoWays(t *testing.T) {
+	x := New(words)
+	r := rand.New(rand.NewPCG(3, 4))
+	vocabulary := strings.Fields("account order help refund parcel printer toner laptop screen wifi invoice password flux capacitor calibration")
+	text := func(n int) string {
+		var w []string
+		for range n {
+			w = append(w, vocabulary[r.IntN(len(vocabulary))])
+		}
+		return strings.Join(w, " ")
+	}
+	for i := range prunedArticles + 500 {
+		x.Put(public(fmt.Sprint(i), text(3), text(20)))
+	}
+	g := group{x.queryTerms("help with account order refund parcel printer toner laptop flux capacitor calibration", false), 1}
+	n := len(x.slots)
+	avg := x.averages(n)
+	common := x.commonTerms(g, n)
+	if !slices.Contains(common, true) || !slices.Contains(common, false) {
+		t.Fatalf("common %v: want common and rare words", common)
+	}
+	sums := func(byPostings bool) map[uint32]fieldSums {
+		acc := x.accumulator()
+		x.scoreFinding(acc, acc2admission(x), g, common, n, avg)
+		if byPostings {
+			x.commonByPostings(acc, g, common, n, avg)
+		} else {
+			x.commonByArticles(acc, g, common, n, avg)
+		}
+		out := map[uint32]fieldSums{}
+		for _, slot := range acc.touched {
+			out[slot] = acc.fields[slot]
+			acc.fields[slot] = fieldSums{}
+		}
+		acc.touched = acc.touched[:0]
+		return out
+	}
+	a, b := sums(true), sums(false)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("%d articles through postings, %d through articles", len(a), len(b))
+	}
+	for slot, s := range a {
+		o := b[slot]
+		if s.mask != o.mask {
+			t.Fatalf("article %d: words %v through postings, %v through articles", slot, s.mask, o.mask)
+		}
+		for f := range s.sum {
+			if d := s.sum[f] - o.sum[f]; d > 1e-4 || d < -1e-4 {
+				t.Fatalf("article %d field %d: %f through postings, %f through articles", slot, f, s.sum[f], o.sum[f])
+			}
+		}
+	}
+}
+
+func acc2admission(x *Index) admission { return x.admission(everyone) }

@@ -35,6 +35,17 @@ const (
 	b  = 0.75
 )
 
+// A text of more than prunedTerms distinct words over an index of
+// prunedArticles or more is scored from its rare words: a word held by
+// more than commonShare of the articles only adds to the articles rarer
+// words found (see scoreGroup). A small index is read whole: it is fast
+// anyway, and there a few articles already make a word common.
+const (
+	prunedTerms    = 8
+	prunedArticles = 10_000
+	commonShare    = 0.05
+)
+
 // maxQueryTerms is how many distinct terms of a text a query keeps: one
 // bit each in a match mask.
 const maxQueryTerms = 64
@@ -77,7 +88,9 @@ func (x *Index) search(q models.TextQuery, typos bool) models.SearchResult {
 	var groups []group
 	switch q.Match {
 	case models.MatchDeflect:
-		groups = []group{{x.queryTerms(q.Subject, typos), weightSubject}, {x.queryTerms(q.Text, typos), 1}}
+		// The body first: its rare words find most of the candidates
+		// the subject's common words then add to (see scoreGroup).
+		groups = []group{{x.queryTerms(q.Text, typos), 1}, {x.queryTerms(q.Subject, typos), weightSubject}}
 	default:
 		groups = []group{{x.queryTerms(q.Text, typos), 1}}
 	}
@@ -182,37 +195,24 @@ func (x *Index) weight(id uint32, n int, weight float64) [numFields]float64 {
 
 // scoreGroup adds to acc, for every live article holding a word of g, the
 // BM25 of g's words in the whole article and in each field.
+//
+// In a long text (a ticket draft, more than prunedTerms words) over a
+// large index (prunedArticles or more) the rare words find the articles
+// and a common one (held by more than commonShare of the articles) only
+// adds to the articles found, by this group's words or an earlier
+// group's: an article that shares nothing but common words with a draft
+// is no match worth reading most of the index for. The rarest word always
+// finds.
 func (x *Index) scoreGroup(acc *accumulator, admit admission, g group) {
 	n := len(x.slots)
 	if n == 0 || len(g.terms) == 0 {
 		return
 	}
 	avg := x.averages(n)
-	for i, t := range g.terms {
-		bit := uint64(1) << i
-		for _, m := range t.matches {
-			w := x.weight(m.id, n, m.weight)
-			for _, p := range x.postings[m.id] {
-				meta := &x.meta[p.slot]
-				if !x.admits(admit, meta, p.slot) {
-					continue
-				}
-				s := &acc.fields[p.slot]
-				if s.mask[fieldAll] == 0 {
-					acc.touched = append(acc.touched, p.slot)
-				}
-				all := 0
-				for f, tf := range p.tf {
-					if tf > 0 {
-						s.sum[f] += float32(w[f] * saturate(tf, meta.length[f], avg[f]))
-						s.mask[f] |= bit
-						all += int(tf)
-					}
-				}
-				s.sum[fieldAll] += float32(w[fieldAll] * saturate(uint16(min(all, 1<<16-1)), meta.length[fieldAll], avg[fieldAll]))
-				s.mask[fieldAll] |= bit
-			}
-		}
+	common := x.commonTerms(g, n)
+	x.scoreFinding(acc, admit, g, common, n, avg)
+	if slices.Contains(common, true) {
+		x.scoreCommon(acc, g, common, n, avg)
 	}
 	terms := float64(len(g.terms))
 	for _, slot := range acc.touched {
@@ -233,6 +233,139 @@ func (x *Index) scoreGroup(acc *accumulator, admit admission, g group) {
 		*s = fieldSums{}
 	}
 	acc.touched = acc.touched[:0]
+}
+
+// scoreFinding adds to acc the words of g that are not common, for every
+// article the filter admits that holds one.
+func (x *Index) scoreFinding(acc *accumulator, admit admission, g group, common []bool, n int, avg [numFields]float64) {
+	for i, t := range g.terms {
+		if common[i] {
+			continue
+		}
+		for _, m := range t.matches {
+			w := x.weight(m.id, n, m.weight)
+			for _, p := range x.postings[m.id] {
+				meta := &x.meta[p.slot]
+				if x.admits(admit, meta, p.slot) {
+					acc.addTerm(p.slot, p.tf, meta, w, uint64(1)<<i, avg)
+				}
+			}
+		}
+	}
+}
+
+// commonTerms reports, for each word of g, whether it is a common word
+// of a long text over a large index, which only adds to the articles
+// rarer words found; never the rarest.
+func (x *Index) commonTerms(g group, n int) []bool {
+	common := make([]bool, len(g.terms))
+	if len(g.terms) <= prunedTerms || n < prunedArticles {
+		return common
+	}
+	holders := make([]int32, len(g.terms))
+	rarest := -1 // of the words some article holds
+	for i, t := range g.terms {
+		for _, m := range t.matches {
+			holders[i] = max(holders[i], x.df[m.id][fieldAll])
+		}
+		if holders[i] > 0 && (rarest < 0 || holders[i] < holders[rarest]) {
+			rarest = i
+		}
+	}
+	for i := range common {
+		common[i] = i != rarest && holders[i] > int32(commonShare*float64(n))
+	}
+	return common
+}
+
+// scoreCommon adds the common words of g to the articles found so far,
+// in this group or an earlier one: through the common words' posting
+// lists, each a good part of the index long, or, when the articles found
+// hold fewer words in all, through each found article's words, which the
+// index keeps in order.
+func (x *Index) scoreCommon(acc *accumulator, g group, common []bool, n int, avg [numFields]float64) {
+	postings := 0
+	for i, t := range g.terms {
+		for _, m := range t.matches {
+			if common[i] {
+				postings += len(x.postings[m.id])
+			}
+		}
+	}
+	if found := float64(len(acc.touched) + len(acc.hits)); found*x.totals[fieldAll]/float64(n) > float64(postings) {
+		x.commonByPostings(acc, g, common, n, avg)
+	} else {
+		x.commonByArticles(acc, g, common, n, avg)
+	}
+}
+
+// commonByPostings adds the common words of g to the articles found
+// through the words' posting lists.
+func (x *Index) commonByPostings(acc *accumulator, g group, common []bool, n int, avg [numFields]float64) {
+	for i, t := range g.terms {
+		if !common[i] {
+			continue
+		}
+		for _, m := range t.matches {
+			w := x.weight(m.id, n, m.weight)
+			for _, p := range x.postings[m.id] {
+				if acc.fields[p.slot].mask[fieldAll] != 0 || acc.parts[p.slot] != 0 {
+					acc.addTerm(p.slot, p.tf, &x.meta[p.slot], w, uint64(1)<<i, avg)
+				}
+			}
+		}
+	}
+}
+
+// commonByArticles adds the common words of g to the articles found
+// through each article's words.
+func (x *Index) commonByArticles(acc *accumulator, g group, common []bool, n int, avg [numFields]float64) {
+	type match struct {
+		bit    uint64
+		weight [numFields]float64
+	}
+	var matches []match
+	for i, t := range g.terms {
+		if !common[i] {
+			continue
+		}
+		for _, m := range t.matches {
+			if acc.match[m.id] == 0 {
+				matches = append(matches, match{uint64(1) << i, x.weight(m.id, n, m.weight)})
+				acc.match[m.id] = int32(len(matches))
+			}
+		}
+	}
+	counts := make([][fieldAll]uint16, len(matches))
+	score := func(slot uint32) {
+		clear(counts)
+		d := x.docs[slot]
+		for f, words := range d.words {
+			for _, id := range words {
+				if k := acc.match[id]; k > 0 && counts[k-1][f] < 1<<16-1 {
+					counts[k-1][f]++
+				}
+			}
+		}
+		for k, c := range counts {
+			if c != [fieldAll]uint16{} {
+				acc.addTerm(slot, c, &x.meta[slot], matches[k].weight, matches[k].bit, avg)
+			}
+		}
+	}
+	for _, slot := range acc.touched[:len(acc.touched):len(acc.touched)] {
+		score(slot) // found by this group's rarer words
+	}
+	for _, slot := range acc.hits {
+		if acc.fields[slot].mask[fieldAll] == 0 {
+			score(slot) // found by an earlier group only
+		}
+	}
+	for _, t := range g.terms {
+		for _, m := range t.matches {
+			acc.match[m.id] = 0
+		}
+	}
 }
 
 // saturate is BM25's term-frequency part for tf occurrences in a field of
@@ -439,14 +572,17 @@ func (x *Index) topValues(counts []int) []models.FacetCount {
 const coverageWords = 16
 
 // coverageTerms returns the terms whose share coverage counts: the
-// query's (the first group's), or a draft's subject's (the first group's
-// too), or its opening's when it has no subject, since a long draft shares
-// only some of its words with even the best article.
+// query's (the only group's), or a draft's subject's (the second group's),
+// or its opening's when it has no subject, since a long draft shares only
+// some of its words with even the best article.
 func (x *Index) coverageTerms(q models.TextQuery, groups []group, typos bool) []queryTerm {
-	if q.Match == models.MatchDeflect && strings.TrimSpace(q.Subject) == "" {
+	switch {
+	case q.Match != models.MatchDeflect:
+		return groups[0].terms
+	case strings.TrimSpace(q.Subject) == "":
 		return x.queryTerms(models.FirstWords(q.Text, coverageWords), typos)
 	}
-	return groups[0].terms
+	return groups[1].terms
 }
 
 // coverage is the share of terms d holds in its title or body; a term it

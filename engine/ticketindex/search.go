@@ -48,14 +48,17 @@ func (x *Index) Search(text string, k int, scope Scope) []models.TicketHit {
 	// term (held by more than commonShare of the tickets) only adds to
 	// the candidates they found. A ticket that shares nothing but common
 	// words with the query is no match worth reading 100,000 postings for.
+	// The rarest term some ticket holds always finds.
 	slices.SortFunc(terms, func(a, b queryTerm) int { return cmp.Compare(x.holders(a.id), x.holders(b.id)) })
 	common := int32(commonShare * float64(len(x.slots)))
-	for i, q := range terms {
+	rarest := true // until a term some live ticket holds is read
+	for _, q := range terms {
 		var idf [numFields]float64
 		for f := range numFields {
 			idf[f] = float64(q.count) * inverseFrequency(x.df[q.id][f], x.holding[f])
 		}
-		finds := i == 0 || x.holders(q.id) <= common
+		finds := rarest || x.holders(q.id) <= common
+		rarest = rarest && x.holders(q.id) == 0
 		for _, p := range x.postings[q.id] {
 			d := &x.docs[p.slot]
 			if finds {
