@@ -364,16 +364,12 @@ func (l Lookup) Add(obj Object) {
 	}
 }
 
-// Name returns member field ("name" when empty) of the record with id, or
-// "" when there is none.
-func (l Lookup) Name(id, field string) string {
+// Name returns the name of the record with id, or "" when there is none.
+func (l Lookup) Name(id string) string {
 	if id == "" {
 		return ""
 	}
-	if field == "" {
-		field = "name"
-	}
-	return l[id].String(field)
+	return l[id].String("name")
 }
 
 // Keep normalises doc (a *models.Article or a *models.Ticket, whose Extra
@@ -382,9 +378,8 @@ func (l Lookup) Name(id, field string) string {
 // name, so that a document written back (sift export) still has every
 // field of the source record. same maps a source member to the Sift field
 // it was copied to; a member is left out only when that field, after
-// normalisation, has the very same JSON value. Members of computed (such
-// as a section's name) are added as they are.
-func Keep(doc interface{ Normalize() }, prefix string, obj Object, same map[string]string, computed Object) (models.Extra, error) {
+// normalisation, has the very same JSON value.
+func Keep(doc interface{ Normalize() }, prefix string, obj Object, same map[string]string) (models.Extra, error) {
 	doc.Normalize()
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -394,19 +389,16 @@ func Keep(doc interface{ Normalize() }, prefix string, obj Object, same map[stri
 	if err := json.Unmarshal(b, &fields); err != nil {
 		return nil, err
 	}
-	return keep(prefix, obj, same, fields, computed), nil
+	return keep(prefix, obj, same, fields), nil
 }
 
-func keep(prefix string, obj Object, same map[string]string, fields map[string]json.RawMessage, extra Object) models.Extra {
+func keep(prefix string, obj Object, same map[string]string, fields map[string]json.RawMessage) models.Extra {
 	out := models.Extra{}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if f, ok := same[k]; ok && jsonEqual(obj[k], fields[f]) {
 			continue
 		}
 		out[prefix+k] = compact(obj[k])
-	}
-	for k, v := range extra {
-		out[prefix+k] = compact(v)
 	}
 	if len(out) == 0 {
 		return nil

@@ -109,7 +109,7 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 		Body:       helpdesk.Markdown(o.String("description")),
 		Tags:       o.Strings("tags"),
 		Category:   folder.String("name"),
-		Product:    im.known["categories"].Name(categoryID, ""),
+		Product:    im.known["categories"].Name(categoryID),
 		Visibility: models.VisibilityPublic,
 		UpdatedAt:  updated,
 	}
@@ -125,7 +125,7 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 	if vis := folder.String("visibility"); o.String("status") != statusPublished || vis != visibleToAll && vis != visibleToLoggedIn {
 		a.Visibility = models.VisibilityInternal
 	}
-	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle, nil); err != nil {
+	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewArticleChange(&a)
@@ -160,13 +160,13 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 	t := models.Ticket{
 		ID:         strconv.FormatInt(id, 10),
 		Portal:     im.Portal,
-		Org:        im.known["companies"].Name(o.String("company_id"), ""),
+		Org:        im.known["companies"].Name(o.String("company_id")),
 		Requester:  o.Object("requester").String("email"), // with include=requester
 		Subject:    o.String("subject"),
 		Body:       o.String("description_text"),
 		Category:   o.String("type"),
 		Priority:   priorities[o.String("priority")],
-		Group:      im.known["groups"].Name(o.String("group_id"), ""),
+		Group:      im.known["groups"].Name(o.String("group_id")),
 		Status:     statuses[o.String("status")],
 		CreatedAt:  created,
 		ResolvedAt: resolved,
@@ -180,7 +180,7 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 	if t.Status == "" && o.String("status") != "" {
 		t.Status = "status " + o.String("status") // a custom status
 	}
-	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket, nil); err != nil {
+	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewTicketChange(&t)

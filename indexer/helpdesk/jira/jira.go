@@ -110,7 +110,7 @@ func page(o helpdesk.Object) (models.Change, error) {
 	if s := o.String("status"); s != "" && s != "current" {
 		a.Visibility = models.VisibilityInternal // a draft, or archived
 	}
-	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, samePage, nil); err != nil {
+	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, samePage); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewArticleChange(&a)
@@ -197,7 +197,7 @@ func (im *Importer) issue(o helpdesk.Object) (models.Change, error) {
 			t.Org = orgs[0].String("name")
 		}
 	}
-	if t.Extra, err = helpdesk.Keep(&t, Prefix, flatten(o), sameIssue, nil); err != nil {
+	if t.Extra, err = helpdesk.Keep(&t, Prefix, flatten(o), sameIssue); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewTicketChange(&t)

@@ -167,7 +167,7 @@ func article(o helpdesk.Object) (models.Change, error) {
 	if v, err := strconv.ParseInt(value(o, "sys_view_count"), 10, 64); err == nil && v > 0 {
 		a.Views = v
 	}
-	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle, nil); err != nil {
+	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewArticleChange(&a)
@@ -241,7 +241,7 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 	if err != nil {
 		return models.Change{}, err
 	}
-	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket, nil); err != nil {
+	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewTicketChange(&t)

@@ -92,7 +92,7 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 		Body:       helpdesk.Markdown(o.String("body")),
 		Tags:       o.Strings("label_names"),
 		Category:   section.String("name"),
-		Product:    im.known["categories"].Name(section.String("category_id"), ""),
+		Product:    im.known["categories"].Name(section.String("category_id")),
 		Visibility: models.VisibilityPublic,
 		UpdatedAt:  updated,
 	}
@@ -114,11 +114,7 @@ func (im *Importer) article(o helpdesk.Object) (models.Change, error) {
 			a.Tiers = append(seg.Strings("tags"), seg.Strings("or_tags")...)
 		}
 	}
-	computed := helpdesk.Object{}
-	if section != nil {
-		computed["section"] = section["name"]
-	}
-	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle, computed); err != nil {
+	if a.Extra, err = helpdesk.Keep(&a, Prefix, o, sameArticle); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewArticleChange(&a)
@@ -147,13 +143,13 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 	t := models.Ticket{
 		ID:        strconv.FormatInt(id, 10),
 		Portal:    im.Portal,
-		Org:       im.known["organizations"].Name(o.String("organization_id"), ""),
+		Org:       im.known["organizations"].Name(o.String("organization_id")),
 		Requester: requester.String("email"),
 		Subject:   o.String("subject"),
 		Body:      o.String("description"),
 		Category:  o.String("type"),
 		Priority:  priorities[o.String("priority")],
-		Group:     im.known["groups"].Name(o.String("group_id"), ""),
+		Group:     im.known["groups"].Name(o.String("group_id")),
 		Status:    o.String("status"),
 		CreatedAt: created,
 	}
@@ -170,7 +166,7 @@ func (im *Importer) ticket(o helpdesk.Object) (models.Change, error) {
 			return models.Change{}, err
 		}
 	}
-	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket, nil); err != nil {
+	if t.Extra, err = helpdesk.Keep(&t, Prefix, o, sameTicket); err != nil {
 		return models.Change{}, err
 	}
 	return models.NewTicketChange(&t)

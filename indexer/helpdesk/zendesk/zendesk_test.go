@@ -26,7 +26,7 @@ func TestReadFixtures(t *testing.T) {
 		strings.Join(a.Tags, ",") != "password,sign-in" || !a.UpdatedAt.Equal(time.Date(2024, 4, 17, 17, 18, 10, 0, time.UTC)) {
 		t.Errorf("article = %+v", a)
 	}
-	if string(a.Extra["zendesk.promoted"]) != "true" || string(a.Extra["zendesk.section"]) != `"Account"` {
+	if string(a.Extra["zendesk.promoted"]) != "true" || string(a.Extra["zendesk.section_id"]) != "1635" {
 		t.Errorf("extra = %v", a.Extra)
 	}
 	if draft := recs[1].Change.Article; draft.Visibility != models.VisibilityInternal {
