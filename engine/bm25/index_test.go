@@ -472,3 +472,26 @@ func TestCommonWordsTwoWays(t *testing.T) {
 }
 
 func acc2admission(x *Index) admission { return x.admission(everyone) }
+
+// TestTermWeightsReadTyposAsTheWordsMeant checks that a misspelt word of
+// a question stands for the word the articles hold, while a word no
+// article holds anything like, or a code, stays itself and rare.
+func TestTermWeightsReadTyposAsTheWordsMeant(t *testing.T) {
+	x := newIndex(
+		public("a", "Reset your password", "Open the password page."),
+		public("b", "Track a parcel", "Tracking shows the parcel; no password needed."),
+		public("c", "Error E-301", "Restart the hub."),
+	)
+	got := map[string]float64{}
+	for _, w := range x.TermWeights("pasword reset homekit parcell E-302") {
+		got[w.Term] = w.IDF
+	}
+	for _, want := range []string{"password", "reset", "homekit", "parcel", "302"} {
+		if _, ok := got[want]; !ok {
+			t.Errorf("terms %v: want %q", got, want)
+		}
+	}
+	if got["homekit"] <= got["password"] {
+		t.Errorf("homekit idf %f, want above password's %f (held by none)", got["homekit"], got["password"])
+	}
+}

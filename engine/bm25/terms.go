@@ -12,7 +12,9 @@ type WeightedTerm struct {
 func (x *Index) Analyze(text string) []Token { return x.analyze(text) }
 
 // TermWeights returns the distinct terms of text, in order, each with its
-// idf; a term no article holds gets the idf of a term held by one.
+// idf. A term no article holds stands for the word it most likely
+// misspells (see likelyTypo); without one it gets the idf of a term held
+// by one.
 func (x *Index) TermWeights(text string) []WeightedTerm {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -24,11 +26,33 @@ func (x *Index) TermWeights(text string) []WeightedTerm {
 			continue
 		}
 		seen[tok.Term] = true
-		df := int32(1)
-		if id, ok := x.termIDs[tok.Term]; ok {
-			df = max(x.df[id][fieldAll], 1)
+		term, df := tok.Term, int32(0)
+		if id, ok := x.termIDs[term]; ok {
+			df = x.df[id][fieldAll]
 		}
-		out = append(out, WeightedTerm{tok.Term, idf(df, max(n, 1))})
+		if df == 0 {
+			term, df = x.likelyTypo(term)
+		}
+		out = append(out, WeightedTerm{term, idf(max(df, 1), max(n, 1))})
 	}
 	return out
+}
+
+// likelyTypo returns the word an article holds that term most likely
+// misspells: of those one edit from it, the one most articles hold, with
+// how many do. Without one (or for a term with a digit: a code, not a
+// typo) it returns term itself, held by none.
+func (x *Index) likelyTypo(term string) (string, int32) {
+	best, df := term, int32(0)
+	if hasDigit(term) {
+		return best, df
+	}
+	for n := max(len(term)-1, 0); n <= len(term)+1 && n < len(x.byLength); n++ {
+		for _, id := range x.byLength[n] {
+			if d := x.df[id][fieldAll]; d > df && oneEdit(x.terms[id], term) {
+				best, df = x.terms[id], d
+			}
+		}
+	}
+	return best, df
 }
