@@ -58,6 +58,10 @@ var RouteRoles = map[string][]models.Role{
 	"GET /v1/keys":                       adminOnly,
 	"POST /v1/keys":                      adminOnly,
 	"DELETE /v1/keys/:id":                adminOnly,
+	"GET /v1/subscriptions":              adminOnly,
+	"POST /v1/subscriptions":             adminOnly,
+	"DELETE /v1/subscriptions/:id":       adminOnly,
+	"GET /v1/deliveries":                 adminOnly,
 }
 
 // authorize refuses, with 403, a principal whose role may not call the

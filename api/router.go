@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/siftdesk/sift/engine"
+	"github.com/siftdesk/sift/engine/outbound"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	DemoToken func(ctx context.Context, portal models.Portal) (string, error)
 	// Hooks receive the help desks' webhooks by source name (see hooks.go).
 	Hooks map[string]Hook
+	// Outbound delivers Sift's events to subscriptions that
+	// /v1/subscriptions manages; nil: those routes answer 503.
+	Outbound *outbound.Notifier
 }
 
 //go:embed openapi.json
@@ -174,6 +178,7 @@ func New(cfg Config, e *engine.Engine, reg *prometheus.Registry, log *slog.Logge
 	v1.GET("/keys", s.listKeys)
 	v1.POST("/keys", s.createKey)
 	v1.DELETE("/keys/:id", s.revokeKey)
+	s.subscriptionRoutes(v1)
 	return r
 }
 

@@ -341,3 +341,15 @@ func newID() string {
 	}
 	return "ev_" + hex.EncodeToString(b[:])
 }
+
+// Subscriptions returns every subscription, by id.
+func (n *Notifier) Subscriptions() []Subscription {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]Subscription, 0, len(n.subs))
+	for _, s := range n.subs {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Subscription) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
