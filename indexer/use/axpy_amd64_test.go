@@ -18,13 +18,42 @@ func restoreKernels(t testing.TB) {
 	t.Cleanup(func() { haveFMA, haveAVX512, haveVNNI = fma, avx512, vnni })
 }
 
-// TestEmbedMatchesReferenceWithoutVNNI runs the reference check with every
-// product in float32 on the blocked AVX-512 kernel, which machines with
-// AVX-512 but not its VNNI instructions take.
+// TestEmbedMatchesReferenceWithoutVNNI runs the reference check with the
+// 8-bit products computed by the blocked AVX-512 kernel in float32
+// (productFloat), which machines with AVX-512 but not its VNNI
+// instructions take, and checks that the vectors are those of the VNNI
+// kernel: machines with and without it must agree, or models fitted on one
+// (engine/relevance, engine/answer, engine/duplicate) would not be the ones
+// the other fits.
 func TestEmbedMatchesReferenceWithoutVNNI(t *testing.T) {
 	restoreKernels(t)
-	haveVNNI = false
 	checkReference(t)
+	if !haveVNNI {
+		t.Skip("no AVX-512 VNNI on this machine to compare with")
+	}
+	e := loadEncoder(t)
+	var texts []string
+	for _, c := range loadReference(t).Cases {
+		texts = append(texts, c.Text)
+	}
+	want, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	haveVNNI = false
+	got, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i := range texts {
+		if d := maxAbsDiff(got[i], want[i]); d > tolerance {
+			t.Errorf("Embed(%q): %.3g apart without VNNI and with, want <= %g", short(texts[i]), d, tolerance)
+		} else {
+			worst = max(worst, d)
+		}
+	}
+	t.Logf("%d texts: at most %.3g apart without VNNI and with", len(texts), worst)
 }
 
 // TestEmbedMatchesReferenceWithoutAVX512 runs the reference check on the

@@ -52,6 +52,10 @@ type scratch struct {
 	q        []uint8
 	rowScale []float32
 	rowMin   []float32
+	// Without VNNI (productFloat): one group of the quantized inputs as
+	// float32, and their product with the group's integer weights.
+	qFloat []float32
+	qSum   []float32
 	// stripes is how many goroutines a matrix product may use: more than
 	// one when this pass is the only one running (see matMul).
 	stripes int
@@ -167,9 +171,8 @@ func addRowsGeneric(y, w []float32, stride, c0 int, idx []int, val []float32) {
 }
 
 // dense computes out = in·w + bias for rows×k in and k×n w; with accumulate
-// it adds in·w + bias to out instead. When w8, w quantized, is set and the
-// 8-bit kernel runs (haveVNNI), the product is matMulInt8's. s.stripes is
-// as for matMul.
+// it adds in·w + bias to out instead. When w8, w quantized, is set, the
+// product is matMulInt8's. s.stripes is as for matMul.
 func dense(s *scratch, rows, k, n int, in, w []float32, w8 *int8Matrix, bias, out []float32, accumulate bool) {
 	out = out[:rows*n]
 	for r := range rows {
@@ -182,7 +185,7 @@ func dense(s *scratch, rows, k, n int, in, w []float32, w8 *int8Matrix, bias, ou
 			copy(row, bias)
 		}
 	}
-	if w8 != nil && haveVNNI {
+	if w8 != nil {
 		matMulInt8(s, rows, in, w8, out)
 		return
 	}

@@ -18,53 +18,37 @@ var haveVNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
 //go:noescape
 func kernel4x64Int8(n int, a *uint8, lda int, b *int8, c *float32, ldc int, rowScale, rowMin, colScale, colSum *float32)
 
-// matMulInt8 adds a·m to c, for a rows×m.k and c rows×m.n, with a
-// quantized per row into s's buffers, on s.stripes goroutines as matMul.
-func matMulInt8(s *scratch, rows int, a []float32, m *int8Matrix, c []float32) {
-	s.q = grow(s.q, rows*m.k)
-	s.rowScale = grow(s.rowScale, rows*m.k/m.group)
-	s.rowMin = grow(s.rowMin, rows*m.k/m.group)
-	quantizeRows(rows, m.k, m.group, a, s.q, s.rowScale, s.rowMin)
-	striped(rows*m.k*m.n, m.n, s.stripes, func(c0, c1 int) {
-		int8Columns(rows, s.q, s.rowScale, s.rowMin, m, c, c0, c1)
-	})
-}
-
 // rowRange writes the lane-wise minimum and maximum of a[:n] to lo and hi,
 // for n a positive multiple of 16. In int8_amd64.s.
 //
 //go:noescape
 func rowRange(a *float32, n int, lo, hi *[16]float32)
 
-// toBytes sets q[l] to (a[l]-lo)·inv rounded to the nearest integer and
-// saturated to 0..255, for l < n, n a multiple of 16. In int8_amd64.s.
+// bytesAVX512 sets q[l] to (a[l]-lo)·inv rounded to the nearest integer
+// and saturated to 0..255, for l < n, n a multiple of 16. In
+// int8_amd64.s.
 //
 //go:noescape
-func toBytes(a *float32, q *uint8, n int, lo, inv float32)
+func bytesAVX512(a *float32, q *uint8, n int, lo, inv float32)
 
-// quantizeRows quantizes each row of a (rows×k) to 8-bit unsigned integers
-// over the range of each group of its columns (group a multiple of 16
-// dividing k): a[i][l] is about rowScale[g][i]·q[i][l] + rowMin[g][i] for
-// g = l/group, to within half of rowScale[g][i]. rowScale and rowMin are
-// group-major (k/group × rows), so that four rows' scales of a group are
-// side by side for the kernel. A constant group gets scale 0.
-func quantizeRows(rows, k, group int, a []float32, q []uint8, rowScale, rowMin []float32) {
-	var los, his [16]float32
-	for i := range rows {
-		for g := range k / group {
-			at := i*k + g*group
-			rowRange(&a[at], group, &los, &his)
-			lo, hi := slices.Min(los[:]), slices.Max(his[:])
-			rowMin[g*rows+i] = lo
-			if hi == lo {
-				rowScale[g*rows+i] = 0
-				clear(q[at : at+group])
-				continue
-			}
-			rowScale[g*rows+i] = (hi - lo) / 255
-			toBytes(&a[at], &q[at], group, lo, 255/(hi-lo))
-		}
+// valueRange returns the least and the greatest of x.
+func valueRange(x []float32) (lo, hi float32) {
+	if !haveAVX512 || len(x)%16 != 0 {
+		return valueRangeGeneric(x)
 	}
+	var los, his [16]float32
+	rowRange(&x[0], len(x), &los, &his)
+	return slices.Min(los[:]), slices.Max(his[:])
+}
+
+// toBytes sets q[l] to (x[l]-lo)·inv, in float32, rounded to the nearest
+// integer (ties to even) and saturated to 0..255.
+func toBytes(x []float32, q []uint8, lo, inv float32) {
+	if !haveAVX512 || len(x)%16 != 0 {
+		toBytesGeneric(x, q, lo, inv)
+		return
+	}
+	bytesAVX512(&x[0], &q[0], len(x), lo, inv)
 }
 
 // int8Columns adds the output columns [c0, c1) of a·m to c, for q,

@@ -218,11 +218,11 @@ rangeLoop:
 	VZEROUPPER
 	RET
 
-// func toBytes(a *float32, q *uint8, n int, lo, inv float32)
+// func bytesAVX512(a *float32, q *uint8, n int, lo, inv float32)
 //
 // q[l] = (a[l]-lo)·inv rounded to the nearest integer and saturated to
 // 0..255, for l < n, n a multiple of 16.
-TEXT ·toBytes(SB), NOSPLIT, $0-32
+TEXT ·bytesAVX512(SB), NOSPLIT, $0-32
 	MOVQ         a+0(FP), SI
 	MOVQ         q+8(FP), DI
 	MOVQ         n+16(FP), CX

@@ -2,11 +2,18 @@
 
 package use
 
-// haveVNNI is false: the 8-bit kernel is written for amd64 only, and no
-// weights are quantized.
+// haveVNNI is false: the 8-bit kernel is written for amd64 only, and
+// matMulInt8 takes productFloat.
 var haveVNNI = false
 
-// matMulInt8 is never called where haveVNNI is false.
-func matMulInt8(s *scratch, rows int, a []float32, m *int8Matrix, c []float32) {
+// int8Columns is never called where haveVNNI is false.
+func int8Columns(rows int, q []uint8, rowScale, rowMin []float32, m *int8Matrix, c []float32, c0, c1 int) {
 	panic("use: 8-bit kernel without VNNI")
 }
+
+// valueRange returns the least and the greatest of x.
+func valueRange(x []float32) (lo, hi float32) { return valueRangeGeneric(x) }
+
+// toBytes sets q[l] to (x[l]-lo)·inv, in float32, rounded to the nearest
+// integer (ties to even) and saturated to 0..255.
+func toBytes(x []float32, q []uint8, lo, inv float32) { toBytesGeneric(x, q, lo, inv) }

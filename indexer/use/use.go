@@ -2,18 +2,20 @@
 // Sentence Encoder lite (Google, Apache-2.0), English, 512 dimensions.
 //
 // The SentencePiece tokenizer and the transformer's forward pass are written
-// in Go, no cgo. Matrix products run in amd64 assembly where the CPU allows:
-// on AVX-512 with VNNI, the feed-forward blocks and layer 1's attention
+// in Go, no cgo. The feed-forward blocks and layer 1's attention
 // projections (nine tenths of the work) multiply 8-bit weights, one scale
 // per output column and group of 128 rows, by inputs quantized to 8 bits
-// per row and group, and the rest runs in float32 on a register-blocked
-// AVX-512 kernel; vectors then have a cosine similarity of at least 0.9997
-// to the TF.js reference implementation's on the reference texts. Without VNNI every product is
-// float32 (the blocked kernel, AVX2, or gonum's blas32) and vectors are
-// within 1e-5 of the reference on every dimension. The weights (28 MB of
-// float32) and the vocabulary are embedded in the binary from the model
-// folder, which also holds their licence and provenance (model/NOTICE), so
-// embedding needs no network, no key and no files.
+// per row and group; the rest is float32. Vectors have a cosine similarity
+// of at least 0.9997 to the TF.js reference implementation's on the
+// reference texts. Matrix products run in amd64 assembly where the CPU
+// allows: the 8-bit ones with AVX-512 VNNI, the float32 ones on a
+// register-blocked AVX-512 kernel, or AVX2; gonum's blas32 elsewhere.
+// Without VNNI the 8-bit products' integer sums are computed by the
+// float32 kernels, exactly, so every machine gets the same vectors to
+// within rounding. The weights (28 MB of float32) and the vocabulary are
+// embedded in the binary from the model folder, which also holds their
+// licence and provenance (model/NOTICE), so embedding needs no network, no
+// key and no files.
 //
 // The model reads at most [MaxTokens] tokens; [Encoder.Embed] splits longer
 // texts into chunks and averages their vectors. It is weaker than modern
@@ -38,9 +40,7 @@ const MaxTokens = 128
 // modelName names the model and its output width. It changes whenever the
 // vectors for the same text would change beyond the rounding of one
 // computation against another, so that indexes built with one version are
-// never searched with vectors from another. The 8-bit and float32 paths
-// share it: their vectors for a text have a cosine similarity above 0.999,
-// so replicas on different CPUs can share one index.
+// never searched with vectors from another.
 const modelName = "use-lite-2@512"
 
 // Batching: one forward pass takes consecutive sequences of up to

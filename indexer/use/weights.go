@@ -69,7 +69,7 @@ type layer struct {
 	ffn2, ffn2Bias          []float32 // 1536 × 512, 512
 
 	// The same matrices quantized to 8 bits (quantize), or nil: those
-	// the forward pass multiplies in 8 bits when it can (haveVNNI).
+	// the forward pass multiplies in 8 bits (matMulInt8).
 	qkvInt8, outInt8, ffn1Int8, ffn2Int8 *int8Matrix
 }
 
@@ -316,14 +316,12 @@ func parseWeights(fsys fs.FS, dir string) (*weights, error) {
 			row[half+j] = float32(math.Cos(arg))
 		}
 	}
-	if haveVNNI {
-		w.quantize()
-	}
+	w.quantize()
 	return w, nil
 }
 
-// quantize sets the 8-bit copies of the matrices the forward pass may
-// multiply in 8 bits: both feed-forward blocks, and layer 1's attention
+// quantize sets the 8-bit copies of the matrices the forward pass
+// multiplies in 8 bits: both feed-forward blocks, and layer 1's attention
 // projections. Layer 0's attention projections stay in float32: quantizing
 // its queries, keys and values too takes the least cosine similarity to the
 // reference vectors from 0.9998 to 0.9992 (its output and residual
