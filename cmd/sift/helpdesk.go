@@ -50,7 +50,7 @@ var helpdesks = map[string]helpdeskKind{
 			err = fmt.Errorf("%w (or set SIFT_SERVICENOW_TOKEN to an OAuth token)", err)
 		}
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
-	}, func(secret []byte) api.Hook { return &servicenow.Hook{Secret: secret} }, servicenow.Fingerprint},
+	}, func(secret []byte) api.Hook { return &servicenow.Hook{SharedSecret: secret} }, servicenow.Fingerprint},
 	"jira": {func() helpdesk.Desk { return jira.New() }, jira.Streams, func() (func(*http.Request), error) {
 		env, err := environment("SIFT_JIRA_EMAIL", "SIFT_JIRA_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], env[1]) }, err
@@ -59,7 +59,7 @@ var helpdesks = map[string]helpdeskKind{
 		// The API key as the user name, any password.
 		env, err := environment("SIFT_FRESHDESK_TOKEN")
 		return func(r *http.Request) { r.SetBasicAuth(env[0], "X") }, err
-	}, func(secret []byte) api.Hook { return &freshdesk.Hook{Secret: secret} }, freshdesk.Fingerprint},
+	}, func(secret []byte) api.Hook { return &freshdesk.Hook{SharedSecret: secret} }, freshdesk.Fingerprint},
 }
 
 // environment returns the values of the environment variables names, or

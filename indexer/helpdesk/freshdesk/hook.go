@@ -1,8 +1,6 @@
 package freshdesk
 
 import (
-	"net/http"
-
 	"github.com/siftdesk/sift/indexer/helpdesk"
 	"github.com/siftdesk/sift/models"
 )
@@ -14,12 +12,7 @@ import (
 // placeholders); "deleted": true deletes it. It is safe for concurrent
 // use.
 type Hook struct {
-	Secret []byte
-}
-
-// Verify implements the API's Hook.
-func (h *Hook) Verify(header http.Header, _ []byte) error {
-	return helpdesk.CheckSecret(header, h.Secret)
+	helpdesk.SharedSecret
 }
 
 // Changes implements the API's Hook.

@@ -9,7 +9,7 @@ import (
 )
 
 func TestHook(t *testing.T) {
-	h := &Hook{Secret: []byte("fd-secret")}
+	h := &Hook{SharedSecret: []byte("fd-secret")}
 	if err := h.Verify(http.Header{helpdesk.SecretHeader: {"nope"}}, nil); err == nil {
 		t.Error("a wrong secret verified")
 	}

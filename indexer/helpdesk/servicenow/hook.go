@@ -1,8 +1,6 @@
 package servicenow
 
 import (
-	"net/http"
-
 	"github.com/siftdesk/sift/indexer/helpdesk"
 	"github.com/siftdesk/sift/models"
 )
@@ -15,12 +13,7 @@ import (
 // "delete" (the rule's current.operation()) deletes the record. It is
 // safe for concurrent use.
 type Hook struct {
-	Secret []byte
-}
-
-// Verify implements the API's Hook.
-func (h *Hook) Verify(header http.Header, _ []byte) error {
-	return helpdesk.CheckSecret(header, h.Secret)
+	helpdesk.SharedSecret
 }
 
 // Changes implements the API's Hook.

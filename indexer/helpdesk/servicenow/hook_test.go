@@ -10,7 +10,7 @@ import (
 )
 
 func TestHook(t *testing.T) {
-	h := &Hook{Secret: []byte("sn-secret")}
+	h := &Hook{SharedSecret: []byte("sn-secret")}
 	hd := http.Header{}
 	hd.Set(helpdesk.SecretHeader, "sn-secret")
 	if err := h.Verify(hd, nil); err != nil {
