@@ -94,4 +94,16 @@ func TestSyncCommandResumesAfterAKill(t *testing.T) {
 			t.Errorf("%s exported %d times", id, n)
 		}
 	}
+
+	// A ticket deleted in the desk is deleted by the next sync.
+	f.Touch(3, true)
+	cmd = exec.Command(siftBinary(t), "sync", "--data", data, "zendesk")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), " 1 deletes") {
+		t.Fatalf("sync after a delete: %v\n%s", err, out)
+	}
+	exported, _, _ = runSift(t, nil, "export", "--data", data, "--kind", "ticket")
+	if strings.Contains(exported, `"id":"5003"`) || strings.Count(exported, "\n") != 599 {
+		t.Errorf("after the delete the export has %d tickets, ticket 5003 among them: %v", strings.Count(exported, "\n"), strings.Contains(exported, `"id":"5003"`))
+	}
 }
