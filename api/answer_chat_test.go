@@ -175,3 +175,60 @@ func TestGenerativeAnswers(t *testing.T) {
 
 // discardLog is a logger that writes nowhere.
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestGenerativeSuggestedReply triages with a chat model behind a local
+// OpenAI-compatible server: the suggested reply is written by the model
+// from the article's answer and the resolution of a similar solved ticket
+// (both sent to it, each cited), keeps only the sources it cites, falls
+// back to the quoted reply when the model invents a citation or fails,
+// and is quoted without a call when the request asks for extractive.
+func TestGenerativeSuggestedReply(t *testing.T) {
+	chat := &fakeChat{}
+	srv := httptest.NewServer(chat)
+	defer srv.Close()
+	s := newServer(t, api.Config{})
+	s.load()
+	m, err := openai.NewChat(openai.ChatConfig{BaseURL: srv.URL + "/v1", Model: "m", Timeout: time.Second}, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.eng.UseChat(m, time.Second)
+	s.do(http.MethodPut, "/v1/tickets/tkt-acme-solved", map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "bo@acme.example",
+		"subject": "Password reset email did not arrive", "body": "I asked for a password reset but no email came.",
+		"status": "resolved", "resolution": "The address had a typo; we corrected it and the reset email arrived."}).mustStatus(t, http.StatusCreated)
+	ticket := map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "ann@acme.example",
+		"subject": "How do I reset my password?", "body": "I want to reset my password by email."}
+
+	chat.set("Check that your address is right [2], then use the reset link we email [1].")
+	res, _ := s.triage(ticket)
+	r := res.Reply
+	if r == nil || r.Mode != models.AnswerGenerative || r.Fallback != "" || !strings.HasPrefix(r.Text, "Hello,\n\nCheck that your address") ||
+		len(r.Sources) != 2 || r.Sources[0].ID != "tkt-acme-solved" || r.Sources[1].ID != pubReset {
+		t.Errorf("generative reply: %+v; want the model's text citing the ticket, then the article", r)
+	}
+	if sent := chat.sent(); !strings.Contains(sent, "The address had a typo") || !strings.Contains(sent, "reset link") || !strings.Contains(sent, "How do I reset my password?") {
+		t.Errorf("the model was not sent the answer, the resolution and the ticket: %s", sent)
+	}
+	chat.set("Use the reset link [1].")
+	if res, _ = s.triage(ticket); res.Reply == nil || len(res.Reply.Sources) != 1 || res.Reply.Sources[0].ID != pubReset {
+		t.Errorf("reply citing the article only: %+v; want that source alone", res.Reply)
+	}
+	for reply, reason := range map[string]string{"Use the reset link [4].": "unknown citation [4]", "429": "rate limited"} {
+		chat.set(reply)
+		res, _ = s.triage(ticket)
+		if r := res.Reply; r == nil || r.Mode != models.AnswerExtractive || r.Fallback != reason || !strings.Contains(r.Text, "The address had a typo") || len(r.Sources) != 2 {
+			t.Errorf("model reply %q: %+v; want the quoted reply with fallback %q", reply, r, reason)
+		}
+	}
+	chat.set("Never seen [1].")
+	extractive := map[string]any{"reply_mode": "extractive"}
+	for k, v := range ticket {
+		extractive[k] = v
+	}
+	if res, _ = s.triage(extractive); res.Reply == nil || res.Reply.Mode != models.AnswerExtractive || res.Reply.Fallback != "" || chat.sent() != "" {
+		t.Errorf("extractive asked: %+v, model sent %q; want the quoted reply and no call", res.Reply, chat.sent())
+	}
+	agent := s.newKey(models.RoleAgent, "")
+	extractive["reply_mode"] = "poetic"
+	checkProblem(t, s.as(agent).do(http.MethodPost, "/v1/triage", extractive), http.StatusBadRequest, models.CodeInvalid, "reply_mode")
+}

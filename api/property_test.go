@@ -221,6 +221,11 @@ func runWorld(t *testing.T, seed uint64) int {
 		tk.requester = pick(w.rng, w.users[tk.org])
 		doc := &models.Ticket{ID: tk.id, Portal: tk.portal, Org: tk.org, Requester: tk.requester, Subject: w.text(4), Body: w.text(15),
 			Status: pick(w.rng, []string{"open", "resolved"}), CreatedAt: time.Date(2026, 11, 1, w.rng.IntN(24), 0, 0, 0, time.UTC)}
+		if doc.Status == "resolved" {
+			// The resolution names its ticket, so that a suggested reply
+			// quoting it, or a prompt sent to a chat model, shows whose it is.
+			doc.Resolution = w.text(6) + " ref " + tk.id
+		}
 		c, err := models.NewTicketChange(doc)
 		if err != nil {
 			t.Fatal(err)
@@ -452,7 +457,9 @@ func (w *world) walk(c caller) {
 		target := "/v1/tickets/" + tk.id
 		w.wantReadable(c, target, w.check(c, "", nil, "GET", target, nil).Code, c.mayReadTicket(tk, w.shares))
 		if r.IntN(3) == 0 {
+			w.chat.set(pick(r, []string{"It is so [1].", "It is not [9]."}))
 			w.check(c, tk.portal, &tk, "POST", "/v1/triage", map[string]any{"ticket_id": tk.id})
+			w.checkReplyPrompt(c, tk)
 		}
 		if r.IntN(3) == 0 {
 			w.link(c, tk)
@@ -467,12 +474,34 @@ func (w *world) walk(c caller) {
 		inline["requester"] = pick(r, w.users[org])
 	}
 	requester, _ := inline["requester"].(string)
-	w.check(c, "", &worldTicket{portal: models.Portal(inline["portal"].(string)), org: org, requester: requester}, "POST", "/v1/triage", inline)
+	triaged := worldTicket{portal: models.Portal(inline["portal"].(string)), org: org, requester: requester}
+	w.chat.set(pick(r, []string{"It is so [1].", "It is not [9]."}))
+	w.check(c, "", &triaged, "POST", "/v1/triage", inline)
+	w.checkReplyPrompt(c, triaged)
 	for _, p := range []string{"customer", "itsm"} {
 		w.check(c, "", nil, "GET", "/v1/incidents/spikes?since=2026-10-01T00:00:00Z&portal="+p, nil)
 	}
 	for _, m := range []string{"deflection?by=article&", "search?", "articles?"} {
 		w.check(c, "", nil, "GET", "/v1/metrics/"+m+"from=2026-10-01&to=2026-12-01", nil)
+	}
+}
+
+// checkReplyPrompt fails the test when what triage sent the chat model
+// for a suggested reply holds an article or a ticket the triaged ticket's
+// requester may not read: the reply goes to them.
+func (w *world) checkReplyPrompt(c caller, triaged worldTicket) {
+	w.t.Helper()
+	sent := w.chat.sent()
+	requester := caller{role: models.RolePortal, portal: triaged.portal, org: triaged.org, user: triaged.requester}
+	for _, a := range w.articles {
+		if strings.Contains(sent, "ref "+a.id) && !requester.mayReadArticle(a, triaged.portal) {
+			w.t.Errorf("LEAK to the chat model: triage as %s of %+v sent article %s (%+v): %s", c.name, triaged, a.id, a, sent)
+		}
+	}
+	for _, tk := range w.tickets {
+		if strings.Contains(sent, "ref "+tk.id) && tk.id != triaged.id && !w.mayShowBeside(triaged, tk) {
+			w.t.Errorf("LEAK to the chat model: triage as %s of %+v sent ticket %s (%+v): %s", c.name, triaged, tk.id, tk, sent)
+		}
 	}
 }
 

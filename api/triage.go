@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -55,10 +56,17 @@ func (s *server) sentiment(c *gin.Context) {
 // model in Extra; ticket_id is read from there. (A struct embedding
 // models.Ticket next to a TicketID field does not work: the embedded
 // Ticket's UnmarshalJSON is promoted and decodes the whole body, so
-// TicketID is never set.)
+// TicketID is never set.) So is reply_mode: "extractive" asks for a
+// suggested reply quoted from its sources even when a chat model could
+// write it.
 func (s *server) triage(c *gin.Context) {
 	var t models.Ticket
 	if err := decodeJSON(c, &t, false); err != nil {
+		writeProblem(c, s.log, err)
+		return
+	}
+	opts, err := triageOptions(&t)
+	if err != nil {
 		writeProblem(c, s.log, err)
 		return
 	}
@@ -88,8 +96,23 @@ func (s *server) triage(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
-	res, err := s.engine.TriageTicket(c.Request.Context(), principal(c), ticket)
+	res, err := s.engine.TriageTicket(c.Request.Context(), principal(c), ticket, opts)
 	s.respond(c, http.StatusOK, res, err)
+}
+
+// triageOptions reads, and takes out of t's extra members, the options
+// of a triage request.
+func triageOptions(t *models.Ticket) (engine.TriageOptions, error) {
+	var opts engine.TriageOptions
+	raw, ok := t.Extra["reply_mode"]
+	if !ok {
+		return opts, nil
+	}
+	delete(t.Extra, "reply_mode")
+	if err := json.Unmarshal(raw, &opts.ReplyMode); err != nil || opts.ReplyMode != models.AnswerExtractive && opts.ReplyMode != models.AnswerGenerative {
+		return opts, models.Invalid("reply_mode", "want %q or %q, got %s", models.AnswerExtractive, models.AnswerGenerative, raw)
+	}
+	return opts, nil
 }
 
 // validateInline checks a ticket given in full by the rules a stored

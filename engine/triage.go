@@ -132,7 +132,7 @@ type Triage struct {
 // and priority and routing come from the ticket and its signals alone. who
 // must work the tickets of t's portal, and sees only the similar tickets
 // and articles it may see.
-func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *models.Ticket) (Triage, error) {
+func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *models.Ticket, opts TriageOptions) (Triage, error) {
 	start := time.Now()
 	t.Normalize()
 	if t.Portal == "" {
@@ -168,7 +168,7 @@ func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *mode
 	}
 	out.Articles = def.Articles
 	out.KnownIssue = e.ticketIncident(t, who.Audience(t.Portal))
-	if out.Reply, err = e.suggestReply(ctx, t, out.Similar); err != nil {
+	if out.Reply, err = e.suggestReply(ctx, t, out.Similar, opts.ReplyMode); err != nil {
 		return Triage{}, err
 	}
 	out.TookMicros = time.Since(start).Microseconds()

@@ -386,7 +386,7 @@ func (b *bench) triage(ctx context.Context) error {
 	t.Similar = compareSimilar(fullText, inMemory)
 	if t.InProcess, err = b.timeEach(ctx, "triage", triageWarmUp, len(drafts), func(ctx context.Context, i int) (bool, error) {
 		tk := drafts[i]
-		res, err := eng.TriageTicket(ctx, benchPrincipal, &tk)
+		res, err := eng.TriageTicket(ctx, benchPrincipal, &tk, engine.TriageOptions{})
 		if err == nil && i >= triageWarmUp {
 			if len(res.Similar) > 0 {
 				t.WithSimilar++
