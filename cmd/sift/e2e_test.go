@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/siftdesk/sift/indexer/helpdesk/jira"
 )
 
 var (
@@ -317,6 +322,7 @@ func getJSON(t *testing.T, key, url string, into any) int {
 // TestDemoServesTheCorpus runs sift demo as a newcomer would and uses the
 // API it serves, then stops it with SIGTERM.
 func TestDemoServesTheCorpus(t *testing.T) {
+	t.Setenv("SIFT_JIRA_WEBHOOK_SECRET", "jira-secret-e2e") // the server's environment
 	base, keys, stop := startSift(t, "demo", "--addr", "127.0.0.1:0", "--corpus", filepath.Join("..", "..", "testdata", "demo"))
 	for _, label := range []string{"portal-customer", "portal-itsm", "agent", "analyst", "admin"} {
 		if !strings.HasPrefix(keys[label], "sk_") {
@@ -363,8 +369,52 @@ func TestDemoServesTheCorpus(t *testing.T) {
 	if len(res.Hits) != 1 || res.Hits[0].ID != "KB-NEW" {
 		t.Errorf("search right after PUT: %+v", res.Hits)
 	}
+	checkWebhooksServed(t, base, keys["admin"])
 	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d after SIGTERM, want 0", code)
+	}
+}
+
+// checkWebhooksServed checks that sift serve takes a help desk's webhook
+// (Jira's, whose secret the test set) and refuses it badly signed, and
+// manages outbound subscriptions.
+func checkWebhooksServed(t *testing.T, base, admin string) {
+	t.Helper()
+	body := `{"webhookEvent":"jira:issue_created","issue":{"id":"20001","key":"ITSM-E2E","fields":{"summary":"Badge reader at the side door is dead","created":"2026-11-29T08:15:00.000+0000"}}}`
+	post := func(signature string) int {
+		req, err := http.NewRequest(http.MethodPost, base+"/v1/hooks/jira", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(jira.SignatureHeader, signature)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	mac := hmac.New(sha256.New, []byte("jira-secret-e2e"))
+	mac.Write([]byte(body))
+	if code := post("sha256=" + hex.EncodeToString(make([]byte, 32))); code != http.StatusUnauthorized {
+		t.Errorf("Jira webhook with a bad signature: status %d, want 401", code)
+	}
+	var tk struct{ ID, Subject string }
+	if code := getJSON(t, admin, base+"/v1/tickets/ITSM-E2E", &tk); code != http.StatusNotFound {
+		t.Errorf("a refused webhook wrote its ticket: status %d, %+v", code, tk)
+	}
+	if code := post("sha256=" + hex.EncodeToString(mac.Sum(nil))); code != http.StatusOK {
+		t.Errorf("signed Jira webhook: status %d, want 200", code)
+	}
+	if code := getJSON(t, admin, base+"/v1/tickets/ITSM-E2E", &tk); code != http.StatusOK || tk.Subject != "Badge reader at the side door is dead" {
+		t.Errorf("ticket of the signed webhook: status %d, %+v", code, tk)
+	}
+	resp := call(t, admin, http.MethodPost, base+"/v1/subscriptions",
+		`{"id":"status-page","url":"https://status.example/hook","secret":"a-long-enough-secret","events":["known_issue.opened"]}`)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("POST /v1/subscriptions: status %d, want 201", resp.StatusCode)
 	}
 }
 

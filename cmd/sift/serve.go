@@ -17,6 +17,7 @@ import (
 	"github.com/siftdesk/sift/api"
 	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/engine/classify"
+	"github.com/siftdesk/sift/engine/outbound"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -173,6 +174,16 @@ func serve(ctx context.Context, f *serveFlags, stderr io.Writer, ready func(addr
 	if err != nil {
 		return err
 	}
+	// Help desks' webhooks in (each desk whose SIFT_<DESK>_WEBHOOK_SECRET
+	// is set), Sift's own events out to subscriptions.
+	apiCfg.Hooks = helpdeskHooks()
+	apiCfg.Outbound = outbound.New(outbound.Config{}, log)
+	background.Go(func() { watchOutbound(watchCtx, eng, apiCfg.Outbound, emb != nil, log) })
+	defer func() { // the watcher stops, then deliveries under way finish or give up
+		stopWatching()
+		background.Wait()
+		apiCfg.Outbound.Wait()
+	}()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := &http.Server{
