@@ -98,7 +98,6 @@ func productFloat(s *scratch, rows int, m *int8Matrix, c []float32) {
 	k, n, group := m.k, m.n, m.group
 	s.qFloat = grow(s.qFloat, rows*group)
 	s.qSum = grow(s.qSum, rows*n)
-	fma := func(x, y, z float32) float32 { return float32(math.FMA(float64(x), float64(y), float64(z))) }
 	for g := range k / group {
 		for i := range rows {
 			for l, v := range s.q[i*k+g*group : i*k+(g+1)*group] {
@@ -108,11 +107,8 @@ func productFloat(s *scratch, rows int, m *int8Matrix, c []float32) {
 		clear(s.qSum)
 		matMul(rows, group, n, s.qFloat, m.integers[g*group*n:(g+1)*group*n], s.qSum, s.stripes)
 		for i := range rows {
-			scale, lo := s.rowScale[g*rows+i], s.rowMin[g*rows+i]
-			for j, sum := range s.qSum[i*n : (i+1)*n] {
-				t := fma(lo, m.colSum[g*n+j], scale*sum)
-				c[i*n+j] = fma(m.colScale[g*n+j], t, c[i*n+j])
-			}
+			scaleAdd(c[i*n:(i+1)*n], s.qSum[i*n:(i+1)*n], m.colSum[g*n:(g+1)*n], m.colScale[g*n:(g+1)*n],
+				s.rowScale[g*rows+i], s.rowMin[g*rows+i])
 		}
 	}
 }
@@ -137,6 +133,16 @@ func quantizeRows(rows, k, group int, a []float32, q []uint8, rowScale, rowMin [
 			rowScale[g*rows+i] = (hi - lo) / 255
 			toBytes(a[at:at+group], q[at:at+group], lo, 255/(hi-lo))
 		}
+	}
+}
+
+// scaleAddGeneric sets c[j] to colScale[j]·(scale·sum[j] + lo·colSum[j])
+// + c[j], as kernel4x64Int8 scales a sum back: a product, then two fused
+// multiply-adds.
+func scaleAddGeneric(c, sum, colSum, colScale []float32, scale, lo float32) {
+	fma := func(x, y, z float32) float32 { return float32(math.FMA(float64(x), float64(y), float64(z))) }
+	for j, v := range sum {
+		c[j] = fma(colScale[j], fma(lo, colSum[j], scale*v), c[j])
 	}
 }
 

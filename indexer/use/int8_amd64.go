@@ -31,6 +31,23 @@ func rowRange(a *float32, n int, lo, hi *[16]float32)
 //go:noescape
 func bytesAVX512(a *float32, q *uint8, n int, lo, inv float32)
 
+// scaleAddFMA is scaleAdd for n a multiple of 8, with AVX2 and FMA. In
+// int8_amd64.s.
+//
+//go:noescape
+func scaleAddFMA(c, sum, colSum, colScale *float32, n int, scale, lo float32)
+
+// scaleAdd sets c[j] to colScale[j]·(scale·sum[j] + lo·colSum[j]) + c[j],
+// as kernel4x64Int8 scales a sum back: a product, then two fused
+// multiply-adds.
+func scaleAdd(c, sum, colSum, colScale []float32, scale, lo float32) {
+	if !haveFMA || len(c)%8 != 0 {
+		scaleAddGeneric(c, sum, colSum, colScale, scale, lo)
+		return
+	}
+	scaleAddFMA(&c[0], &sum[0], &colSum[0], &colScale[0], len(c), scale, lo)
+}
+
 // valueRange returns the least and the greatest of x.
 func valueRange(x []float32) (lo, hi float32) {
 	if !haveAVX512 || len(x)%16 != 0 {

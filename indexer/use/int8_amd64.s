@@ -246,3 +246,35 @@ bytesLoop:
 bytesDone:
 	VZEROUPPER
 	RET
+
+// func scaleAddFMA(c, sum, colSum, colScale *float32, n int, scale, lo float32)
+//
+// c[j] = colScale[j]·(scale·sum[j] + lo·colSum[j]) + c[j] for j < n, n a
+// multiple of 8, with the roundings of kernel4x64Int8's epilogue.
+TEXT ·scaleAddFMA(SB), NOSPLIT, $0-48
+	MOVQ         c+0(FP), DI
+	MOVQ         sum+8(FP), SI
+	MOVQ         colSum+16(FP), BX
+	MOVQ         colScale+24(FP), DX
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS scale+40(FP), Y0
+	VBROADCASTSS lo+44(FP), Y1
+	SHRQ         $3, CX
+	JZ           scaleDone
+
+scaleLoop:
+	VMULPS      (SI), Y0, Y2
+	VFMADD231PS (BX), Y1, Y2
+	VMOVUPS     (DI), Y3
+	VFMADD231PS (DX), Y2, Y3
+	VMOVUPS     Y3, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, BX
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         scaleLoop
+
+scaleDone:
+	VZEROUPPER
+	RET
