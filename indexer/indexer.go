@@ -215,10 +215,10 @@ func (ix *Indexer) IndexSources(ctx context.Context, sources []string, opt Optio
 		})
 		if err != nil {
 			// Keep what was read before the failure.
-			return run.sum, errors.Join(err, run.flush(ctx))
+			return run.sum, errors.Join(err, run.finish(ctx))
 		}
 	}
-	if err := run.flush(ctx); err != nil {
+	if err := run.finish(ctx); err != nil {
 		return run.sum, err
 	}
 	if opt.DeleteMissing {
@@ -242,6 +242,7 @@ type indexRun struct {
 	seen    map[models.Kind]map[string]bool   // ids present in the sources
 	pending []models.Change
 	sum     Summary
+	writer  *batchWriter // nil until the first batch is written
 }
 
 func (r *indexRun) add(ctx context.Context, rec Record) error {
@@ -271,17 +272,95 @@ func (r *indexRun) add(ctx context.Context, rec Record) error {
 	return nil
 }
 
+// flush embeds the pending changes a batch at a time and hands each batch
+// to the run's writer, which writes it while the next one is read and
+// embedded: the encoder never waits for the indexes and the store.
 func (r *indexRun) flush(ctx context.Context) error {
 	for len(r.pending) > 0 {
 		n := min(len(r.pending), r.ix.batchSize)
 		batch := Dedupe(r.pending[:n])
-		if err := r.ix.Apply(ctx, batch); err != nil {
+		r.pending = r.pending[n:]
+		if r.ix.embedder != nil {
+			if err := r.ix.embed(ctx, batch); err != nil {
+				return err
+			}
+		}
+		if r.writer == nil {
+			r.writer = newBatchWriter(ctx, r.ix)
+		}
+		if err := r.writer.write(batch); err != nil {
 			return err
 		}
-		r.pending = r.pending[n:]
 	}
 	r.pending = nil
 	return nil
+}
+
+// finish flushes the pending changes and waits until every batch is
+// written; it returns the first write that failed.
+func (r *indexRun) finish(ctx context.Context) error {
+	err := r.flush(ctx)
+	if r.writer != nil {
+		err = errors.Join(err, r.writer.close())
+		r.writer = nil
+	}
+	return err
+}
+
+// batchWriter applies embedded batches in order, one at a time, in its
+// own goroutine. After a failed write it takes no more batches.
+type batchWriter struct {
+	batches chan []models.Change
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error // the failed write, once there is one
+}
+
+// newBatchWriter starts a writer applying batches to ix until close. A
+// batch handed to it is written even when ctx ends meanwhile: it was
+// read, embedded and counted, and a run cut short keeps what it read.
+func newBatchWriter(ctx context.Context, ix *Indexer) *batchWriter {
+	ctx = context.WithoutCancel(ctx)
+	w := &batchWriter{batches: make(chan []models.Change, 1), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for batch := range w.batches {
+			if w.failed() != nil {
+				continue // drain: nothing after a failed write is written
+			}
+			if err := ix.Apply(ctx, batch); err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+// failed returns the failed write, if any.
+func (w *batchWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// write queues batch, waiting while the batch before it is queued; it
+// returns the failed write instead, once one failed.
+func (w *batchWriter) write(batch []models.Change) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.batches <- batch
+	return nil
+}
+
+// close waits for the queued batches to be written and returns the
+// failed write, if any.
+func (w *batchWriter) close() error {
+	close(w.batches)
+	<-w.done
+	return w.failed()
 }
 
 // Dedupe keeps the last change per document, in first-seen order, so
@@ -318,5 +397,5 @@ func (r *indexRun) deleteMissing(ctx context.Context) error {
 		}
 		return 1
 	})
-	return r.flush(ctx)
+	return r.finish(ctx)
 }

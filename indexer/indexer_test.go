@@ -492,3 +492,39 @@ func TestRepairAfterInterruptedWrites(t *testing.T) {
 		t.Errorf("second Repair = %d, %v; want nothing left", n, err)
 	}
 }
+
+// brokenAfter is the real full-text index, failing every write after the
+// first n: a disk that fills up.
+type brokenAfter struct {
+	indexer.TextIndex
+	n int
+}
+
+func (b *brokenAfter) Write(ctx context.Context, changes []models.Change) error {
+	if b.n == 0 {
+		return errors.New("disk full")
+	}
+	b.n--
+	return b.TextIndex.Write(ctx, changes)
+}
+
+// TestIndexSourcesStopsAtAFailedWrite checks that batches written while
+// the next ones are read stop at the first failed write: the error is
+// returned, what was written before stays, and nothing after it is
+// written.
+func TestIndexSourcesStopsAtAFailedWrite(t *testing.T) {
+	b := openBackends(t, 2)
+	var many []string
+	for i := range 10 {
+		many = append(many, articleLine(fmt.Sprintf("kb-%d", i), fmt.Sprintf("Article %d", i)))
+	}
+	src := writeFile(t, b.dir, "a.jsonl", lines(many...))
+	ix := indexer.New(b.store, &brokenAfter{TextIndex: b.text, n: 1}, 2, slog.New(slog.DiscardHandler))
+	_, err := ix.IndexSources(context.Background(), []string{src}, indexer.Options{})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the failed write's", err)
+	}
+	if n := b.count(t, models.KindArticle); n != 2 {
+		t.Errorf("%d articles stored, want the first batch of 2 and nothing after the failed write", n)
+	}
+}
