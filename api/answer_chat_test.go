@@ -84,6 +84,22 @@ func (f *fakeChat) sent() string {
 	return strings.Join(f.prompts, "\n")
 }
 
+// newChatServer returns a test server over the demo fixture whose engine
+// writes answers and replies with chat, served locally, within a second.
+func newChatServer(t *testing.T, chat *fakeChat) *testServer {
+	t.Helper()
+	srv := httptest.NewServer(chat)
+	t.Cleanup(srv.Close)
+	s := newServer(t, api.Config{})
+	s.load()
+	m, err := openai.NewChat(openai.ChatConfig{BaseURL: srv.URL + "/v1", Model: "m", Timeout: time.Second}, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.eng.UseChat(m, time.Second)
+	return s
+}
+
 // TestGenerativeAnswers answers through the API with a chat model behind a
 // local OpenAI-compatible server: a reply that cites the passages is the
 // answer; one that invents a citation, a 429, a timeout or a question no
@@ -92,15 +108,7 @@ func (f *fakeChat) sent() string {
 // model is sent only passages the caller may read.
 func TestGenerativeAnswers(t *testing.T) {
 	chat := &fakeChat{slow: 2 * time.Second}
-	srv := httptest.NewServer(chat)
-	defer srv.Close()
-	s := newServer(t, api.Config{})
-	s.load()
-	m, err := openai.NewChat(openai.ChatConfig{BaseURL: srv.URL + "/v1", Model: "m", Timeout: time.Second}, discardLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.eng.UseChat(m, time.Second)
+	s := newChatServer(t, chat)
 	cust := s.newKey(models.RolePortal, models.PortalCustomer)
 	ask := func(body map[string]any) models.Answer {
 		t.Helper()
@@ -184,15 +192,7 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // and is quoted without a call when the request asks for extractive.
 func TestGenerativeSuggestedReply(t *testing.T) {
 	chat := &fakeChat{}
-	srv := httptest.NewServer(chat)
-	defer srv.Close()
-	s := newServer(t, api.Config{})
-	s.load()
-	m, err := openai.NewChat(openai.ChatConfig{BaseURL: srv.URL + "/v1", Model: "m", Timeout: time.Second}, discardLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.eng.UseChat(m, time.Second)
+	s := newChatServer(t, chat)
 	s.do(http.MethodPut, "/v1/tickets/tkt-acme-solved", map[string]any{"portal": "customer", "org": "Acme Ltd", "requester": "bo@acme.example",
 		"subject": "Password reset email did not arrive", "body": "I asked for a password reset but no email came.",
 		"status": "resolved", "resolution": "The address had a typo; we corrected it and the reset email arrived."}).mustStatus(t, http.StatusCreated)
