@@ -50,16 +50,20 @@ func quantizeColumns(w []float32, k, n int) *int8Matrix {
 			}
 			m.colScale[g*n+j] = float32(scale)
 			sum := 0
-			block, col := j/kernelCols, j%kernelCols
 			for l := g * group; l < (g+1)*group; l++ {
 				q := int(math.Round(float64(w[l*n+j]) / scale))
 				sum += q
-				m.packed[((block*k/4+l/4)*kernelCols+col)*4+l%4] = int8(q)
+				m.packed[m.at(l, j)] = int8(q)
 			}
 			m.colSum[g*n+j] = float32(sum)
 		}
 	}
 	return m
+}
+
+// at returns the index in m.packed of weight [l][j].
+func (m *int8Matrix) at(l, j int) int {
+	return ((j/kernelCols*m.k/4+l/4)*kernelCols+j%kernelCols)*4 + l%4
 }
 
 // matMulInt8 adds a·m to c, for a rows×m.k and c rows×m.n, with a
@@ -91,7 +95,7 @@ func productFloat(s *scratch, rows int, m *int8Matrix, c []float32) {
 		m.integers = make([]float32, m.k*m.n)
 		for l := range m.k {
 			for j := range m.n {
-				m.integers[l*m.n+j] = float32(m.packed[((j/kernelCols*m.k/4+l/4)*kernelCols+j%kernelCols)*4+l%4])
+				m.integers[l*m.n+j] = float32(m.packed[m.at(l, j)])
 			}
 		}
 	})

@@ -37,7 +37,7 @@ func TestInt8Columns(t *testing.T) {
 			for j := range n {
 				var want, exact float64
 				for l := range k {
-					wq := float64(m.packed[((j/64*k/4+l/4)*64+j%64)*4+l%4])
+					wq := float64(m.packed[m.at(l, j)])
 					g := l / m.group
 					want += (float64(scale[g*rows+i])*float64(q[i*k+l]) + float64(lo[g*rows+i])) * float64(m.colScale[g*n+j]) * wq
 					exact += float64(a[i*k+l]) * float64(w[l*n+j])
