@@ -93,6 +93,9 @@ const Bad = "\x00bad"
 func readJSON(ctx context.Context, path string, data []byte, lists []string, guess func(Object) string) ([]Item, error) {
 	var items []Item
 	dec := json.NewDecoder(bytes.NewReader(data))
+	// line is the line of data[counted]: each value's line is counted on
+	// from the last one's, not from the start of the file again.
+	line, counted := 1, 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -103,7 +106,9 @@ func readJSON(ctx context.Context, path string, data []byte, lists []string, gue
 		if errors.Is(err, io.EOF) {
 			return items, nil
 		}
-		line := lineAt(data, start)
+		at := valueStart(data, start)
+		line += bytes.Count(data[counted:at], []byte("\n"))
+		counted = at
 		if err != nil {
 			// The rest of the file cannot be told apart into values.
 			msg, _ := json.Marshal(models.ExplainJSON(err).Error())
@@ -157,14 +162,14 @@ func splitValue(path string, line int, v json.RawMessage, lists []string, guess 
 	return out
 }
 
-// lineAt returns the 1-based line of the first non-space byte at or after
-// offset.
-func lineAt(data []byte, offset int64) int {
+// valueStart returns the index of the first non-space byte at or after
+// offset, or len(data).
+func valueStart(data []byte, offset int64) int {
 	i := int(offset)
 	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
 		i++
 	}
-	return bytes.Count(data[:min(i, len(data))], []byte("\n")) + 1
+	return min(i, len(data))
 }
 
 // readCSV reads CSV with a header row: each row is a record whose members
