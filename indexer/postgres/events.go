@@ -139,7 +139,9 @@ func (s *Store) eventsAfter(ctx context.Context, after int64) ([]models.Event, i
 	var n int64
 	var data []byte
 	last := after
-	events := make([]models.Event, 0, eventBatch)
+	// Not sized for a full batch: most catch-ups (every second, and after
+	// each recorded batch) find a few events or none.
+	var events []models.Event
 	_, err = pgx.ForEachRow(rows, []any{&n, &data}, func() error {
 		last = n
 		events = append(events, models.Event{})
