@@ -37,6 +37,9 @@ type ReplySource struct {
 	Title string `json:"title"`
 }
 
+// replyGreeting opens every suggested reply.
+const replyGreeting = "Hello,\n\n"
+
 // maxReplyResolutions bounds the resolutions of similar tickets a reply
 // quotes.
 const maxReplyResolutions = 2
@@ -80,7 +83,7 @@ func (e *Engine) suggestReply(ctx context.Context, t *models.Ticket, similar []m
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	r.Text = "Hello,\n\n" + strings.Join(parts, "\n\n")
+	r.Text = replyGreeting + strings.Join(parts, "\n\n")
 	if e.chat != nil && mode != models.AnswerExtractive {
 		e.generateReply(ctx, t, r, sources)
 	}
@@ -103,5 +106,5 @@ func (e *Engine) generateReply(ctx context.Context, t *models.Ticket, r *Suggest
 	for i, k := range g.Cited {
 		cited[i] = r.Sources[k]
 	}
-	r.Text, r.Mode, r.Sources = "Hello,\n\n"+g.Text, models.AnswerGenerative, cited
+	r.Text, r.Mode, r.Sources = replyGreeting+g.Text, models.AnswerGenerative, cited
 }

@@ -92,15 +92,12 @@ func (e *Engine) WarmTickets(ctx context.Context) error {
 // searchTickets returns the k tickets within scope whose subject and body
 // best match text, from the in-memory ticket search once it is loaded,
 // from the full-text index before. requester, when set, keeps only that
-// person's tickets: the in-memory search leaves the others out as it
-// scores, the full-text index reads privateDepth tickets for the caller
-// to sift.
+// person's tickets in the in-memory search, which leaves the others out
+// as it scores; the full-text index cannot, and its k hits are sifted by
+// the caller.
 func (e *Engine) searchTickets(ctx context.Context, text string, k int, scope models.TicketScope, requester string) ([]models.TicketHit, error) {
 	if e.tickets.Loaded() {
 		return e.tickets.Search(text, k, ticketindex.Scope{Portal: scope.Portal, Org: scope.Org, Requester: requester}), nil
-	}
-	if requester != "" {
-		k = max(k, privateDepth)
 	}
 	return e.text.SearchTickets(ctx, text, k, scope)
 }

@@ -440,7 +440,7 @@ func TestCommonWordsTwoWays(t *testing.T) {
 	}
 	sums := func(byPostings bool) map[uint32]fieldSums {
 		acc := x.accumulator()
-		x.scoreFinding(acc, acc2admission(x), g, common, n, avg)
+		x.scoreFinding(acc, x.admission(everyone), g, common, n, avg)
 		if byPostings {
 			x.commonByPostings(acc, g, common, n, avg)
 		} else {
@@ -470,8 +470,6 @@ func TestCommonWordsTwoWays(t *testing.T) {
 		}
 	}
 }
-
-func acc2admission(x *Index) admission { return x.admission(everyone) }
 
 // TestTermWeightsReadTyposAsTheWordsMeant checks that a misspelt word of
 // a question stands for the word the articles hold, while a word no

@@ -36,14 +36,13 @@ const (
 )
 
 // A text of more than prunedTerms distinct words over an index of
-// prunedArticles or more is scored from its rare words: a word held by
-// more than commonShare of the articles only adds to the articles rarer
-// words found (see scoreGroup). A small index is read whole: it is fast
-// anyway, and there a few articles already make a word common.
+// prunedArticles or more is scored from its rare words: its common words
+// (CommonWords) only add to the articles rarer words found (see
+// scoreGroup). A small index is read whole: it is fast anyway, and there
+// a few articles already make a word common.
 const (
 	prunedTerms    = 8
 	prunedArticles = 10_000
-	commonShare    = 0.05
 )
 
 // maxQueryTerms is how many distinct terms of a text a query keeps: one
@@ -167,12 +166,6 @@ func (x *Index) queryTerms(text string, typos bool) []queryTerm {
 	return out
 }
 
-// idf is BM25's inverse document frequency of a term held by df of n
-// articles.
-func idf(df int32, n int) float64 {
-	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-}
-
 // averages returns the mean length of each field over n live articles.
 func (x *Index) averages(n int) [numFields]float64 {
 	var avg [numFields]float64
@@ -187,7 +180,7 @@ func (x *Index) averages(n int) [numFields]float64 {
 func (x *Index) weight(id uint32, n int, weight float64) [numFields]float64 {
 	var w [numFields]float64
 	for f := range numFields {
-		v := idf(x.df[id][f], n)
+		v := IDF(x.df[id][f], n)
 		w[f] = v * v * weight
 	}
 	return w
@@ -255,27 +248,19 @@ func (x *Index) scoreFinding(acc *accumulator, admit admission, g group, common 
 }
 
 // commonTerms reports, for each word of g, whether it is a common word
-// of a long text over a large index, which only adds to the articles
-// rarer words found; never the rarest.
+// (CommonWords) of a long text over a large index, which only adds to the
+// articles rarer words found.
 func (x *Index) commonTerms(g group, n int) []bool {
-	common := make([]bool, len(g.terms))
 	if len(g.terms) <= prunedTerms || n < prunedArticles {
-		return common
+		return make([]bool, len(g.terms))
 	}
 	holders := make([]int32, len(g.terms))
-	rarest := -1 // of the words some article holds
 	for i, t := range g.terms {
 		for _, m := range t.matches {
 			holders[i] = max(holders[i], x.df[m.id][fieldAll])
 		}
-		if holders[i] > 0 && (rarest < 0 || holders[i] < holders[rarest]) {
-			rarest = i
-		}
 	}
-	for i := range common {
-		common[i] = i != rarest && holders[i] > int32(commonShare*float64(n))
-	}
-	return common
+	return CommonWords(holders, n)
 }
 
 // scoreCommon adds the common words of g to the articles found so far,

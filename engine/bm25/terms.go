@@ -33,7 +33,7 @@ func (x *Index) TermWeights(text string) []WeightedTerm {
 		if df == 0 {
 			term, df = x.likelyTypo(term)
 		}
-		out = append(out, WeightedTerm{term, idf(max(df, 1), max(n, 1))})
+		out = append(out, WeightedTerm{term, IDF(max(df, 1), max(n, 1))})
 	}
 	return out
 }

@@ -39,10 +39,6 @@ const (
 	b  = 0.75
 )
 
-// commonShare is the share of the tickets above which a query term only
-// adds to the tickets rarer terms found, instead of finding its own.
-const commonShare = 0.05
-
 // maxQueryTerms bounds the distinct terms of a query that are scored.
 const maxQueryTerms = 64
 

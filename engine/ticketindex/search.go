@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/siftdesk/sift/engine/bm25"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -44,33 +45,35 @@ func (x *Index) Search(text string, k int, scope Scope) []models.TicketHit {
 			perWord[f] = k1 * b * float64(x.holding[f]) / x.totals[f]
 		}
 	}
-	// The rarest terms first: they find the candidates, and a common
-	// term (held by more than commonShare of the tickets) only adds to
-	// the candidates they found. A ticket that shares nothing but common
-	// words with the query is no match worth reading 100,000 postings for.
-	// The rarest term some ticket holds always finds.
-	slices.SortFunc(terms, func(a, b queryTerm) int { return cmp.Compare(x.holders(a.id), x.holders(b.id)) })
-	common := int32(commonShare * float64(len(x.slots)))
-	rarest := true // until a term some live ticket holds is read
-	for _, q := range terms {
-		var idf [numFields]float64
-		for f := range numFields {
-			idf[f] = float64(q.count) * inverseFrequency(x.df[q.id][f], x.holding[f])
-		}
-		finds := rarest || x.holders(q.id) <= common
-		rarest = rarest && x.holders(q.id) == 0
-		for _, p := range x.postings[q.id] {
-			d := &x.docs[p.slot]
-			if finds {
-				if !d.live || d.portal != portal || (scope.Org != "" && d.org != org) || (scope.Requester != "" && d.requester != requester) {
-					continue
-				}
-			} else if !acc.found(p.slot) {
+	// The rare terms find the candidates, and a common one (see
+	// bm25.CommonWords) only adds to the candidates they found.
+	holders := make([]int32, len(terms))
+	for i, q := range terms {
+		holders[i] = max(x.df[q.id][fieldSubject], x.df[q.id][fieldBody])
+	}
+	common := bm25.CommonWords(holders, len(x.slots))
+	for _, finding := range []bool{true, false} {
+		for i, q := range terms {
+			if common[i] == finding {
 				continue
 			}
+			var idf [numFields]float64
 			for f := range numFields {
-				if p.tf[f] > 0 {
-					acc.add(p.slot, f, idf[f]*saturate(p.tf[f], d.length[f], perWord[f]), q.count)
+				idf[f] = float64(q.count) * bm25.IDF(x.df[q.id][f], int(x.holding[f]))
+			}
+			for _, p := range x.postings[q.id] {
+				d := &x.docs[p.slot]
+				if finding {
+					if !d.live || d.portal != portal || (scope.Org != "" && d.org != org) || (scope.Requester != "" && d.requester != requester) {
+						continue
+					}
+				} else if !acc.found(p.slot) {
+					continue
+				}
+				for f := range numFields {
+					if p.tf[f] > 0 {
+						acc.add(p.slot, f, idf[f]*saturate(p.tf[f], d.length[f], perWord[f]), q.count)
+					}
 				}
 			}
 		}
@@ -107,20 +110,6 @@ func (x *Index) queryTerms(text string) (terms []queryTerm, words int) {
 		words++
 	}
 	return terms, words
-}
-
-// holders returns how many live tickets hold term in either field, at
-// least (the larger of its two document frequencies).
-func (x *Index) holders(term uint32) int32 {
-	return max(x.df[term][fieldSubject], x.df[term][fieldBody])
-}
-
-// inverseFrequency is BM25's idf of a term held by df of n tickets.
-func inverseFrequency(df, n int32) float64 {
-	if df <= 0 {
-		return 0
-	}
-	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
 // saturate is BM25's weight of a term counted tf times in a field of
