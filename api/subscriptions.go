@@ -43,8 +43,8 @@ func (s *server) subscribe(c *gin.Context) {
 		return
 	}
 	var req SubscriptionRequest
-	if err := c.ShouldBindJSON(&req); err != nil {
-		writeProblem(c, s.log, models.ExplainJSON(err))
+	if err := decodeJSON(c, &req, false); err != nil {
+		writeProblem(c, s.log, err)
 		return
 	}
 	sub := outbound.Subscription{ID: req.ID, URL: req.URL, Secret: []byte(req.Secret), Events: req.Events}
