@@ -23,25 +23,26 @@ type SubscriptionRequest struct {
 
 // subscriptionRoutes serves the subscriptions to Sift's events (admins).
 func (s *server) subscriptionRoutes(v1 *gin.RouterGroup) {
-	v1.GET("/subscriptions", s.listSubscriptions)
-	v1.POST("/subscriptions", s.subscribe)
-	v1.DELETE("/subscriptions/:id", s.unsubscribe)
-	v1.GET("/deliveries", s.deliveries)
+	g := v1.Group("", s.needOutbound)
+	g.GET("/subscriptions", s.listSubscriptions)
+	g.POST("/subscriptions", s.subscribe)
+	g.DELETE("/subscriptions/:id", s.unsubscribe)
+	g.GET("/deliveries", s.deliveries)
+}
+
+// needOutbound answers errNoOutbound on a server without an outbound
+// notifier, before the subscription handlers run.
+func (s *server) needOutbound(c *gin.Context) {
+	if s.cfg.Outbound == nil {
+		writeProblem(c, s.log, errNoOutbound) // aborts the chain
+	}
 }
 
 func (s *server) listSubscriptions(c *gin.Context) {
-	if s.cfg.Outbound == nil {
-		writeProblem(c, s.log, errNoOutbound)
-		return
-	}
 	c.JSON(http.StatusOK, gin.H{"subscriptions": s.cfg.Outbound.Subscriptions()})
 }
 
 func (s *server) subscribe(c *gin.Context) {
-	if s.cfg.Outbound == nil {
-		writeProblem(c, s.log, errNoOutbound)
-		return
-	}
 	var req SubscriptionRequest
 	if err := decodeJSON(c, &req, false); err != nil {
 		writeProblem(c, s.log, err)
@@ -56,17 +57,9 @@ func (s *server) subscribe(c *gin.Context) {
 }
 
 func (s *server) unsubscribe(c *gin.Context) {
-	if s.cfg.Outbound == nil {
-		writeProblem(c, s.log, errNoOutbound)
-		return
-	}
 	s.respond(c, http.StatusNoContent, nil, s.cfg.Outbound.Unsubscribe(c.Param("id")))
 }
 
 func (s *server) deliveries(c *gin.Context) {
-	if s.cfg.Outbound == nil {
-		writeProblem(c, s.log, errNoOutbound)
-		return
-	}
 	c.JSON(http.StatusOK, gin.H{"deliveries": s.cfg.Outbound.Deliveries(c.Query("subscription"))})
 }
