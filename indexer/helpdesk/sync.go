@@ -202,9 +202,16 @@ func ParseWindow(cursor string, since time.Time) (Window, error) {
 }
 
 // Advance returns the cursor after a page of n records, the latest of
-// them updated at latest, and more pages to come or not. When the listing
-// is over, the next starts from the latest update seen.
+// them updated at latest, and more pages to come or not: the Window
+// Next returns, written out.
 func (w Window) Advance(n int, latest time.Time, more bool) string {
+	b, _ := json.Marshal(w.Next(n, latest, more)) // times and an int always encode
+	return string(b)
+}
+
+// Next returns the window after a page, as Advance says. When the listing
+// is over, the next starts from the latest update seen.
+func (w Window) Next(n int, latest time.Time, more bool) Window {
 	if latest.After(w.Latest) {
 		w.Latest = latest
 	}
@@ -216,6 +223,5 @@ func (w Window) Advance(n int, latest time.Time, more bool) string {
 	default:
 		w.Start += n
 	}
-	b, _ := json.Marshal(w) // times and an int always encode
-	return string(b)
+	return w
 }

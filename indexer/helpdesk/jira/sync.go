@@ -148,10 +148,7 @@ func (issues) Next(page []byte, _ http.Header, cursor string, since time.Time) (
 		}
 	}
 	more := len(p.Issues) > 0 && !p.IsLast && p.NextPageToken != ""
-	var next issueCursor
-	if err := json.Unmarshal([]byte(c.Advance(len(p.Issues), queried(latest), more)), &next.Window); err != nil {
-		return "", false, err
-	}
+	next := issueCursor{Window: c.Window.Next(len(p.Issues), queried(latest), more)}
 	if more && next.Start > 0 {
 		// A page of one minute: go on with the search's own token.
 		next.Token = p.NextPageToken
