@@ -81,6 +81,11 @@ type Config struct {
 	// decides whether an answer matched; a mode it lacks uses the
 	// built-in model (relevance.Default).
 	Relevance map[string]relevance.Model
+	// ReadEveryWord scores every word of a long draft over many articles,
+	// instead of finding the articles through its rarer words
+	// (bm25.Index.ReadEveryWord): slower, and what sift bench compares
+	// the suggested articles with.
+	ReadEveryWord bool
 }
 
 // Engine answers type-ahead, search and deflection, and applies document
@@ -142,11 +147,15 @@ func New(ctx context.Context, cfg Config, store Store, text TextIndex, writer Wr
 	if cfg.Vocabulary == nil {
 		cfg.Vocabulary = vocabulary.Support()
 	}
+	fulltext := bm25.New(bm25.English())
+	if cfg.ReadEveryWord {
+		fulltext.ReadEveryWord()
+	}
 	e := &Engine{
 		cfg: cfg, store: store, text: text, writer: writer,
 		log:       log.With("component", "engine"),
 		articles:  typeahead.New(),
-		fulltext:  bm25.New(bm25.English()),
+		fulltext:  fulltext,
 		tickets:   ticketindex.New(bm25.English()),
 		synonyms:  vocabulary.NewTeam(cfg.Vocabulary),
 		curations: curation.New(),

@@ -41,6 +41,7 @@ const (
 	targetHTTPRate     = 10000.0              // requests/s over loopback
 	targetHTTPP99      = 5 * time.Millisecond // over loopback, p99
 	targetCores        = 2                    // the machine the HTTP targets assume
+	targetIndexRate    = 330                  // articles/s indexed with embeddings: 100,000 in 5 minutes
 	benchSampleEvery   = 50 * time.Millisecond
 	benchProgressEvery = time.Second
 )
@@ -78,6 +79,7 @@ type benchFlags struct {
 	eventsDuration    time.Duration
 	metricsEvents     int
 
+	db dbFlags
 	gc gcFlag
 }
 
@@ -118,6 +120,8 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.DurationVar(&f.eventsDuration, "events-duration", 10*time.Second, "length of the events HTTP step")
 	f.IntVar(&f.metricsEvents, "metrics-events", 10_000_000, "events the log holds when the metrics queries are timed; the events phase adds what the HTTP step did not post in process")
 	f.gc.register(f.flagSet) // as sift serve's: the API is served in this process
+	f.db.register(f.flagSet)
+	f.Lookup("database-url").Usage = "time the indexing phase into this PostgreSQL database instead (a schema holding no articles, e.g. ?search_path=bench,public), and stop there: the other phases read the embedded data directory"
 	return f
 }
 
@@ -181,6 +185,9 @@ type benchReport struct {
 	LoadEnd   float64 `json:"load_average_end,omitempty"`
 
 	Index struct {
+		// Backend is where the articles were written: embedded (the data
+		// directory) or postgres.
+		Backend           string  `json:"backend"`
 		Embedder          string  `json:"embedder"`
 		Seconds           float64 `json:"seconds"`
 		ArticlesPerSecond float64 `json:"articles_per_second"`
@@ -340,6 +347,10 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.index(ctx, corpus); err != nil {
 		return err
 	}
+	if b.f.db.url != "" {
+		b.progress("the other phases read the embedded data directory: skipped with --database-url")
+		return nil
+	}
 	b.queries = benchQueries(b.f.seed, b.titles, 2*b.f.queries)
 	b.warmUp = b.queries
 	if len(b.queries) > b.f.queries {
@@ -428,6 +439,14 @@ func (b *bench) index(ctx context.Context, corpus string) error {
 		return fmt.Errorf("--embedder: sift index has no embedder in this build, want none, got %q", b.f.embedder)
 	}
 	b.rep.Index.Embedder = b.f.embedder
+	b.rep.Index.Backend = "embedded"
+	if b.f.db.url != "" {
+		if err := b.checkEmptyDatabase(ctx); err != nil {
+			return err
+		}
+		idx.db = b.f.db
+		b.rep.Index.Backend = "postgres"
+	}
 	runtime.GC()
 	stopSampling := startMemSampler(func(elapsed time.Duration, heap uint64) {
 		b.progress("indexing: %s elapsed, heap %s, RSS %s", fmtDuration(elapsed), humanBytes(heap), humanBytes(currentRSS()))
@@ -445,6 +464,25 @@ func (b *bench) index(ctx context.Context, corpus string) error {
 	b.rep.Index.ArticlesPerSecond = float64(b.f.articles) / elapsed.Seconds()
 	b.rep.Index.PeakHeapBytes = peak
 	b.rep.Index.PeakRSSBytes = peakRSS()
+	return nil
+}
+
+// checkEmptyDatabase makes sure the database of --database-url holds no
+// articles: indexing into one that does would time skipping unchanged
+// articles, not writing them.
+func (b *bench) checkEmptyDatabase(ctx context.Context) error {
+	d, err := b.f.db.open(ctx, b.f.data, 0, false, b.log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, err := d.pg.Count(ctx, models.KindArticle)
+	if err != nil {
+		return fmt.Errorf("--database-url: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("--database-url: the database holds %s articles; sift bench indexes into one holding none (a new schema: ?search_path=NAME,public)", humanInt(n))
+	}
 	return nil
 }
 
@@ -623,7 +661,11 @@ func (b *bench) targets() []benchTarget {
 	if r.CPUs != targetCores {
 		cores = fmt.Sprintf(" (target assumes %d cores, this machine has %d)", targetCores, r.CPUs)
 	}
-	out := []benchTarget{
+	out := b.indexTargets()
+	if ta.Sift.Calls == 0 {
+		return out // --database-url: indexing only
+	}
+	out = append(out, []benchTarget{
 		{
 			Name:     "type-ahead in process, p99",
 			Target:   "< " + fmtDuration(targetSuggestP99),
@@ -654,11 +696,26 @@ func (b *bench) targets() []benchTarget {
 			Measured: humanInt(r.HTTP.Errors),
 			Pass:     r.HTTP.Errors == 0 && r.HTTP.Requests > 0,
 		},
-	}
+	}...)
 	out = append(out, b.searchTargets(cores)...)
 	out = append(out, b.semanticTargets(cores)...)
 	out = append(out, b.triageTargets()...)
 	return append(out, b.eventsTargets()...)
+}
+
+// indexTargets are the targets of the indexing phase: with an embedder,
+// 100,000 articles in under five minutes.
+func (b *bench) indexTargets() []benchTarget {
+	ix := b.rep.Index
+	if ix.Embedder == "none" {
+		return nil
+	}
+	return []benchTarget{{
+		Name:     fmt.Sprintf("indexing with embeddings (%s), articles/s", ix.Backend),
+		Target:   ">= " + humanInt(targetIndexRate),
+		Measured: humanInt(int(ix.ArticlesPerSecond)),
+		Pass:     ix.ArticlesPerSecond >= targetIndexRate,
+	}}
 }
 
 // print writes the results as tables.
@@ -678,7 +735,7 @@ func (b *bench) print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 
-	section(fmt.Sprintf("Indexing (the sift index path, embedder %s; corpus %s of JSON Lines)", r.Index.Embedder, humanBytes(uint64(r.CorpusBytes))))
+	section(fmt.Sprintf("Indexing (the sift index path into the %s backend, embedder %s; corpus %s of JSON Lines)", r.Index.Backend, r.Index.Embedder, humanBytes(uint64(r.CorpusBytes))))
 	rss := "n/a"
 	if r.Index.PeakRSSBytes > 0 {
 		rss = humanBytes(r.Index.PeakRSSBytes)
@@ -688,21 +745,9 @@ func (b *bench) print(w io.Writer) {
 	line("peak heap", humanBytes(r.Index.PeakHeapBytes))
 	line("peak RSS", rss)
 
-	ta := r.Typeahead
-	section(fmt.Sprintf("Type-ahead in process (%s queries, both portals; each timed once, after %s other queries to warm up)", humanInt(len(b.queries)), humanInt(len(b.warmUp))))
-	line("load from store", fmtDuration(time.Duration(ta.LoadSeconds*float64(time.Second))), "heap after load "+humanBytes(ta.HeapAfterLoad), "")
-	line("", "sift", "bleve baseline", "baseline/sift")
-	line("p50", fmtMicros(ta.Sift.P50), fmtMicros(ta.Baseline.P50), fmtRatio(ta.RatioP50))
-	line("p90", fmtMicros(ta.Sift.P90), fmtMicros(ta.Baseline.P90), fmtRatio(ratio(ta.Baseline.P90, ta.Sift.P90)))
-	line("p99", fmtMicros(ta.Sift.P99), fmtMicros(ta.Baseline.P99), fmtRatio(ta.RatioP99))
-	line("max", fmtMicros(ta.Sift.Max), fmtMicros(ta.Baseline.Max), fmtRatio(ratio(ta.Baseline.Max, ta.Sift.Max)))
-	line("answered", percent(ta.Sift.Answered, ta.Sift.Calls), percent(ta.Baseline.Answered, ta.Baseline.Calls), "")
-
-	h := r.HTTP
-	section(fmt.Sprintf("Type-ahead over HTTP (GET /v1/suggest on 127.0.0.1, %d clients, %s; clients and server share the CPUs)",
-		h.Concurrency, fmtDuration(time.Duration(h.Seconds*float64(time.Second)))))
-	printHTTPLoad(line, h)
-
+	if r.Typeahead.Sift.Calls > 0 {
+		b.printTypeahead(line, section)
+	}
 	if r.Search != nil {
 		b.printSearch(line, section)
 	}
@@ -726,6 +771,25 @@ func (b *bench) print(w io.Writer) {
 		line(t.Name, t.Target, t.Measured, result)
 	}
 	tw.Flush()
+}
+
+// printTypeahead writes the type-ahead tables.
+func (b *bench) printTypeahead(line func(...string), section func(string)) {
+	r := &b.rep
+	ta := r.Typeahead
+	section(fmt.Sprintf("Type-ahead in process (%s queries, both portals; each timed once, after %s other queries to warm up)", humanInt(len(b.queries)), humanInt(len(b.warmUp))))
+	line("load from store", fmtDuration(time.Duration(ta.LoadSeconds*float64(time.Second))), "heap after load "+humanBytes(ta.HeapAfterLoad), "")
+	line("", "sift", "bleve baseline", "baseline/sift")
+	line("p50", fmtMicros(ta.Sift.P50), fmtMicros(ta.Baseline.P50), fmtRatio(ta.RatioP50))
+	line("p90", fmtMicros(ta.Sift.P90), fmtMicros(ta.Baseline.P90), fmtRatio(ratio(ta.Baseline.P90, ta.Sift.P90)))
+	line("p99", fmtMicros(ta.Sift.P99), fmtMicros(ta.Baseline.P99), fmtRatio(ta.RatioP99))
+	line("max", fmtMicros(ta.Sift.Max), fmtMicros(ta.Baseline.Max), fmtRatio(ratio(ta.Baseline.Max, ta.Sift.Max)))
+	line("answered", percent(ta.Sift.Answered, ta.Sift.Calls), percent(ta.Baseline.Answered, ta.Baseline.Calls), "")
+
+	h := r.HTTP
+	section(fmt.Sprintf("Type-ahead over HTTP (GET /v1/suggest on 127.0.0.1, %d clients, %s; clients and server share the CPUs)",
+		h.Concurrency, fmtDuration(time.Duration(h.Seconds*float64(time.Second)))))
+	printHTTPLoad(line, h)
 }
 
 // summarise computes nearest-rank percentiles of lat, in microseconds.

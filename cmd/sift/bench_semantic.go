@@ -113,7 +113,10 @@ type triageReport struct {
 	TicketSearchSeconds float64 `json:"ticket_search_seconds"`
 	// Similar is how the in-memory ticket search's similar tickets compare
 	// with the full-text index's.
-	Similar      similarComparison  `json:"similar"`
+	Similar similarComparison `json:"similar"`
+	// Articles is how the suggested articles of long drafts compare with
+	// those of an index that reads every word of them.
+	Articles     articlesComparison `json:"articles"`
 	TrainTickets int                `json:"train_tickets"`
 	TrainSeconds float64            `json:"train_seconds"`
 	Classifiers  []triageClassifier `json:"classifiers"`
@@ -139,6 +142,25 @@ type similarComparison struct {
 	// similar-tickets search.
 	FullTextP50 float64 `json:"full_text_p50_us"`
 	InMemoryP50 float64 `json:"in_memory_p50_us"`
+}
+
+// articlesComparison compares the articles deflection suggests for the
+// same drafts through the article index as the engine runs it (a long
+// draft's common words only add to the articles its rarer words find)
+// and through one that reads every word, as before that pruning.
+type articlesComparison struct {
+	Drafts int `json:"drafts"`
+	// Overlap5 is the mean share of the first five the two have in common.
+	Overlap5 float64 `json:"overlap_at_5"`
+	// SameFirst is the share of drafts whose first article is the same.
+	SameFirst float64 `json:"same_first"`
+	// WithArticlesPruned and WithArticlesEveryWord are the shares of drafts
+	// with an article suggested.
+	WithArticlesPruned    float64 `json:"with_articles_pruned"`
+	WithArticlesEveryWord float64 `json:"with_articles_every_word"`
+	// PrunedP50 and EveryWordP50 are the median times of one deflection.
+	PrunedP50    float64 `json:"pruned_p50_us"`
+	EveryWordP50 float64 `json:"every_word_p50_us"`
 }
 
 // triageClassifier is one trained field.
@@ -384,6 +406,9 @@ func (b *bench) triage(ctx context.Context) error {
 		return err
 	}
 	t.Similar = compareSimilar(fullText, inMemory)
+	if t.Articles, err = b.compareArticles(ctx, eng, d, drafts[:judged]); err != nil {
+		return err
+	}
 	if t.InProcess, err = b.timeEach(ctx, "triage", triageWarmUp, len(drafts), func(ctx context.Context, i int) (bool, error) {
 		tk := drafts[i]
 		res, err := eng.TriageTicket(ctx, benchPrincipal, &tk, engine.TriageOptions{})
@@ -466,16 +491,77 @@ func compareSimilar(fullText, inMemory similarFound) similarComparison {
 		SameCategoryFullText: fullText.sameCategory, SameCategoryInMemory: inMemory.sameCategory,
 		FullTextP50: float64(fullText.p50.Microseconds()), InMemoryP50: float64(inMemory.p50.Microseconds())}
 	for i, before := range fullText.ids {
-		shared := 0
-		for _, id := range inMemory.ids[i] {
-			if slices.Contains(before, id) {
-				shared++
-			}
-		}
-		c.Overlap5 += float64(shared) / float64(max(len(before), len(inMemory.ids[i]), 1))
+		c.Overlap5 += overlap(before, inMemory.ids[i])
 	}
 	c.Overlap5 /= float64(max(c.Drafts, 1))
 	return c
+}
+
+// compareArticles finds the first five articles for each draft, as
+// triage's deflection does for an admin, through eng and through an
+// engine over the same data whose article index reads every word.
+func (b *bench) compareArticles(ctx context.Context, eng *engine.Engine, d *dataDir, drafts []models.Ticket) (articlesComparison, error) {
+	b.progress("triage: suggested articles of %d drafts, then again through an index that reads every word", len(drafts))
+	everyWord, err := engine.New(ctx, engine.Config{ReadEveryWord: true}, d.store, d.text, d.indexer, b.log)
+	if err != nil {
+		return articlesComparison{}, err
+	}
+	c := articlesComparison{Drafts: len(drafts)}
+	if len(drafts) == 0 {
+		return c, nil
+	}
+	found := func(e *engine.Engine) (ids [][]string, withArticles float64, p50 time.Duration, err error) {
+		took := make([]time.Duration, len(drafts))
+		for i, tk := range drafts {
+			start := time.Now()
+			res, err := e.Deflect(ctx, models.DeflectRequest{Subject: tk.Subject, Body: tk.Body, Audience: benchPrincipal.Audience(tk.Portal), Limit: 5})
+			took[i] = time.Since(start)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			found := make([]string, len(res.Articles))
+			for j, a := range res.Articles {
+				found[j] = a.ID
+			}
+			if len(found) > 0 {
+				withArticles++
+			}
+			ids = append(ids, found)
+		}
+		slices.Sort(took)
+		return ids, withArticles / float64(len(drafts)), took[len(took)/2], nil
+	}
+	pruned, withPruned, prunedP50, err := found(eng)
+	if err != nil {
+		return c, err
+	}
+	all, withAll, allP50, err := found(everyWord)
+	if err != nil {
+		return c, err
+	}
+	c.WithArticlesPruned, c.WithArticlesEveryWord = withPruned, withAll
+	c.PrunedP50, c.EveryWordP50 = float64(prunedP50.Microseconds()), float64(allP50.Microseconds())
+	for i := range drafts {
+		c.Overlap5 += overlap(all[i], pruned[i])
+		if len(all[i]) > 0 && len(pruned[i]) > 0 && all[i][0] == pruned[i][0] {
+			c.SameFirst++
+		}
+	}
+	c.Overlap5 /= float64(len(drafts))
+	c.SameFirst /= float64(len(drafts))
+	return c, nil
+}
+
+// overlap is the share of the longer of two result lists the two have in
+// common.
+func overlap(a, b []string) float64 {
+	shared := 0
+	for _, id := range b {
+		if slices.Contains(a, id) {
+			shared++
+		}
+	}
+	return float64(shared) / float64(max(len(a), len(b), 1))
 }
 
 // inlineTicket is the body of POST /v1/triage for a ticket not indexed.
@@ -716,6 +802,14 @@ func (b *bench) printTriage(line func(...string), section func(string)) {
 	line("p50", fmtMicros(sim.FullTextP50), fmtMicros(sim.InMemoryP50))
 	line("same category as the draft", fmt.Sprintf("%.3f", sim.SameCategoryFullText), fmt.Sprintf("%.3f", sim.SameCategoryInMemory))
 	line("overlap@5", "", fmt.Sprintf("%.3f", sim.Overlap5))
+
+	art := t.Articles
+	section(fmt.Sprintf("Triage: suggested articles (the first five for %d drafts, through the article index as served, then through one reading every word of each draft)", art.Drafts))
+	line("", "as served", "every word")
+	line("p50", fmtMicros(art.PrunedP50), fmtMicros(art.EveryWordP50))
+	line("drafts with articles", fmt.Sprintf("%.3f", art.WithArticlesPruned), fmt.Sprintf("%.3f", art.WithArticlesEveryWord))
+	line("overlap@5", "", fmt.Sprintf("%.3f", art.Overlap5))
+	line("same first article", "", fmt.Sprintf("%.3f", art.SameFirst))
 
 	section(fmt.Sprintf("Triage: classifiers (classify.Train on the first %s tickets, n-gram features, %s in all)", humanInt(t.TrainTickets), fmtSeconds(t.TrainSeconds)))
 	line("field", "labels", "examples", "held-out accuracy", "macro-F1", "took")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,6 +140,9 @@ func checkTriage(t *testing.T, tr *triageReport) {
 	}
 	if sim := tr.Similar; sim.Drafts != 60 || sim.Overlap5 <= 0 || sim.SameCategoryInMemory <= 0 || sim.FullTextP50 <= 0 || tr.TicketSearchSeconds <= 0 {
 		t.Errorf("triage similar tickets: %+v, loaded in %.3fs; want 60 drafts compared, some overlap, some judged right", sim, tr.TicketSearchSeconds)
+	}
+	if art := tr.Articles; art.Drafts != 60 || art.Overlap5 <= 0 || art.Overlap5 > 1 || art.WithArticlesPruned <= 0 || art.PrunedP50 <= 0 || art.EveryWordP50 <= 0 {
+		t.Errorf("triage suggested articles: %+v; want 60 drafts compared, some overlap, some articles", art)
 	}
 	l := tr.InProcess
 	if l.Calls != 10 || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max || tr.WithArticles == 0 {
@@ -342,5 +346,43 @@ func TestBenchTickets(t *testing.T) {
 		if tk, category := g.triageDraft(); category == "" || tk.ID != "" || tk.Category != "" || tk.Subject == "" || tk.Portal == models.PortalCustomer && tk.Org == "" {
 			t.Errorf("triage draft %+v: want no id or labels, a subject, an organisation for customers", tk)
 		}
+	}
+}
+
+// TestBenchIntoPostgres times indexing with the built-in embedder into
+// PostgreSQL, and refuses a database that already holds articles.
+func TestBenchIntoPostgres(t *testing.T) {
+	db := testDatabase(t, needDatabase(t))
+	bench := func() (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"bench", "--articles", "120", "--embedder", "use",
+			"--database-url", db, "--log-level", "warn", "--json"}, &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, errOut := bench()
+	if code != 0 {
+		t.Fatalf("exit code %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	rep := benchJSON(t, []byte(out))
+	if rep.Index.Backend != "postgres" || rep.Index.Embedder != "use" || rep.Index.ArticlesPerSecond <= 0 {
+		t.Errorf("index: %+v; want postgres with use, a rate", rep.Index)
+	}
+	if len(rep.Targets) != 1 || !strings.Contains(rep.Targets[0].Name, "indexing with embeddings (postgres)") {
+		t.Errorf("targets %+v; want the indexing target alone", rep.Targets)
+	}
+	if strings.Contains(out, "Type-ahead") || rep.Typeahead.Sift.Calls != 0 {
+		t.Errorf("the type-ahead phase ran with --database-url:\n%s", out)
+	}
+	d, err := (&dbFlags{url: db}).open(context.Background(), t.TempDir(), 0, false, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	vectors := 0
+	if err := d.pg.Vectors(context.Background(), models.KindArticle, "use-lite-2@512", func(string, []float32) error { vectors++; return nil }); err != nil || vectors != 120 {
+		t.Errorf("%d article vectors in the database (%v), want 120", vectors, err)
+	}
+	if code, _, errOut := bench(); code == 0 || !strings.Contains(errOut, "holds 120 articles") {
+		t.Errorf("second run into the same database: exit %d, stderr %q; want a refusal naming the 120 articles", code, errOut)
 	}
 }

@@ -84,6 +84,9 @@ type Index struct {
 	visibilities map[models.Visibility]uint8
 	scratch      sync.Pool                   // *accumulator, sized to the slots
 	tally        map[uint32][fieldAll]uint16 // a write's term counts, reused
+	// exhaustive reads every word of every text, as over a small index
+	// (see ReadEveryWord).
+	exhaustive bool
 }
 
 // posting is one article's count of a term in each field but the whole.
@@ -130,6 +133,18 @@ func New(analyze Analyzer) *Index {
 		tally:        map[uint32][fieldAll]uint16{},
 		values:       []string{""},
 	}
+}
+
+// ReadEveryWord makes x score every word of a long text through its
+// posting list, as it does over a small index, instead of finding the
+// articles through the text's rarer words (see scoreGroup): slower on
+// long drafts over many articles, and the reference sift bench measures
+// that pruning against. It returns x.
+func (x *Index) ReadEveryWord() *Index {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.exhaustive = true
+	return x
 }
 
 // Len returns the number of articles in the index.

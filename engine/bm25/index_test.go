@@ -412,6 +412,12 @@ func TestLongDraftsOverALargeIndexReadRareWordsFirst(t *testing.T) {
 	if res := search(x, "account order help"); res.Total != uint64(prunedArticles+2) {
 		t.Errorf("short query: %d hits, want %d", res.Total, prunedArticles+2)
 	}
+	// So does the long draft when the index reads every word, with the
+	// two articles of the rare words still first.
+	res = x.ReadEveryWord().Search(draft)
+	if got := ids(res); len(got) < 2 || !slices.Equal(got[:2], []string{"capacitor", "flux"}) || res.Total != uint64(prunedArticles+2) {
+		t.Errorf("long draft, every word read: %v of %d hits, want [capacitor flux ...] of %d", got, res.Total, prunedArticles+2)
+	}
 }
 
 // TestCommonWordsTwoWays checks that the two ways of adding a long

@@ -251,7 +251,7 @@ func (x *Index) scoreFinding(acc *accumulator, admit admission, g group, common 
 // (CommonWords) of a long text over a large index, which only adds to the
 // articles rarer words found.
 func (x *Index) commonTerms(g group, n int) []bool {
-	if len(g.terms) <= prunedTerms || n < prunedArticles {
+	if x.exhaustive || len(g.terms) <= prunedTerms || n < prunedArticles {
 		return make([]bool, len(g.terms))
 	}
 	holders := make([]int32, len(g.terms))

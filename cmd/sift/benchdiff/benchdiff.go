@@ -49,7 +49,7 @@ type Run struct {
 // what it ran on.
 var settings = map[string]bool{
 	"articles": true, "seed": true, "queries": true, "cpus": true, "gomaxprocs": true, "gc_percent": true,
-	"platform": true, "corpus_bytes": true, "embedder": true, "model": true, "dimensions": true,
+	"platform": true, "corpus_bytes": true, "backend": true, "embedder": true, "model": true, "dimensions": true,
 	"tickets": true, "tickets_bytes": true, "train_tickets": true, "sentences": true, "batch": true,
 	"drafts": true, "warm_up": true, "concurrency": true, "events_in_log": true,
 }
