@@ -154,6 +154,11 @@ type articlesComparison struct {
 	Overlap5 float64 `json:"overlap_at_5"`
 	// SameFirst is the share of drafts whose first article is the same.
 	SameFirst float64 `json:"same_first"`
+	// SameProductPruned and SameProductEveryWord are, for each, the share
+	// of the articles suggested to drafts naming their product that are
+	// about that product (the judgment the corpus gives).
+	SameProductPruned    float64 `json:"same_product_pruned"`
+	SameProductEveryWord float64 `json:"same_product_every_word"`
 	// WithArticlesPruned and WithArticlesEveryWord are the shares of drafts
 	// with an article suggested.
 	WithArticlesPruned    float64 `json:"with_articles_pruned"`
@@ -385,9 +390,9 @@ func (b *bench) triage(ctx context.Context) error {
 
 	// New tickets, drawn after the indexed ones, as agents would open them.
 	drafts := make([]models.Ticket, triageWarmUp+b.f.triageCalls)
-	categories := make([]string, len(drafts))
+	categories, products := make([]string, len(drafts)), make([]string, len(drafts))
 	for i := range drafts {
-		drafts[i], categories[i] = g.triageDraft()
+		drafts[i], categories[i], products[i] = g.triageDraft()
 	}
 	judged := min(triageJudged, len(drafts))
 	b.progress("triage: similar tickets of %d drafts through the full-text index", judged)
@@ -406,7 +411,7 @@ func (b *bench) triage(ctx context.Context) error {
 		return err
 	}
 	t.Similar = compareSimilar(fullText, inMemory)
-	if t.Articles, err = b.compareArticles(ctx, eng, d, drafts[:judged]); err != nil {
+	if t.Articles, err = b.compareArticles(ctx, eng, d, drafts[:judged], products); err != nil {
 		return err
 	}
 	if t.InProcess, err = b.timeEach(ctx, "triage", triageWarmUp, len(drafts), func(ctx context.Context, i int) (bool, error) {
@@ -497,10 +502,11 @@ func compareSimilar(fullText, inMemory similarFound) similarComparison {
 	return c
 }
 
-// compareArticles finds the first five articles for each draft, as
-// triage's deflection does for an admin, through eng and through an
-// engine over the same data whose article index reads every word.
-func (b *bench) compareArticles(ctx context.Context, eng *engine.Engine, d *dataDir, drafts []models.Ticket) (articlesComparison, error) {
+// compareArticles finds the first five articles for each draft, about the
+// product given, as triage's deflection does for an admin, through eng
+// and through an engine over the same data whose article index reads every
+// word.
+func (b *bench) compareArticles(ctx context.Context, eng *engine.Engine, d *dataDir, drafts []models.Ticket, products []string) (articlesComparison, error) {
 	b.progress("triage: suggested articles of %d drafts, then again through an index that reads every word", len(drafts))
 	everyWord, err := engine.New(ctx, engine.Config{ReadEveryWord: true}, d.store, d.text, d.indexer, b.log)
 	if err != nil {
@@ -510,18 +516,25 @@ func (b *bench) compareArticles(ctx context.Context, eng *engine.Engine, d *data
 	if len(drafts) == 0 {
 		return c, nil
 	}
-	found := func(e *engine.Engine) (ids [][]string, withArticles float64, p50 time.Duration, err error) {
+	found := func(e *engine.Engine) (ids [][]string, withArticles, sameProduct float64, p50 time.Duration, err error) {
 		took := make([]time.Duration, len(drafts))
+		judged := 0
 		for i, tk := range drafts {
 			start := time.Now()
 			res, err := e.Deflect(ctx, models.DeflectRequest{Subject: tk.Subject, Body: tk.Body, Audience: benchPrincipal.Audience(tk.Portal), Limit: 5})
 			took[i] = time.Since(start)
 			if err != nil {
-				return nil, 0, 0, err
+				return nil, 0, 0, 0, err
 			}
 			found := make([]string, len(res.Articles))
 			for j, a := range res.Articles {
 				found[j] = a.ID
+				if products[i] != "" && a.Product == products[i] {
+					sameProduct++
+				}
+			}
+			if products[i] != "" {
+				judged += len(found)
 			}
 			if len(found) > 0 {
 				withArticles++
@@ -529,17 +542,18 @@ func (b *bench) compareArticles(ctx context.Context, eng *engine.Engine, d *data
 			ids = append(ids, found)
 		}
 		slices.Sort(took)
-		return ids, withArticles / float64(len(drafts)), took[len(took)/2], nil
+		return ids, withArticles / float64(len(drafts)), sameProduct / float64(max(judged, 1)), took[len(took)/2], nil
 	}
-	pruned, withPruned, prunedP50, err := found(eng)
+	pruned, withPruned, samePruned, prunedP50, err := found(eng)
 	if err != nil {
 		return c, err
 	}
-	all, withAll, allP50, err := found(everyWord)
+	all, withAll, sameAll, allP50, err := found(everyWord)
 	if err != nil {
 		return c, err
 	}
 	c.WithArticlesPruned, c.WithArticlesEveryWord = withPruned, withAll
+	c.SameProductPruned, c.SameProductEveryWord = samePruned, sameAll
 	c.PrunedP50, c.EveryWordP50 = float64(prunedP50.Microseconds()), float64(allP50.Microseconds())
 	for i := range drafts {
 		c.Overlap5 += overlap(all[i], pruned[i])
@@ -808,6 +822,7 @@ func (b *bench) printTriage(line func(...string), section func(string)) {
 	line("", "as served", "every word")
 	line("p50", fmtMicros(art.PrunedP50), fmtMicros(art.EveryWordP50))
 	line("drafts with articles", fmt.Sprintf("%.3f", art.WithArticlesPruned), fmt.Sprintf("%.3f", art.WithArticlesEveryWord))
+	line("about the draft's product", fmt.Sprintf("%.3f", art.SameProductPruned), fmt.Sprintf("%.3f", art.SameProductEveryWord))
 	line("overlap@5", "", fmt.Sprintf("%.3f", art.Overlap5))
 	line("same first article", "", fmt.Sprintf("%.3f", art.SameFirst))
 
@@ -1090,6 +1105,13 @@ func (g *ticketGen) body(object, product string, p models.Priority, sentences in
 
 // ticket draws the i-th ticket, labelled.
 func (g *ticketGen) ticket(i int) *models.Ticket {
+	t, _ := g.ticketAbout(i)
+	return t
+}
+
+// ticketAbout draws the i-th ticket, labelled, and the product it is
+// about.
+func (g *ticketGen) ticketAbout(i int) (*models.Ticket, string) {
 	r := g.r
 	portal := g.portal()
 	top := g.topic(portal)
@@ -1136,14 +1158,19 @@ func (g *ticketGen) ticket(i int) *models.Ticket {
 		t.Resolution = fmt.Sprintf(pick(r, ticketResolutions), object)
 		t.ResolvedAt = t.CreatedAt.Add(time.Duration(1+r.IntN(72)) * time.Hour)
 	}
-	return t
+	return t, product
 }
 
 // triageDraft draws a new ticket as it arrives: no id, no labels; and
-// the category its topic gives it, to judge its similar tickets by.
-func (g *ticketGen) triageDraft() (models.Ticket, string) {
-	t := g.ticket(0)
-	return models.Ticket{Portal: t.Portal, Org: t.Org, Requester: t.Requester, Subject: t.Subject, Body: t.Body}, t.Category
+// the category its topic gives it, to judge its similar tickets by, and
+// the product it names, if it names the one it is about, to judge its
+// suggested articles by.
+func (g *ticketGen) triageDraft() (draft models.Ticket, category, product string) {
+	t, product := g.ticketAbout(0)
+	if !strings.Contains(t.Subject+"\n"+t.Body, product) {
+		product = ""
+	}
+	return models.Ticket{Portal: t.Portal, Org: t.Org, Requester: t.Requester, Subject: t.Subject, Body: t.Body}, t.Category, product
 }
 
 // deflectDraft draws a ticket draft for deflection: a subject of

@@ -141,7 +141,7 @@ func checkTriage(t *testing.T, tr *triageReport) {
 	if sim := tr.Similar; sim.Drafts != 60 || sim.Overlap5 <= 0 || sim.SameCategoryInMemory <= 0 || sim.FullTextP50 <= 0 || tr.TicketSearchSeconds <= 0 {
 		t.Errorf("triage similar tickets: %+v, loaded in %.3fs; want 60 drafts compared, some overlap, some judged right", sim, tr.TicketSearchSeconds)
 	}
-	if art := tr.Articles; art.Drafts != 60 || art.Overlap5 <= 0 || art.Overlap5 > 1 || art.WithArticlesPruned <= 0 || art.PrunedP50 <= 0 || art.EveryWordP50 <= 0 {
+	if art := tr.Articles; art.Drafts != 60 || art.Overlap5 <= 0 || art.Overlap5 > 1 || art.WithArticlesPruned <= 0 || art.SameProductPruned <= 0 || art.SameProductPruned > 1 || art.PrunedP50 <= 0 || art.EveryWordP50 <= 0 {
 		t.Errorf("triage suggested articles: %+v; want 60 drafts compared, some overlap, some articles", art)
 	}
 	l := tr.InProcess
@@ -343,8 +343,8 @@ func TestBenchTickets(t *testing.T) {
 		if !wordsIn(d.Subject, draftMinWords, draftMaxWords) || d.Body == "" || d.Audience.Portal == "" {
 			t.Errorf("draft %+v: want a subject of %d to %d words, a body and a portal", d, draftMinWords, draftMaxWords)
 		}
-		if tk, category := g.triageDraft(); category == "" || tk.ID != "" || tk.Category != "" || tk.Subject == "" || tk.Portal == models.PortalCustomer && tk.Org == "" {
-			t.Errorf("triage draft %+v: want no id or labels, a subject, an organisation for customers", tk)
+		if tk, category, product := g.triageDraft(); category == "" || !strings.Contains(tk.Subject+"\n"+tk.Body, product) || tk.ID != "" || tk.Category != "" || tk.Subject == "" || tk.Portal == models.PortalCustomer && tk.Org == "" {
+			t.Errorf("triage draft %+v about %q: want no id or labels, a subject, the product if named, an organisation for customers", tk, product)
 		}
 	}
 }
