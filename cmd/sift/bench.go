@@ -1081,21 +1081,39 @@ func newCorpusGenFrom(r *rand.Rand, articles int) *corpusGen {
 	}
 	// About one made-up name per 20 articles, drawn Zipf-like so a few are
 	// everywhere and most are rare.
-	seen := map[string]bool{}
-	for len(g.brand) < max(articles/20, 50) {
-		var b strings.Builder
-		for range 2 + r.IntN(2) {
-			b.WriteString(pick(r, benchSyllables))
-		}
-		name := capitalise(b.String())
-		if !seen[name] {
-			seen[name] = true
-			g.brand = append(g.brand, name)
-		}
-	}
+	g.brand = madeUpNames(r, max(articles/20, 50), func(name string) string { return name })
 	g.names = rand.NewZipf(r, 1.05, 1, uint64(len(g.brand)-1))
 	return g
 }
+
+// madeUpNames draws n distinct names of two or three syllables, each
+// passed through finish. Names of at most three of benchSyllables run
+// out short of 48,000, so above namesOfThree names of four are drawn
+// too (up to that the names of a seed are what they always were).
+func madeUpNames(r *rand.Rand, n int, finish func(string) string) []string {
+	most := 3
+	if n > namesOfThree {
+		most = 4
+	}
+	seen := map[string]bool{}
+	names := make([]string, 0, n)
+	for len(names) < n {
+		var b strings.Builder
+		for range 2 + r.IntN(most-1) {
+			b.WriteString(pick(r, benchSyllables))
+		}
+		name := finish(capitalise(b.String()))
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// namesOfThree is the most names madeUpNames draws of at most three
+// syllables: well short of all there are, so the draws do not slow.
+const namesOfThree = 20_000
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
 

@@ -977,18 +977,9 @@ func newTicketGen(seed, stream uint64, tickets int) *ticketGen {
 			g.depts[models.PortalCustomer] = append(g.depts[models.PortalCustomer], t.custDept)
 		}
 	}
-	seen := map[string]bool{}
-	for len(g.orgs) < max(tickets/orgsPerTickets, 20) {
-		var b strings.Builder
-		for range 2 + r.IntN(2) {
-			b.WriteString(pick(r, benchSyllables))
-		}
-		name := capitalise(b.String()) + " " + pick(r, ticketOrgSuffixes)
-		if !seen[name] {
-			seen[name] = true
-			g.orgs = append(g.orgs, name)
-		}
-	}
+	g.orgs = madeUpNames(r, max(tickets/orgsPerTickets, 20), func(name string) string {
+		return name + " " + pick(r, ticketOrgSuffixes)
+	})
 	g.orgZipf = rand.NewZipf(r, 1.1, 4, uint64(len(g.orgs)-1))
 	return g
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -188,6 +189,23 @@ func benchJSON(t *testing.T, out []byte) benchReport {
 		t.Fatalf("JSON report: %v", err)
 	}
 	return rep
+}
+
+// TestMadeUpNamesForAMillion checks a corpus of a million documents gets
+// its 50,000 distinct made-up names: there are fewer than that of at most
+// three syllables, and drawing only those never ended.
+func TestMadeUpNamesForAMillion(t *testing.T) {
+	g := newCorpusGenFrom(rand.New(rand.NewPCG(1, 2)), 1_000_000)
+	seen := map[string]bool{}
+	for _, name := range g.brand {
+		seen[name] = true
+	}
+	if len(g.brand) != 50_000 || len(seen) != 50_000 {
+		t.Errorf("%d names, %d distinct; want 50,000", len(g.brand), len(seen))
+	}
+	if orgs := newTicketGen(1, 2, 1_000_000).orgs; len(orgs) != 1_000_000/orgsPerTickets {
+		t.Errorf("%d organisations for a million tickets, want %d", len(orgs), 1_000_000/orgsPerTickets)
+	}
 }
 
 func TestBenchCorpusIsSeeded(t *testing.T) {
