@@ -267,6 +267,13 @@ type VectorHit struct {
 	Score float64 // cosine similarity, in [-1, 1]
 }
 
+// CommonWordShare is the share of the documents above which a word of a
+// text only adds to the documents its rarer words found, instead of
+// finding its own: a document that shares nothing but common words with
+// the text is no match worth reading most of an index for. The engine's
+// in-memory searches and the database's ticket search both apply it.
+const CommonWordShare = 0.05
+
 // TicketScope says which tickets a similarity search may return: those of
 // one portal, and of one organisation when Org is set.
 type TicketScope struct {

@@ -1,16 +1,14 @@
 package bm25
 
-import "math"
+import (
+	"math"
 
-// CommonShare is the share of the documents above which a word of a text
-// only adds to the documents its rarer words found, instead of finding
-// its own: a document that shares nothing but common words with the text
-// is no match worth reading most of an index for.
-const CommonShare = 0.05
+	"github.com/siftdesk/sift/models"
+)
 
 // CommonWords reports, for the words of a text, each held by holders[i]
-// of n documents, which are common: held by more than CommonShare of
-// them. The rarest word some document holds is never common: it always
+// of n documents, which are common: held by more than models.CommonWordShare
+// of them. The rarest word some document holds is never common: it always
 // finds.
 func CommonWords(holders []int32, n int) []bool {
 	rarest := -1
@@ -21,7 +19,7 @@ func CommonWords(holders []int32, n int) []bool {
 	}
 	common := make([]bool, len(holders))
 	for i, h := range holders {
-		common[i] = i != rarest && h > int32(CommonShare*float64(n))
+		common[i] = i != rarest && h > int32(models.CommonWordShare*float64(n))
 	}
 	return common
 }

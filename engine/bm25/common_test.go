@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestCommonWords checks that a word held by more than CommonShare of the
+// TestCommonWords checks that a word held by more than models.CommonWordShare of the
 // documents is common, except the rarest word some document holds, which
 // always finds; a word no document holds is never the rarest.
 func TestCommonWords(t *testing.T) {

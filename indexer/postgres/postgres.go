@@ -53,6 +53,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	schema string // current_schema() of the pool's connections
 	log    *slog.Logger
+	common commonLexemes // of the tickets, for SearchTickets
 }
 
 // Open applies pending migrations (under a lock, so replicas starting

@@ -2,9 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/siftdesk/sift/indexer/postgres"
 	"github.com/siftdesk/sift/models"
 )
 
@@ -88,5 +92,69 @@ func TestFeedFromNowDeliversOnlyLaterChanges(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"KB-3", "KB-1"}) {
 		t.Errorf("delivered %v, want the changes after the feed was taken: [KB-3 KB-1]", got)
+	}
+}
+
+// TestSearchTicketsFindsByRareWordsOverManyTickets checks that over
+// 10,000 tickets or more, once the statistics say which words most
+// tickets hold, those words of a long draft only rank the tickets its
+// rarer words find: every ticket holds "account order help", the draft's
+// rare words are in two. Before the statistics, every word finds.
+func TestSearchTicketsFindsByRareWordsOverManyTickets(t *testing.T) {
+	s, url := openStore(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// No statistics until the test asks for them.
+	if _, err := conn.Exec(ctx, "ALTER TABLE documents SET (autovacuum_enabled = false)"); err != nil {
+		t.Fatal(err)
+	}
+	var changes []models.Change
+	add := func(tk models.Ticket) {
+		tk.Portal = models.PortalITSM
+		c, err := models.NewTicketChange(&tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes = append(changes, c)
+	}
+	for i := range 10_000 {
+		add(models.Ticket{ID: fmt.Sprint("filler-", i), Subject: "Account order help", Body: fmt.Sprintf("Help with an order on my account, case %d.", i)})
+	}
+	add(models.Ticket{ID: "capacitor", Subject: "Flux capacitor calibration fails", Body: "Help: the calibration of the flux capacitor fails on my order."})
+	add(models.Ticket{ID: "flux", Subject: "Flux readings drift", Body: "Flux readings on my account drift."})
+	for i := 0; i < len(changes); i += 2000 {
+		if err := s.Write(ctx, changes[i:min(i+2000, len(changes))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	draft := "I need help with my account and my order: the flux capacitor calibration fails, please help today"
+	search := func(s *postgres.Store) []string {
+		hits, err := s.SearchTickets(ctx, draft, 10, models.TicketScope{Portal: models.PortalITSM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.ID)
+		}
+		return ids
+	}
+	if got := search(s); len(got) != 10 || got[0] != "capacitor" {
+		t.Errorf("without statistics: %v; want 10 hits, capacitor first", got)
+	}
+	if _, err := conn.Exec(ctx, "ANALYZE documents"); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := postgres.Open(ctx, postgres.Config{URL: url}) // reads the statistics anew
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if got := search(fresh); !slices.Equal(got, []string{"capacitor", "flux"}) {
+		t.Errorf("with statistics: %v; want [capacitor flux] alone", got)
 	}
 }
