@@ -40,33 +40,19 @@ func (e *Engine) PutArticle(ctx context.Context, a *models.Article) (created boo
 	if err != nil {
 		return false, err
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	created, err = e.isNew(e.store.Article(ctx, a.ID))
-	if err != nil {
-		return false, err
-	}
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return false, err
-	}
-	e.refreshOwn(c)
-	return created, nil
+	return e.putDocument(ctx, c, func() error {
+		_, err := e.store.Article(ctx, a.ID)
+		return err
+	})
 }
 
 // DeleteArticle removes an article; deleting a missing one reports
 // models.ErrNotFound.
 func (e *Engine) DeleteArticle(ctx context.Context, id string) error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if _, err := e.store.Article(ctx, id); err != nil {
+	return e.deleteDocument(ctx, models.KindArticle, id, func() error {
+		_, err := e.store.Article(ctx, id)
 		return err
-	}
-	c := models.NewDelete(models.KindArticle, id)
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return err
-	}
-	e.refreshOwn(c)
-	return nil
+	})
 }
 
 // PutTicket creates or replaces a ticket; created reports whether it is
@@ -76,28 +62,51 @@ func (e *Engine) PutTicket(ctx context.Context, t *models.Ticket) (created bool,
 	if err != nil {
 		return false, err
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	created, err = e.isNew(e.store.Ticket(ctx, t.ID))
-	if err != nil {
-		return false, err
-	}
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return false, err
-	}
-	e.refreshOwn(c)
-	return created, nil
+	return e.putDocument(ctx, c, func() error {
+		_, err := e.store.Ticket(ctx, t.ID)
+		return err
+	})
 }
 
 // DeleteTicket removes a ticket; deleting a missing one reports
 // models.ErrNotFound.
 func (e *Engine) DeleteTicket(ctx context.Context, id string) error {
+	return e.deleteDocument(ctx, models.KindTicket, id, func() error {
+		_, err := e.store.Ticket(ctx, id)
+		return err
+	})
+}
+
+// putDocument writes the upsert c under the write lock; lookUp reads the
+// stored document (models.ErrNotFound when there is none), so created
+// reports whether it is new.
+func (e *Engine) putDocument(ctx context.Context, c models.Change, lookUp func() error) (created bool, err error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
-	if _, err := e.store.Ticket(ctx, id); err != nil {
+	switch err := lookUp(); {
+	case errors.Is(err, models.ErrNotFound):
+		created = true
+	case err != nil:
+		return false, err
+	}
+	return created, e.applyOwn(ctx, c)
+}
+
+// deleteDocument removes the document of kind and id under the write
+// lock; lookUp reads it first, so deleting a missing one reports its
+// models.ErrNotFound.
+func (e *Engine) deleteDocument(ctx context.Context, kind models.Kind, id string, lookUp func() error) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if err := lookUp(); err != nil {
 		return err
 	}
-	c := models.NewDelete(models.KindTicket, id)
+	return e.applyOwn(ctx, models.NewDelete(kind, id))
+}
+
+// applyOwn writes c, the engine's own change, and refreshes the in-memory
+// read models after it. The caller holds writeMu.
+func (e *Engine) applyOwn(ctx context.Context, c models.Change) error {
 	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
 		return err
 	}
@@ -113,14 +122,6 @@ func (e *Engine) refreshOwn(c models.Change) {
 	if !e.replicated {
 		e.Refresh([]models.Change{c})
 	}
-}
-
-// isNew turns the result of a store lookup into "does not exist yet".
-func (e *Engine) isNew(_ any, err error) (bool, error) {
-	if errors.Is(err, models.ErrNotFound) {
-		return true, nil
-	}
-	return false, err
 }
 
 // Stats counts what the engine serves, for health checks.

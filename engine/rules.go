@@ -29,10 +29,9 @@ func (e *Engine) putRule(ctx context.Context, set ruleSet, c models.Change, port
 			return false, models.TooLarge("id", "portal %s has %d %s, at most %d allowed", p, n, set.what, set.limit)
 		}
 	}
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
+	if err := e.applyOwn(ctx, c); err != nil {
 		return false, err
 	}
-	e.refreshOwn(c)
 	return created, nil
 }
 
@@ -44,10 +43,5 @@ func (e *Engine) deleteRule(ctx context.Context, set ruleSet, kind models.Kind, 
 	if !slices.Contains(set.ids(""), id) {
 		return models.NotFound("%s: no rule %q", set.what, id)
 	}
-	c := models.NewDelete(kind, id)
-	if err := e.writer.Apply(ctx, []models.Change{c}); err != nil {
-		return err
-	}
-	e.refreshOwn(c)
-	return nil
+	return e.applyOwn(ctx, models.NewDelete(kind, id))
 }
