@@ -122,6 +122,10 @@ func newBenchFlags(stderr io.Writer) *benchFlags {
 	f.gc.register(f.flagSet) // as sift serve's: the API is served in this process
 	f.db.register(f.flagSet)
 	f.Lookup("database-url").Usage = "time the indexing phase into this PostgreSQL database instead (a schema holding no articles, e.g. ?search_path=bench,public), and stop there: the other phases read the embedded data directory"
+	// sift bench writes its synthetic corpus into that database: only when
+	// asked on the command line, never because $SIFT_DATABASE_URL is set
+	// for sift serve.
+	f.commandLineOnly("database-url")
 	return f
 }
 

@@ -155,7 +155,11 @@ func checkTriage(t *testing.T, tr *triageReport) {
 	}
 }
 
+// TestBenchKeepsTheDataDirectoryGiven also checks that a database URL set
+// in the environment (for sift serve) does not send the corpus there: only
+// --database-url on the command line does.
 func TestBenchKeepsTheDataDirectoryGiven(t *testing.T) {
+	t.Setenv("SIFT_DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")
 	dir := filepath.Join(t.TempDir(), "new", "data")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"bench",
@@ -174,6 +178,9 @@ func TestBenchKeepsTheDataDirectoryGiven(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("data directory: %v", err)
 		}
+	}
+	if !strings.Contains(stdout.String(), "into the embedded backend") {
+		t.Errorf("output does not say the articles went to the embedded backend:\n%s", &stdout)
 	}
 }
 

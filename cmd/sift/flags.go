@@ -14,11 +14,12 @@ import (
 var errUsage = errors.New("usage error")
 
 // flagSet is a subcommand's flags, each also settable from a SIFT_*
-// environment variable.
+// environment variable unless made command-line only.
 type flagSet struct {
 	*flag.FlagSet
 	logLevel  string
 	logFormat string
+	noEnv     map[string]bool // flags their environment variables do not set
 }
 
 // newFlagSet returns the flags of a subcommand, with the logging flags
@@ -35,10 +36,26 @@ func newFlagSet(name, args, summary string, stderr io.Writer) *flagSet {
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(stderr, "  --%s\n      %s%s [$%s]\n", f.Name, f.Usage, def, envName(f.Name))
+			env := ""
+			if !fs.noEnv[f.Name] {
+				env = fmt.Sprintf(" [$%s]", envName(f.Name))
+			}
+			fmt.Fprintf(stderr, "  --%s\n      %s%s%s\n", f.Name, f.Usage, def, env)
 		})
 	}
 	return fs
+}
+
+// commandLineOnly makes the named flags ignore their environment
+// variables: for a flag that must be asked for each time, where a
+// variable set for another command would do harm.
+func (fs *flagSet) commandLineOnly(names ...string) {
+	if fs.noEnv == nil {
+		fs.noEnv = map[string]bool{}
+	}
+	for _, name := range names {
+		fs.noEnv[name] = true
+	}
 }
 
 // envName is the environment variable for a flag: SIFT_ and the name in
@@ -61,7 +78,7 @@ func (fs *flagSet) parse(args []string) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		v, ok := os.LookupEnv(envName(f.Name))
-		if given[f.Name] || !ok || err != nil {
+		if given[f.Name] || fs.noEnv[f.Name] || !ok || err != nil {
 			return
 		}
 		if setErr := f.Value.Set(v); setErr != nil {
