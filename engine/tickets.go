@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -22,7 +23,17 @@ const (
 	MinSpikeSize = 3
 	// MaxSimilarTickets bounds a similar-tickets answer.
 	MaxSimilarTickets = 20
+	// loadingSearchBudget bounds a similar-ticket search while the
+	// in-memory ticket search loads: the full-text index that answers
+	// meanwhile (PostgreSQL's, on a replica) can take a second or more
+	// over a million tickets, and triage should not wait on it.
+	loadingSearchBudget = 500 * time.Millisecond
 )
+
+// ErrSimilarTicketsPending reports that similar tickets could not be
+// searched within loadingSearchBudget while this server's in-memory ticket
+// search loads; asking again shortly finds them.
+var ErrSimilarTicketsPending = errors.New("similar tickets: this server is still loading its ticket search and the full-text index did not answer in time; ask again shortly")
 
 // ticketScope is where the tickets a ticket may be compared with are
 // searched for: its own portal, and for customer tickets its own
@@ -91,7 +102,8 @@ func (e *Engine) WarmTickets(ctx context.Context) error {
 
 // searchTickets returns the k tickets within scope whose subject and body
 // best match text, from the in-memory ticket search once it is loaded,
-// from the full-text index before. requester, when set, keeps only that
+// from the full-text index before, within loadingSearchBudget
+// (ErrSimilarTicketsPending past it). requester, when set, keeps only that
 // person's tickets in the in-memory search, which leaves the others out
 // as it scores; the full-text index cannot, and its k hits are sifted by
 // the caller.
@@ -99,14 +111,21 @@ func (e *Engine) searchTickets(ctx context.Context, text string, k int, scope mo
 	if e.tickets.Loaded() {
 		return e.tickets.Search(text, k, ticketindex.Scope{Portal: scope.Portal, Org: scope.Org, Requester: requester}), nil
 	}
-	return e.text.SearchTickets(ctx, text, k, scope)
+	budget, cancel := context.WithTimeout(ctx, loadingSearchBudget)
+	defer cancel()
+	hits, err := e.text.SearchTickets(budget, text, k, scope)
+	if err != nil && ctx.Err() == nil && errors.Is(budget.Err(), context.DeadlineExceeded) {
+		return nil, ErrSimilarTicketsPending
+	}
+	return hits, err
 }
 
 // SimilarTickets returns up to limit earlier tickets most like t, within
 // t's portal (and organisation, for customer tickets), with their
 // resolutions; open ones close enough to be the same incident are flagged
 // as duplicates. t itself, if indexed, is left out, and so is every ticket
-// who may not see.
+// who may not see. While the in-memory ticket search loads, a full-text
+// search slower than loadingSearchBudget gives ErrSimilarTicketsPending.
 func (e *Engine) SimilarTickets(ctx context.Context, who models.Principal, t *models.Ticket, limit int) ([]models.SimilarTicket, error) {
 	limit, err := checkLimit(limit, 5, MaxSimilarTickets)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siftdesk/sift/engine"
 	"github.com/siftdesk/sift/indexer/use"
 	"github.com/siftdesk/sift/models"
 )
@@ -192,6 +194,58 @@ func testSimilarTicketsStayInScopeAndFlagDuplicates(t *testing.T, b backend, inM
 	}
 	if len(similar) != 1 || similar[0].ID != "I-1" {
 		t.Errorf("similar to an ITSM ticket: %+v; want I-1 only", similar)
+	}
+}
+
+// stalledText is a full-text index whose ticket search does not answer
+// before its context ends, as a database too busy for the triage budget
+// (a fault injected into the real index, which answers the rest).
+type stalledText struct{ engine.TextIndex }
+
+func (stalledText) SearchTickets(ctx context.Context, _ string, _ int, _ models.TicketScope) ([]models.TicketHit, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestTriageDoesNotWaitOnASlowTicketSearch checks that while the in-memory
+// ticket search loads, triage over a full-text index that does not answer
+// returns within its budget, says its similar tickets are pending rather
+// than that none match, and finds them once the in-memory search is
+// loaded.
+func TestTriageDoesNotWaitOnASlowTicketSearch(t *testing.T) {
+	eachBackend(t, testTriageDoesNotWaitOnASlowTicketSearch)
+}
+
+func testTriageDoesNotWaitOnASlowTicketSearch(t *testing.T, b backend) {
+	f := open(t, b, t.TempDir())
+	ctx := context.Background()
+	body := "The VPN client disconnects every ten minutes since the update."
+	for _, id := range []string{"I-1", "I-2"} {
+		if _, err := f.eng.PutTicket(ctx, &models.Ticket{ID: id, Portal: models.PortalITSM, Subject: "VPN keeps disconnecting", Body: body, Status: "open"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := engine.New(ctx, engine.Config{}, f.store, stalledText{f.text}, f.writer, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft := &models.Ticket{Portal: models.PortalITSM, Subject: "VPN disconnects all the time", Body: body}
+	bounded, cancel := context.WithTimeout(ctx, 10*time.Second) // without the budget, the search never ends
+	defer cancel()
+	start := time.Now()
+	tr, err := eng.TriageTicket(bounded, admin, draft, engine.TriageOptions{})
+	if took := time.Since(start); err != nil || !tr.SimilarPending || tr.Similar == nil || len(tr.Similar) != 0 || took > 5*time.Second {
+		t.Fatalf("triage over a stalled ticket search: pending %v, similar %v, %v, took %s; want pending, an empty list, no error, within the budget",
+			tr.SimilarPending, tr.Similar, err, took)
+	}
+	if _, err := eng.SimilarTickets(bounded, admin, draft, 5); !errors.Is(err, engine.ErrSimilarTicketsPending) {
+		t.Errorf("SimilarTickets over a stalled ticket search: %v, want ErrSimilarTicketsPending", err)
+	}
+	if err := eng.WarmTickets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err = eng.TriageTicket(ctx, admin, draft, engine.TriageOptions{}); err != nil || tr.SimilarPending || len(tr.Similar) != 2 {
+		t.Errorf("triage once the ticket search is loaded: pending %v, similar %+v, %v; want both tickets", tr.SimilarPending, tr.Similar, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,7 +117,12 @@ type Triage struct {
 	Priority       SuggestedPriority          `json:"priority"`
 	Routing        Routing                    `json:"routing"`
 	Similar        []models.SimilarTicket     `json:"similar_tickets"`
-	Articles       []models.ArticleHit        `json:"suggested_articles"`
+	// SimilarPending is set when similar tickets could not be searched in
+	// time while this server loads its ticket search (a replica's first
+	// minutes over many tickets): Similar is then empty because nothing
+	// was searched, not because nothing matches; ask again shortly.
+	SimilarPending bool                `json:"similar_tickets_pending,omitempty"`
+	Articles       []models.ArticleHit `json:"suggested_articles"`
 	// KnownIssue is the open incident the ticket is about (linked to it, or
 	// matching it), if any: the agent can answer with its notice.
 	KnownIssue *models.KnownIssue `json:"known_issue,omitempty"`
@@ -159,7 +165,11 @@ func (e *Engine) TriageTicket(ctx context.Context, who models.Principal, t *mode
 	}
 	out.Priority = suggestPriority(t, out.Classification, out.Sentiment)
 	out.Routing = route(t, out.Classification)
-	if out.Similar, err = e.SimilarTickets(ctx, who, t, 5); err != nil {
+	out.Similar, err = e.SimilarTickets(ctx, who, t, 5)
+	if errors.Is(err, ErrSimilarTicketsPending) {
+		out.Similar, out.SimilarPending, err = []models.SimilarTicket{}, true, nil
+	}
+	if err != nil {
 		return Triage{}, err
 	}
 	def, err := e.Deflect(ctx, models.DeflectRequest{Subject: t.Subject, Body: t.Body, Audience: who.Audience(t.Portal), Limit: 3})
