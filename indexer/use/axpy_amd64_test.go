@@ -10,10 +10,8 @@ import (
 )
 
 // restoreKernels puts back the kernels' flags as the CPU has them when the
-// test ends, so that a test may turn kernels off. It loads the model first,
-// with the CPU's kernels.
+// test ends, so that a test may turn kernels off.
 func restoreKernels(t testing.TB) {
-	loadEncoder(t)
 	fma, avx512, vnni := haveFMA, haveAVX512, haveVNNI
 	t.Cleanup(func() { haveFMA, haveAVX512, haveVNNI = fma, avx512, vnni })
 }

@@ -325,18 +325,20 @@ func parseWeights(fsys fs.FS, dir string) (*weights, error) {
 // projections. Layer 0's attention projections stay in float32: quantizing
 // its queries, keys and values too takes the least cosine similarity to the
 // reference vectors from 0.9998 to 0.9992 (its output and residual
-// projections stay with them; they are a tenth of the work).
+// projections stay with them; they are a tenth of the work). The float32
+// matrices an 8-bit copy replaces are dropped: dense reads the copy only,
+// and the two would keep about 13 MB twice.
 func (w *weights) quantize() {
 	for i := range w.layers {
 		l := &w.layers[i]
-		l.ffn1Int8 = quantizeColumns(l.ffn1, modelDim, ffnDim)
+		l.ffn1Int8, l.ffn1 = quantizeColumns(l.ffn1, modelDim, ffnDim), nil
 		if i == 0 {
 			// Layer 1's feed-forward output is applied to a mean per
 			// sequence (see forward), in float32.
-			l.ffn2Int8 = quantizeColumns(l.ffn2, ffnDim, modelDim)
+			l.ffn2Int8, l.ffn2 = quantizeColumns(l.ffn2, ffnDim, modelDim), nil
 			continue
 		}
-		l.qkvInt8 = quantizeColumns(l.qkv, l.dIn, 3*l.dIn)
-		l.outInt8 = quantizeColumns(l.out, l.dIn, modelDim)
+		l.qkvInt8, l.qkv = quantizeColumns(l.qkv, l.dIn, 3*l.dIn), nil
+		l.outInt8, l.out = quantizeColumns(l.out, l.dIn, modelDim), nil
 	}
 }
