@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -185,5 +186,16 @@ func TestWatcherPublishesChanges(t *testing.T) {
 	w.Check(ctx) // nothing changed
 	if len(got) != 0 {
 		t.Errorf("an unchanged check published %v", got)
+	}
+	// A check whose gaps fail takes stock of nothing: the incident opened
+	// meanwhile is published by the next good check.
+	incidents = append(incidents, models.Incident{ID: "I3", Status: models.IncidentInvestigating})
+	w.Gaps = func(context.Context) ([]Gap, error) { return nil, errors.New("gaps unavailable") }
+	if err := w.Check(ctx); err == nil || len(got) != 0 {
+		t.Errorf("a check whose gaps failed: %v, published %v; want an error, nothing published", err, got)
+	}
+	w.Gaps = func(context.Context) ([]Gap, error) { return gaps, nil }
+	if err := w.Check(ctx); err != nil || !slices.Equal(got, []EventType{KnownIssueOpened}) {
+		t.Errorf("the check after: %v, published %v; want I3 opened", err, got)
 	}
 }

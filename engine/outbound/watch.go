@@ -45,58 +45,32 @@ type Watcher struct {
 }
 
 // Check takes stock once and publishes the changes since the last Check.
-// It is not safe for concurrent use.
+// The sources are read first: when one fails nothing is taken stock of,
+// so the next Check publishes every change since the last good one. It is
+// not safe for concurrent use.
 func (w *Watcher) Check(ctx context.Context) error {
-	var events []Event
-	if w.Incidents != nil {
-		now := map[string]string{}
-		for _, inc := range w.Incidents() {
-			now[inc.ID] = inc.Status
-			was, seen := w.issues[inc.ID]
-			switch {
-			case inc.Status == models.IncidentResolved && seen && was != models.IncidentResolved:
-				events = append(events, Event{Type: KnownIssueResolved, Data: inc})
-			case inc.Status != models.IncidentResolved && (!seen || was == models.IncidentResolved):
-				events = append(events, Event{Type: KnownIssueOpened, Data: inc})
-			}
-		}
-		w.issues = now
-	}
+	var spikes []Spike
+	var gaps []Gap
+	var err error
 	if w.Spikes != nil {
-		spikes, err := w.Spikes(ctx)
-		if err != nil {
+		if spikes, err = w.Spikes(ctx); err != nil {
 			return fmt.Errorf("spikes: %w", err)
 		}
-		now := map[string]bool{}
-		for _, s := range spikes {
-			if len(s.Tickets) == 0 {
-				continue
-			}
-			key := string(s.Portal) + "/" + s.Tickets[0]
-			now[key] = true
-			if !w.spikes[key] {
-				events = append(events, Event{Type: SpikeDetected, Data: s})
-			}
-		}
-		w.spikes = now
 	}
 	if w.Gaps != nil {
-		gaps, err := w.Gaps(ctx)
-		if err != nil {
+		if gaps, err = w.Gaps(ctx); err != nil {
 			return fmt.Errorf("content gaps: %w", err)
 		}
-		now := map[string]bool{}
-		for _, g := range gaps {
-			key := strings.ToLower(g.Topic)
-			if g.Size < w.GapThreshold || now[key] {
-				continue
-			}
-			now[key] = true
-			if !w.gaps[key] {
-				events = append(events, Event{Type: ContentGapCrossed, Data: map[string]any{"topic": g.Topic, "size": g.Size, "threshold": w.GapThreshold}})
-			}
-		}
-		w.gaps = now
+	}
+	var events []Event
+	if w.Incidents != nil {
+		events = append(events, w.issueEvents(w.Incidents())...)
+	}
+	if w.Spikes != nil {
+		events = append(events, w.spikeEvents(spikes)...)
+	}
+	if w.Gaps != nil {
+		events = append(events, w.gapEvents(gaps)...)
 	}
 	if !w.started {
 		w.started = true
@@ -106,6 +80,63 @@ func (w *Watcher) Check(ctx context.Context) error {
 		w.Publish(ctx, ev)
 	}
 	return nil
+}
+
+// issueEvents are the known issues opened and resolved since the last
+// Check; it takes stock of incidents.
+func (w *Watcher) issueEvents(incidents []models.Incident) []Event {
+	var events []Event
+	now := map[string]string{}
+	for _, inc := range incidents {
+		now[inc.ID] = inc.Status
+		was, seen := w.issues[inc.ID]
+		switch {
+		case inc.Status == models.IncidentResolved && seen && was != models.IncidentResolved:
+			events = append(events, Event{Type: KnownIssueResolved, Data: inc})
+		case inc.Status != models.IncidentResolved && (!seen || was == models.IncidentResolved):
+			events = append(events, Event{Type: KnownIssueOpened, Data: inc})
+		}
+	}
+	w.issues = now
+	return events
+}
+
+// spikeEvents are the spikes new since the last Check; it takes stock of
+// spikes.
+func (w *Watcher) spikeEvents(spikes []Spike) []Event {
+	var events []Event
+	now := map[string]bool{}
+	for _, s := range spikes {
+		if len(s.Tickets) == 0 {
+			continue
+		}
+		key := string(s.Portal) + "/" + s.Tickets[0]
+		now[key] = true
+		if !w.spikes[key] {
+			events = append(events, Event{Type: SpikeDetected, Data: s})
+		}
+	}
+	w.spikes = now
+	return events
+}
+
+// gapEvents are the content gaps that reached GapThreshold since the last
+// Check; it takes stock of gaps.
+func (w *Watcher) gapEvents(gaps []Gap) []Event {
+	var events []Event
+	now := map[string]bool{}
+	for _, g := range gaps {
+		key := strings.ToLower(g.Topic)
+		if g.Size < w.GapThreshold || now[key] {
+			continue
+		}
+		now[key] = true
+		if !w.gaps[key] {
+			events = append(events, Event{Type: ContentGapCrossed, Data: map[string]any{"topic": g.Topic, "size": g.Size, "threshold": w.GapThreshold}})
+		}
+	}
+	w.gaps = now
+	return events
 }
 
 // Run calls Check every interval until ctx ends, logging through report
