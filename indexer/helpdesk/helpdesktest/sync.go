@@ -91,9 +91,11 @@ func (s *Sync) Run(t testing.TB) helpdesk.SyncStats {
 // saved (the worst moment), until one finishes. It fails the test unless
 // the store then holds want documents, none written more than most times:
 // 2 for a desk whose cursor is exact (once, and once again after the kill
-// that came before its cursor was saved), more where pages overlap; a
-// negative most means once a run and once more, for desks whose listings
-// are read again from their last minute each run.
+// that came before its cursor was saved), more where pages overlap: set it
+// below the number of runs, or a sync that never resumed would pass. A
+// negative most means once a run and once more, for a desk whose every
+// listing is read again from its last minute each run, where counting
+// writes cannot tell a resumed sync from one started over.
 func (s *Sync) KillUntilDone(t testing.TB, want, most int) {
 	t.Helper()
 	killed := errors.New("killed")
