@@ -185,16 +185,28 @@ func (e *Engine) generate(ctx context.Context, question string, out models.Answe
 	for i, p := range out.Passages {
 		sources[i] = answer.Source{Title: p.Title, Heading: p.Heading, Text: p.Text}
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.chatTimeout)
-	defer cancel()
-	g, err := answer.Generate(ctx, e.chat, question, sources, stream)
-	if err != nil {
-		out.Fallback = answer.FallbackReason(err)
-		e.log.Warn("generative answer fell back to the extractive one", "reason", out.Fallback, "err", err)
+	g, fallback := e.chatGenerate(ctx, question, sources, stream, "generative answer fell back to the extractive one")
+	if fallback != "" {
+		out.Fallback = fallback
 		return out
 	}
 	out.Text, out.Mode = g.Text, models.AnswerGenerative
 	return out
+}
+
+// chatGenerate has the chat model write from sources within the chat
+// timeout (answer.Generate); on failure it logs fellBack and returns why
+// (answer.FallbackReason), "" when it succeeded.
+func (e *Engine) chatGenerate(ctx context.Context, question string, sources []answer.Source, stream func(string) error, fellBack string) (answer.Generated, string) {
+	ctx, cancel := context.WithTimeout(ctx, e.chatTimeout)
+	defer cancel()
+	g, err := answer.Generate(ctx, e.chat, question, sources, stream)
+	if err != nil {
+		reason := answer.FallbackReason(err)
+		e.log.Warn(fellBack, "reason", reason, "err", err)
+		return g, reason
+	}
+	return g, ""
 }
 
 // passageArticles returns the distinct articles of passages, in order.

@@ -94,12 +94,9 @@ func (e *Engine) suggestReply(ctx context.Context, t *models.Ticket, similar []m
 // order of r.Sources), keeping only the sources it cites; on failure r
 // stays as quoted and Fallback says why.
 func (e *Engine) generateReply(ctx context.Context, t *models.Ticket, r *SuggestedReply, sources []answer.Source) {
-	ctx, cancel := context.WithTimeout(ctx, e.chatTimeout)
-	defer cancel()
-	g, err := answer.Generate(ctx, e.chat, t.Subject+"\n"+t.Body, sources, nil)
-	if err != nil {
-		r.Fallback = answer.FallbackReason(err)
-		e.log.Warn("generative reply fell back to the quoted one", "reason", r.Fallback, "err", err)
+	g, fallback := e.chatGenerate(ctx, t.Subject+"\n"+t.Body, sources, nil, "generative reply fell back to the quoted one")
+	if fallback != "" {
+		r.Fallback = fallback
 		return
 	}
 	cited := make([]ReplySource, len(g.Cited))
