@@ -228,11 +228,12 @@ func (x *Index) scoreGroup(acc *accumulator, admit admission, g group) {
 	acc.touched = acc.touched[:0]
 }
 
-// scoreFinding adds to acc the words of g that are not common, for every
-// article the filter admits that holds one.
+// scoreFinding adds to acc the words of g that are not common (all of
+// them when common is nil), for every article the filter admits that
+// holds one.
 func (x *Index) scoreFinding(acc *accumulator, admit admission, g group, common []bool, n int, avg [numFields]float64) {
 	for i, t := range g.terms {
-		if common[i] {
+		if common != nil && common[i] {
 			continue
 		}
 		for _, m := range t.matches {
@@ -249,10 +250,10 @@ func (x *Index) scoreFinding(acc *accumulator, admit admission, g group, common 
 
 // commonTerms reports, for each word of g, whether it is a common word
 // (CommonWords) of a long text over a large index, which only adds to the
-// articles rarer words found.
+// articles rarer words found; nil, none common, for any other text.
 func (x *Index) commonTerms(g group, n int) []bool {
 	if x.exhaustive || len(g.terms) <= prunedTerms || n < prunedArticles {
-		return make([]bool, len(g.terms))
+		return nil
 	}
 	holders := make([]int32, len(g.terms))
 	for i, t := range g.terms {
