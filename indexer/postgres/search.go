@@ -20,11 +20,11 @@ const maxQueryWords = 32
 // SearchTickets returns the k tickets within scope (its portal, and its
 // organisation when set) whose subject and body share the most words
 // with text, best first, by PostgreSQL's full-text ranking (English
-// stemming, the subject weighing more). Over many tickets, as in the
-// engine's own ticket search, the words held by more than
-// models.CommonWordShare of the tickets only add to the rank of the
-// tickets rarer words find (all find when all are common); a text with no
-// word matches nothing.
+// stemming, the subject weighing more). Over prunedTickets tickets or
+// more, the words held by more than models.CommonWordShare of them only
+// add to the rank of the tickets rarer words find (all find when all are
+// common), as in the engine's in-memory ticket search, which applies the
+// rule at any size; a text with no word matches nothing.
 func (s *Store) SearchTickets(ctx context.Context, text string, k int, scope models.TicketScope) ([]models.TicketHit, error) {
 	words := queryWords(text)
 	if len(words) == 0 || k <= 0 {
