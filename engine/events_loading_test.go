@@ -59,6 +59,11 @@ func TestSharedEventLogCountedInTheBackground(t *testing.T) {
 	if err != nil || res.Accepted != 1 {
 		t.Fatalf("record while counting: %+v, %v", res, err)
 	}
+	// Recording does not count the log itself: the background catch-up
+	// does.
+	if got := f.eng.Readiness()[engine.ComponentMetrics]; got != engine.Loading {
+		t.Errorf("metrics readiness after recording, before the catch-up: %q, want %q", got, engine.Loading)
+	}
 	feed.events = append(feed.events, view("e3"))
 	if err := f.eng.CatchUpEvents(ctx); err != nil {
 		t.Fatal(err)
