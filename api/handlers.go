@@ -262,13 +262,13 @@ func decodeJSON(c *gin.Context, into any, strict bool) error {
 			}
 		}
 	}
-	var tooBig *http.MaxBytesError
+	if tooBig := bodyTooLarge(err); tooBig != nil {
+		return tooBig
+	}
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &tooBig):
-		return models.TooLarge("body", "request body is over %d bytes", tooBig.Limit)
 	case errors.Is(err, io.EOF):
 		return models.Invalid("body", "is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -289,6 +289,16 @@ func decodeJSON(c *gin.Context, into any, strict bool) error {
 func isTooBig(err error) bool {
 	var tooBig *http.MaxBytesError
 	return errors.As(err, &tooBig)
+}
+
+// bodyTooLarge is the error for a request body read past its limit,
+// naming the limit; nil for any other err.
+func bodyTooLarge(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return models.TooLarge("body", "request body is over %d bytes", tooBig.Limit)
+	}
+	return nil
 }
 
 // unknownField returns the member named by the error DisallowUnknownFields

@@ -56,9 +56,8 @@ func (s *server) hook(c *gin.Context) {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			err = models.TooLarge("body", "request body is larger than %d bytes", tooLarge.Limit)
+		if tooBig := bodyTooLarge(err); tooBig != nil {
+			err = tooBig
 		}
 		writeProblem(c, s.log, err)
 		return
