@@ -152,14 +152,8 @@ func (x *Index) queryTerms(text string, typos bool) []queryTerm {
 		if id, ok := x.termIDs[tok.Term]; ok {
 			t.matches = append(t.matches, weighted{id, 1})
 		}
-		if typos && !hasDigit(tok.Term) {
-			for n := max(len(tok.Term)-1, 0); n <= len(tok.Term)+1 && n < len(x.byLength); n++ {
-				for _, id := range x.byLength[n] {
-					if x.df[id][fieldAll] > 0 && oneEdit(x.terms[id], tok.Term) && x.terms[id] != tok.Term {
-						t.matches = append(t.matches, weighted{id, weightNearMiss})
-					}
-				}
-			}
+		if typos {
+			x.nearMisses(tok.Term, func(id uint32) { t.matches = append(t.matches, weighted{id, weightNearMiss}) })
 		}
 		out = append(out, t)
 	}

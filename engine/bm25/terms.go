@@ -44,15 +44,26 @@ func (x *Index) TermWeights(text string) []WeightedTerm {
 // typo) it returns term itself, held by none.
 func (x *Index) likelyTypo(term string) (string, int32) {
 	best, df := term, int32(0)
+	x.nearMisses(term, func(id uint32) {
+		if d := x.df[id][fieldAll]; d > df {
+			best, df = x.terms[id], d
+		}
+	})
+	return best, df
+}
+
+// nearMisses calls fn with each term other than term, held by some
+// article, one edit from it; with none for a term with a digit (a code,
+// not a typo).
+func (x *Index) nearMisses(term string, fn func(id uint32)) {
 	if hasDigit(term) {
-		return best, df
+		return
 	}
 	for n := max(len(term)-1, 0); n <= len(term)+1 && n < len(x.byLength); n++ {
 		for _, id := range x.byLength[n] {
-			if d := x.df[id][fieldAll]; d > df && oneEdit(x.terms[id], term) {
-				best, df = x.terms[id], d
+			if x.df[id][fieldAll] > 0 && x.terms[id] != term && oneEdit(x.terms[id], term) {
+				fn(id)
 			}
 		}
 	}
-	return best, df
 }
